@@ -1,0 +1,57 @@
+// Loads and validates slamon.yml and every rule and inventory file it names (SPEC §2–§5).
+// Validation is strict and complete: every problem in every file is reported, each with its
+// position, and the configuration is accepted or rejected whole. Stateless; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "common/result.h"
+#include "config/config.h"
+
+namespace slamon {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+  std::string path;  // the field, dotted: "policies[2].thresholds.latency_ms_max"
+  std::string message;
+
+  // "FILE:LINE:COL: message", the format of `slamon check config`.
+  std::string to_string() const;
+};
+
+// Either a validated configuration or every problem found.
+struct LoadResult {
+  ConfigPtr config;  // null when diagnostics is non-empty
+  std::vector<Diagnostic> diagnostics;
+  bool ok() const { return config != nullptr; }
+};
+
+// Overrides from the command line (empty = not given); the flag wins over `global:`.
+struct FlagOverrides {
+  std::string listen_address;
+  std::string web_config_file;
+  std::string storage_path;
+  std::string reports_dir;
+  std::string log_level;
+  std::string log_format;
+};
+
+LoadResult load_config(const std::string& path, const FlagOverrides& flags = {});
+
+// Validates one policy object (a rule file entry, or an API body parsed as YAML/JSON) against
+// `config` (its inventory and measurements). `file` and `path_prefix` are used in diagnostics.
+// Returns the policy with defaults applied (and a derived id when none was given) or the
+// problems found. Used by the rule-file loader and by the API, so both enforce one rule set.
+struct PolicyParseResult {
+  Policy policy;
+  std::vector<Diagnostic> diagnostics;
+};
+PolicyParseResult parse_policy(const YAML::Node& node, const Config& config, const std::string& file,
+                               const std::string& path_prefix);
+
+}  // namespace slamon
