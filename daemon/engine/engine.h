@@ -59,6 +59,9 @@ class Engine {
   // "skipped" and counts the skip.
   Result<CycleReport> run_cycle(const ConfigPtr& config, const CycleOptions& options = {});
 
+  // Counts a cycle that was due while another was still running (SPEC §6.1).
+  void count_skipped();
+
   SnapshotPtr snapshot() const;
   EngineCounters counters() const;
   bool cycle_running() const { return running_.load(); }
@@ -68,11 +71,10 @@ class Engine {
   Store* store_;
   SourceFactory source_factory_;
   std::atomic<bool> running_{false};
-  mutable std::mutex state_mutex_;  // guards snapshot_, counters_, sources_
+  mutable std::mutex state_mutex_;  // guards snapshot_ and counters_
   SnapshotPtr snapshot_;
   EngineCounters counters_;
-  std::map<std::string, MetricSourcePtr> sources_;  // reused across cycles, keyed by name
-  std::mutex cycle_mutex_;
+  std::mutex cycle_mutex_;  // held for the whole of a cycle
 };
 
 }  // namespace slamon

@@ -1,0 +1,288 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "common/log.h"
+#include "engine/evaluator.h"
+#include "engine/planner.h"
+#include "sources/prometheus_source.h"
+#include "store/store.h"
+
+namespace slamon {
+namespace {
+
+// Enough to overlap network latency in per-scope mode without flooding a Prometheus.
+constexpr std::size_t kMaxParallelQueries = 8;
+
+struct FetchOutcome {
+  Result<QueryResult> result = fail("not run");
+  double seconds = 0;  // measured here so failures (timeouts above all) count too
+};
+
+std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
+                                    const std::map<std::string, MetricSourcePtr>& sources, WallTime at) {
+  std::vector<FetchOutcome> outcomes(queries.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < queries.size(); i = next++) {
+      const auto& source = sources.at(queries[i].source);
+      const auto started = std::chrono::steady_clock::now();
+      try {
+        outcomes[i].result = source->query(queries[i].query, at);
+      } catch (const std::exception& e) {
+        outcomes[i].result = fail(std::string("source failed: ") + e.what());
+      }
+      outcomes[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    }
+  };
+  const std::size_t thread_count = std::min(kMaxParallelQueries, queries.size());
+  if (thread_count <= 1) {
+    worker();
+    return outcomes;
+  }
+  std::vector<std::jthread> threads;
+  threads.reserve(thread_count);
+  for (std::size_t t = 0; t < thread_count; ++t) threads.emplace_back(worker);
+  return outcomes;  // jthreads join here, before outcomes is moved out
+}
+
+// Joins one query's samples to its targets. A scope key that appears in more than one series
+// is ambiguous: it becomes no data (with a warning) instead of an arbitrary pick.
+void join_samples(const PlannedQuery& query, const std::vector<Sample>& samples, MeasuredValues& values) {
+  if (query.scope_label.empty()) {
+    if (samples.size() == 1) {
+      for (const auto& target : query.targets) values[{target.policy_id, target.metric}] = samples[0].value;
+    } else if (samples.size() > 1) {
+      log::warn("per-scope query returned several series; treating as no data",
+                {{"source", query.source}, {"series", samples.size()}});
+    }
+    return;
+  }
+  std::unordered_map<std::string, double> by_key;
+  std::set<std::string> ambiguous;
+  std::size_t unlabelled = 0;
+  for (const auto& sample : samples) {
+    auto label = sample.labels.find(query.scope_label);
+    if (label == sample.labels.end()) {
+      ++unlabelled;
+      continue;
+    }
+    if (!by_key.emplace(label->second, sample.value).second) ambiguous.insert(label->second);
+  }
+  if (unlabelled > 0) {
+    log::warn("series without the scope label ignored",
+              {{"source", query.source}, {"scope_label", query.scope_label}, {"series", unlabelled}});
+  }
+  for (const auto& key : ambiguous) {
+    log::warn("several series carry the same scope; treating as no data",
+              {{"source", query.source}, {"scope_label", query.scope_label}, {"scope", key}});
+    by_key.erase(key);
+  }
+  for (const auto& target : query.targets) {
+    auto it = by_key.find(target.scope_key);
+    if (it != by_key.end()) values[{target.policy_id, target.metric}] = it->second;
+  }
+}
+
+std::vector<PolicyInfo> policy_infos(const std::vector<Policy>& policies, const std::vector<Breach>& open) {
+  std::set<std::string> in_breach;
+  for (const auto& b : open) in_breach.insert(b.policy_id);
+  std::vector<PolicyInfo> infos;
+  infos.reserve(policies.size());
+  for (const auto& p : policies) {
+    const std::string scope_id =
+        p.scope == Scope::organization ? "" : p.scope_id.value_or(p.scope_name.value_or(""));
+    infos.push_back(PolicyInfo{p.org, p.id, p.name, p.scope, scope_id, p.status, p.labels,
+                               p.status == PolicyStatus::active, !in_breach.contains(p.id)});
+  }
+  return infos;
+}
+
+// For a cycle limited to one org: this org's fresh results, every other org's from before.
+template <typename T, typename OrgOf>
+void keep_other_orgs(std::vector<T>& fresh, const std::vector<T>& previous, const std::string& org, OrgOf org_of) {
+  for (const auto& item : previous) {
+    if (org_of(item) != org) fresh.push_back(item);
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(VerdictState s) {
+  switch (s) {
+    case VerdictState::ok: return "ok";
+    case VerdictState::warning: return "warning";
+    case VerdictState::critical: return "critical";
+    case VerdictState::no_data: return "no_data";
+  }
+  return "";
+}
+
+SourceFactory default_source_factory() {
+  return [](const SourceConfig& config) -> MetricSourcePtr {
+    if (config.type == SourceType::prometheus) return std::make_shared<PrometheusSource>(config);
+    return nullptr;
+  };
+}
+
+Engine::Engine(Clock& clock, Store* store, SourceFactory sources)
+    : clock_(clock), store_(store), source_factory_(std::move(sources)) {}
+
+void Engine::count_skipped() {
+  std::lock_guard lock(state_mutex_);
+  ++counters_.evaluations_skipped_total;
+}
+
+Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOptions& options) {
+  std::unique_lock cycle(cycle_mutex_, std::try_to_lock);
+  if (!cycle.owns_lock()) {
+    count_skipped();
+    return fail("skipped: an evaluation cycle is already running");
+  }
+  running_ = true;
+  struct ResetRunning {
+    std::atomic<bool>& flag;
+    ~ResetRunning() { flag = false; }
+  } reset{running_};
+
+  const WallTime now = clock_.now();
+  const auto started = clock_.monotonic();
+
+  std::vector<Policy> policies;
+  for (const auto& p : config->policies) {
+    if (!options.org || p.org == *options.org) policies.push_back(p);
+  }
+
+  std::vector<Breach> open_breaches;
+  if (store_ != nullptr) {
+    auto loaded = store_->open_breaches();
+    if (!loaded) {
+      if (!options.dry_run) {
+        std::lock_guard lock(state_mutex_);
+        ++counters_.evaluation_failures_total;
+      }
+      return fail("cannot read open breaches: " + loaded.error().message);
+    }
+    for (auto& b : *loaded) {
+      if (!options.org || b.org == *options.org) open_breaches.push_back(std::move(b));
+    }
+  }
+
+  const auto queries = plan_queries(*config, policies);
+  std::map<std::string, MetricSourcePtr> sources;
+  for (const auto& q : queries) {
+    if (sources.contains(q.source)) continue;
+    if (const SourceConfig* sc = config->source(q.source)) {
+      if (auto created = source_factory_(*sc)) sources.emplace(q.source, std::move(created));
+    }
+  }
+  std::vector<PlannedQuery> runnable;
+  for (const auto& q : queries) {
+    if (sources.contains(q.source)) runnable.push_back(q);
+  }
+
+  const auto outcomes = fetch_all(runnable, sources, now);
+  MeasuredValues values;
+  std::map<std::string, SourceStatus> source_status;
+  std::set<std::string> failed_sources;
+  for (std::size_t i = 0; i < runnable.size(); ++i) {
+    const std::string& name = runnable[i].source;
+    auto& status = source_status[name];
+    status.name = name;
+    const auto& outcome = outcomes[i].result;
+    status.request_seconds += outcomes[i].seconds;
+    if (!outcome) {
+      if (failed_sources.insert(name).second) {
+        log::warn("source query failed; its policies have no data this cycle",
+                  {{"source", name}, {"err", outcome.error().message}});
+      }
+      continue;
+    }
+    join_samples(runnable[i], outcome->samples, values);
+  }
+  for (auto& [name, status] : source_status) status.up = !failed_sources.contains(name);
+
+  const EvaluationInput input{&policies, &values, &open_breaches, now};
+  Evaluation evaluation = evaluate(input);
+
+  if (!options.dry_run && store_ != nullptr) {
+    if (auto committed = store_->commit(evaluation.changed_breaches, evaluation.events); !committed) {
+      std::lock_guard lock(state_mutex_);
+      ++counters_.evaluation_failures_total;
+      ++counters_.evaluations_total;
+      log::error("evaluation cycle could not be stored; breaches unchanged",
+                 {{"err", committed.error().message}});
+      return fail("cannot store the cycle's changes: " + committed.error().message);
+    }
+    for (const auto& event : evaluation.events) {
+      log::info("event", {{"type", to_string(event.type)},
+                          {"priority", to_string(event.priority)},
+                          {"org", event.org_id},
+                          {"policy_id", event.breach.policy_id},
+                          {"metric", to_string(event.breach.metric)},
+                          {"severity", to_string(event.breach.severity)},
+                          {"breach_id", event.breach.id}});
+    }
+  }
+
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->evaluated_at = now;
+  snapshot->policies = policy_infos(policies, evaluation.open_breaches);
+  snapshot->verdicts = std::move(evaluation.verdicts);
+  snapshot->open_breaches = std::move(evaluation.open_breaches);
+  for (auto& [name, status] : source_status) snapshot->sources.push_back(status);
+  snapshot->duration_seconds = std::chrono::duration<double>(clock_.monotonic() - started).count();
+
+  CycleReport report;
+  report.policies_evaluated = static_cast<int>(
+      std::count_if(policies.begin(), policies.end(), [](const Policy& p) { return p.status == PolicyStatus::active; }));
+  report.breaches_opened = evaluation.opened;
+  report.breaches_escalated = evaluation.escalated;
+  report.breaches_resolved = evaluation.resolved;
+  report.no_data = evaluation.no_data;
+
+  if (options.dry_run) {
+    report.snapshot = std::move(snapshot);
+    return report;
+  }
+
+  std::lock_guard lock(state_mutex_);
+  if (options.org && snapshot_) {
+    const std::string& org = *options.org;
+    keep_other_orgs(snapshot->policies, snapshot_->policies, org, [](const PolicyInfo& p) { return p.org; });
+    keep_other_orgs(snapshot->verdicts, snapshot_->verdicts, org, [](const Verdict& v) { return v.org; });
+    keep_other_orgs(snapshot->open_breaches, snapshot_->open_breaches, org, [](const Breach& b) { return b.org; });
+  }
+  if (snapshot_) {
+    for (const auto& previous : snapshot_->sources) {
+      if (!source_status.contains(previous.name)) snapshot->sources.push_back(previous);
+    }
+  }
+  ++counters_.evaluations_total;
+  counters_.last_success = now;
+  for (const auto& event : evaluation.events) {
+    if (event.type == EventType::breach_created) {
+      ++counters_.breaches_opened_total[{event.org_id, event.breach.severity}];
+    }
+  }
+  snapshot_ = snapshot;
+  report.snapshot = std::move(snapshot);
+  return report;
+}
+
+SnapshotPtr Engine::snapshot() const {
+  std::lock_guard lock(state_mutex_);
+  return snapshot_;
+}
+
+EngineCounters Engine::counters() const {
+  std::lock_guard lock(state_mutex_);
+  return counters_;
+}
+
+}  // namespace slamon

@@ -1,0 +1,47 @@
+// The evaluator: the pure heart of a cycle (SPEC §6.2–§6.4). Given the policies, this cycle's
+// measured values, the open breaches and the time, it decides every verdict and every breach
+// change with its events. No I/O, no clock, no randomness beyond fresh ids, so it is tested
+// table-driven. Stateless; thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/snapshot.h"
+#include "model/model.h"
+
+namespace slamon {
+
+// (policy id, metric) → measured value; a missing entry, NaN or ±Inf is "no data".
+using MeasuredValues = std::map<std::pair<std::string, Metric>, double>;
+
+struct EvaluationInput {
+  const std::vector<Policy>* policies = nullptr;     // every known policy, any status
+  const MeasuredValues* values = nullptr;
+  const std::vector<Breach>* open_breaches = nullptr;  // of the orgs being evaluated
+  WallTime now{};
+};
+
+struct Evaluation {
+  std::vector<Verdict> verdicts;          // one per active policy × threshold
+  std::vector<Breach> changed_breaches;   // created, updated or resolved: to be stored
+  std::vector<Event> events;              // caused by those changes, in order
+  std::vector<Breach> open_breaches;      // every breach still open after this cycle
+  int opened = 0;
+  int escalated = 0;
+  int resolved = 0;
+  int no_data = 0;
+};
+
+// SPEC §6.2: |actual − threshold| / threshold × 100; +Inf for a threshold of 0.
+double deviation_percent(double actual, double threshold);
+// SPEC §6.2: warning up to and including 20 %, critical above.
+Severity severity_for(double deviation_percent);
+bool is_violated(Bound bound, double actual, double threshold);
+
+Evaluation evaluate(const EvaluationInput& input);
+
+}  // namespace slamon
