@@ -1,0 +1,196 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <curl/curl.h>
+#include <civetweb.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/version.h>
+#include <sqlite3.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/daemon.h"
+#include "app/eval_output.h"
+#include "common/log.h"
+#include "config/loader.h"
+#include "slamon/build_info.h"
+#include "store/store.h"
+
+namespace slamon {
+namespace {
+
+constexpr const char* kDefaultConfigFile = "/etc/slamon/slamon.yml";
+
+void print_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  for (const auto& d : diagnostics) std::cerr << d.to_string() << '\n';
+}
+
+void apply_logging(const GlobalConfig& global) {
+  log::Level level = log::Level::info;
+  log::Format format = log::Format::logfmt;
+  log::parse_level(global.log_level, level);
+  log::parse_format(global.log_format, format);
+  log::configure(level, format);
+}
+
+int check_config(const std::string& file) {
+  const LoadResult loaded = load_config(file);
+  if (!loaded.ok()) {
+    print_diagnostics(loaded.diagnostics);
+    std::cerr << file << ": " << loaded.diagnostics.size() << " problem"
+              << (loaded.diagnostics.size() == 1 ? "" : "s") << " found\n";
+    return 1;
+  }
+  const Config& config = *loaded.config;
+  std::cout << file << ": OK (" << config.sources.size() << " sources, " << config.measurements.size()
+            << " measurements, " << config.inventory.organizations.size() << " organizations, "
+            << config.policies.size() << " policies from " << config.rule_files.size() << " rule files)\n";
+  return 0;
+}
+
+int eval_once(const std::string& config_file, const FlagOverrides& flags, bool dry_run, const std::string& output) {
+  const LoadResult loaded = load_config(config_file, flags);
+  if (!loaded.ok()) {
+    print_diagnostics(loaded.diagnostics);
+    return 1;
+  }
+  apply_logging(loaded.config->global);
+  std::unique_ptr<Store> store;
+  const std::string& storage = loaded.config->global.storage_path;
+  // A dry run reads the existing breaches when there is a store, but never creates one.
+  if (!dry_run || std::filesystem::exists(storage)) {
+    auto opened = Store::open(storage);
+    if (!opened) {
+      std::cerr << "slamon: cannot open the store: " << opened.error().message << '\n';
+      return 1;
+    }
+    store = std::move(*opened);
+  }
+  RealClock clock;
+  Engine engine(clock, store.get());
+  CycleOptions options;
+  options.dry_run = dry_run;
+  const auto report = engine.run_cycle(loaded.config, options);
+  if (!report) {
+    std::cerr << "slamon: evaluation failed: " << report.error().message << '\n';
+    return 1;
+  }
+  std::cout << (output == "json" ? render_eval_json(*report) : render_eval_table(*report));
+  return 0;
+}
+
+std::string library_versions() {
+  const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+  std::string out;
+  out += "  sqlite: " + std::string(sqlite3_libversion()) + "\n";
+  out += "  libcurl: " + std::string(curl->version) + "\n";
+  out += "  civetweb: " + std::string(mg_version()) + "\n";
+  out += "  yaml-cpp: " SLAMON_YAML_CPP_VERSION "\n";
+  out += "  prometheus-cpp: " SLAMON_PROMETHEUS_CPP_VERSION "\n";
+  out += "  spdlog: " + std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
+         std::to_string(SPDLOG_VER_PATCH) + "\n";
+  out += "  nlohmann_json: " + std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+         std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." + std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "\n";
+  return out;
+}
+
+// Signals are taken by one thread with sigwait, so nothing else runs in a signal handler.
+int run_daemon(const std::string& config_file, const FlagOverrides& flags) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  RealClock clock;
+  Daemon daemon(config_file, flags, clock);
+  if (auto started = daemon.start(); !started) {
+    std::cerr << "slamon: " << started.error().message << '\n';
+    return 1;
+  }
+  std::atomic<bool> finished{false};
+  std::jthread signal_thread([&] {
+    while (!finished) {
+      timespec wait{0, 200'000'000};
+      const int sig = sigtimedwait(&signals, nullptr, &wait);
+      if (sig == SIGHUP) {
+        log::info("SIGHUP received: reloading the configuration");
+        daemon.request_reload();
+      } else if (sig == SIGTERM || sig == SIGINT) {
+        log::info("shutdown requested", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        daemon.request_stop();
+        return;
+      }
+    }
+  });
+  const int code = daemon.run();
+  finished = true;
+  return code;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"slamon: SLA monitoring for network and device fleets, beside Prometheus"};
+  app.fallthrough();
+  app.require_subcommand(0, 1);
+
+  std::string config_file = kDefaultConfigFile;
+  FlagOverrides flags;
+  app.add_option("--config.file", config_file, "slamon configuration file")->capture_default_str();
+  app.add_option("--web.listen-address", flags.listen_address, "address to serve /metrics, the API and /-/ endpoints on (default 0.0.0.0:9877)");
+  app.add_option("--web.config.file", flags.web_config_file, "TLS and basic auth configuration (exporter-toolkit format)");
+  app.add_option("--storage.path", flags.storage_path, "SQLite database file (default /var/lib/slamon/slamon.db)");
+  app.add_option("--reports.dir", flags.reports_dir, "folder for rendered reports (default /var/lib/slamon/reports)");
+  app.add_option("--log.level", flags.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--log.format", flags.log_format, "logfmt or json")->check(CLI::IsMember({"logfmt", "json"}));
+
+  auto* run = app.add_subcommand("run", "run the daemon (the default)");
+  auto* check = app.add_subcommand("check", "check files");
+  check->require_subcommand(1);
+  auto* check_config_cmd = check->add_subcommand("config", "validate a configuration and every file it names");
+  std::string check_file;
+  check_config_cmd->add_option("file", check_file, "configuration file")->required();
+
+  auto* eval = app.add_subcommand("eval", "evaluate every active policy once and print the verdicts");
+  bool once = false;
+  bool dry_run = false;
+  std::string output = "table";
+  eval->add_flag("--once", once, "run one evaluation cycle (required)")->required();
+  eval->add_flag("--dry-run", dry_run, "store nothing and send nothing");
+  eval->add_option("--output", output, "table or json")->check(CLI::IsMember({"table", "json"}));
+
+  auto* version = app.add_subcommand("version", "print version and build information");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (version->parsed()) {
+    std::cout << "slamon, version " << build::kVersion << " (revision: " << build::kRevision << ")\n"
+              << "  build date: " << build::kDate << "\n"
+              << library_versions();
+    return 0;
+  }
+  if (check_config_cmd->parsed()) return check_config(check_file);
+
+  log::Level level = log::Level::info;
+  log::Format format = log::Format::logfmt;
+  log::parse_level(flags.log_level.empty() ? "info" : flags.log_level, level);
+  log::parse_format(flags.log_format.empty() ? "logfmt" : flags.log_format, format);
+  log::configure(level, format);
+
+  if (eval->parsed()) return eval_once(config_file, flags, dry_run, output);
+  (void)run;
+  return run_daemon(config_file, flags);
+}
+
+}  // namespace slamon

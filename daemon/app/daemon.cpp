@@ -1,0 +1,198 @@
+#include "app/daemon.h"
+
+#include <sstream>
+
+#include "app/landing_page.h"
+#include "app/scheduler.h"
+#include "common/log.h"
+#include "http/server.h"
+#include "slamon/build_info.h"
+#include "store/store.h"
+
+namespace slamon {
+namespace {
+
+std::string join_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < diagnostics.size(); ++i) {
+    if (i > 0) out << "\n";
+    out << diagnostics[i].to_string();
+  }
+  return out.str();
+}
+
+void apply_logging(const GlobalConfig& global) {
+  log::Level level = log::Level::info;
+  log::Format format = log::Format::logfmt;
+  log::parse_level(global.log_level, level);
+  log::parse_format(global.log_format, format);
+  log::configure(level, format);
+}
+
+// Settings the running process cannot change in place; a reload that changes them is
+// applied except for them, with a warning, rather than refused.
+void warn_about_restart_only_changes(const GlobalConfig& running, const GlobalConfig& loaded) {
+  auto check = [](std::string_view key, const std::string& before, const std::string& after) {
+    if (before != after) {
+      log::warn("setting changed on reload but needs a restart to take effect",
+                {{"setting", key}, {"running", before}, {"configured", after}});
+    }
+  };
+  check("listen_address", running.listen_address, loaded.listen_address);
+  check("storage_path", running.storage_path, loaded.storage_path);
+}
+
+}  // namespace
+
+Daemon::Daemon(std::string config_path, FlagOverrides flags, Clock& clock)
+    : config_path_(std::move(config_path)), flags_(std::move(flags)), clock_(clock) {}
+
+Daemon::~Daemon() {
+  http_.reset();  // stop serving before the engine and store it reads go away
+  engine_.reset();
+  store_.reset();
+}
+
+Status Daemon::start() {
+  LoadResult loaded = load_config(config_path_, flags_);
+  if (!loaded.ok()) {
+    return fail("the configuration is invalid:\n" + join_diagnostics(loaded.diagnostics));
+  }
+  apply_logging(loaded.config->global);
+  {
+    std::lock_guard lock(config_mutex_);
+    config_ = loaded.config;
+    reload_ = ReloadStatus{true, clock_.now()};
+  }
+  const GlobalConfig& global = loaded.config->global;
+
+  auto store = Store::open(global.storage_path);
+  if (!store) return fail("cannot open the store " + global.storage_path + ": " + store.error().message);
+  store_ = std::move(*store);
+  engine_ = std::make_unique<Engine>(clock_, store_.get());
+
+  http::HttpServerOptions options;
+  options.listen_address = global.listen_address;
+  http_ = std::make_unique<http::HttpServer>(options);
+  install_routes(*http_);
+  if (auto started = http_->start(); !started) return fail(started.error().message);
+
+  auto open_breaches = store_->open_breaches();
+  log::info("slamon started", {{"version", build::kVersion},
+                               {"revision", build::kRevision},
+                               {"listen_address", global.listen_address},
+                               {"port", http_port()},
+                               {"storage", global.storage_path},
+                               {"policies", loaded.config->policies.size()},
+                               {"open_breaches", open_breaches ? open_breaches->size() : 0}});
+  ready_ = true;
+  return {};
+}
+
+int Daemon::run() {
+  WallTime due = clock_.now();  // the first cycle runs at once
+  while (!stop_requested_) {
+    if (reload_requested_.exchange(false)) (void)reload_now();
+    if (clock_.now() >= due) {
+      run_scheduled_cycle();
+      const auto interval = config()->global.evaluation_interval;
+      const NextCycle next = next_cycle(due, interval, clock_.now());
+      for (long long i = 0; i < next.skipped; ++i) engine_->count_skipped();
+      if (next.skipped > 0) {
+        log::warn("evaluation cycle overran its interval; skipped due cycles",
+                  {{"skipped", next.skipped}, {"interval", static_cast<long long>(interval.count() / 1000)}});
+      }
+      due = next.due;
+      continue;
+    }
+    clock_.sleep_until(due);
+  }
+  log::info("slamon stopped");
+  ready_ = false;
+  return 0;
+}
+
+void Daemon::run_scheduled_cycle() {
+  const ConfigPtr config = this->config();
+  auto report = engine_->run_cycle(config);
+  if (!report) {
+    log::error("evaluation cycle failed", {{"err", report.error().message}});
+    return;
+  }
+  log::info("evaluation cycle finished", {{"policies", report->policies_evaluated},
+                                          {"opened", report->breaches_opened},
+                                          {"escalated", report->breaches_escalated},
+                                          {"resolved", report->breaches_resolved},
+                                          {"no_data", report->no_data},
+                                          {"duration_seconds", report->snapshot->duration_seconds}});
+}
+
+void Daemon::request_reload() {
+  reload_requested_ = true;
+  clock_.wake();
+}
+
+void Daemon::request_stop() {
+  stop_requested_ = true;
+  clock_.wake();
+}
+
+Status Daemon::reload_now() {
+  std::lock_guard one_at_a_time(reload_mutex_);
+  LoadResult loaded = load_config(config_path_, flags_);
+  std::lock_guard lock(config_mutex_);
+  if (!loaded.ok()) {
+    reload_.last_successful = false;
+    for (const auto& d : loaded.diagnostics) log::error("reload rejected", {{"problem", d.to_string()}});
+    log::error("configuration reload failed; keeping the running configuration",
+               {{"problems", loaded.diagnostics.size()}});
+    return fail(join_diagnostics(loaded.diagnostics));
+  }
+  warn_about_restart_only_changes(config_->global, loaded.config->global);
+  apply_logging(loaded.config->global);
+  config_ = loaded.config;
+  reload_ = ReloadStatus{true, clock_.now()};
+  log::info("configuration reloaded", {{"policies", config_->policies.size()}});
+  clock_.wake();  // a changed evaluation interval applies from the next due time
+  return {};
+}
+
+ConfigPtr Daemon::config() const {
+  std::lock_guard lock(config_mutex_);
+  return config_;
+}
+
+ReloadStatus Daemon::reload_status() const {
+  std::lock_guard lock(config_mutex_);
+  return reload_;
+}
+
+int Daemon::http_port() const { return http_ ? http_->port() : 0; }
+
+void Daemon::install_routes(http::HttpServer& router) {
+  router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
+    ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(), build::kVersion,
+                          build::kRevision};
+    return http::HttpResponse::text(200, render_metrics(input), kMetricsContentType);
+  });
+  router.handle("GET", "/-/healthy", [](const http::HttpRequest&) {
+    return http::HttpResponse::text(200, "slamon is Healthy.\n");
+  });
+  router.handle("GET", "/-/ready", [this](const http::HttpRequest&) {
+    return ready() ? http::HttpResponse::text(200, "slamon is Ready.\n")
+                   : http::HttpResponse::text(503, "slamon is not ready.\n");
+  });
+  router.handle("POST", "/-/reload", [this](const http::HttpRequest&) {
+    auto reloaded = reload_now();
+    if (!reloaded) {
+      return http::HttpResponse::text(500, "failed to reload config: " + reloaded.error().message + "\n");
+    }
+    return http::HttpResponse::text(200, "");
+  });
+  router.handle("GET", "/", [this](const http::HttpRequest&) {
+    return http::HttpResponse::text(200, render_landing_page(config()->global.external_url),
+                                    "text/html; charset=utf-8");
+  });
+}
+
+}  // namespace slamon

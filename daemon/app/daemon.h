@@ -1,0 +1,73 @@
+// Daemon: the long-running `slamon run` process. Owns the configuration snapshot, the store,
+// the engine and the HTTP server; runs evaluation cycles on schedule (SPEC §6.1); reloads
+// atomically on request, keeping the running configuration when the new one is invalid
+// (SPEC §1); stops cleanly. Thread-safe: request_reload / request_stop / reload_now may be
+// called from any thread (signal thread, HTTP workers) while run() loops on its own.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/loader.h"
+#include "engine/engine.h"
+#include "metrics/exposition.h"
+
+namespace slamon {
+
+class Store;
+namespace http {
+class HttpServer;
+}  // namespace http
+
+class Daemon {
+ public:
+  Daemon(std::string config_path, FlagOverrides flags, Clock& clock);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Loads and validates the configuration, opens the store, starts the HTTP listener.
+  // On failure nothing keeps running and the error says what to fix.
+  Status start();
+  // Runs cycles on schedule until request_stop(); returns the process exit code.
+  int run();
+
+  void request_reload();  // performed by run() on its own thread, as soon as it can
+  void request_stop();
+  // Reloads now on the caller's thread; returns the problems when the new config is rejected.
+  Status reload_now();
+
+  ConfigPtr config() const;
+  ReloadStatus reload_status() const;
+  int http_port() const;
+  bool ready() const { return ready_.load(); }
+  Engine& engine() { return *engine_; }
+
+ private:
+  void run_scheduled_cycle();
+  void install_routes(http::HttpServer& server);
+
+  std::string config_path_;
+  FlagOverrides flags_;
+  Clock& clock_;
+
+  mutable std::mutex config_mutex_;  // guards config_ and reload_
+  ConfigPtr config_;
+  ReloadStatus reload_;
+  std::mutex reload_mutex_;  // one reload at a time
+
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<HttpServer> http_;
+
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> reload_requested_{false};
+};
+
+}  // namespace slamon
