@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <stdexcept>

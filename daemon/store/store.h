@@ -2,6 +2,10 @@
 // outbox, with versioned schema migrations applied on open. A breach change and the events it
 // causes are written in one transaction, so a crash never loses a breach nor leaves an event
 // for a change that was not stored. Thread-safe: calls are serialized on one connection.
+//
+// Values come back as they were committed, including +/-infinity, with three exceptions that
+// SQLite imposes: times are kept to the millisecond, NaN is kept as an absent value (NULL; a
+// NaN threshold is refused) and -0.0 reads back as 0.0.
 #pragma once
 
 #include <memory>
@@ -12,8 +16,7 @@
 
 #include "common/result.h"
 #include "model/model.h"
-
-struct sqlite3;
+#include "store/sqlite.h"
 
 namespace slamon {
 
@@ -48,12 +51,18 @@ class Store {
 
   int schema_version();
 
-  // Every breach whose status is active or acknowledged.
+  // Every breach whose status is active or acknowledged, oldest first (opened_at, then id).
   Result<std::vector<Breach>> open_breaches();
   Result<std::optional<Breach>> breach(const std::string& id);
+  // Newest first (opened_at DESC, then id), filtered and paged by `query`.
   Result<std::vector<Breach>> breaches(const BreachQuery& query);
+  // How many breaches match the filters of `query` (its limit and offset are ignored).
+  Result<long long> count_breaches(const BreachQuery& query);
 
-  // Inserts or updates `breaches` (by id) and appends `events` to the outbox, atomically.
+  // Inserts or updates `breaches` (by id, in order) and appends `events` to the outbox, in one
+  // transaction: on any failure nothing is written and the error is returned. The database
+  // refuses a second open breach for the same (policy, metric); to replace one in a single
+  // commit, list the resolved breach before the new one.
   Status commit(const std::vector<Breach>& breaches, const std::vector<Event>& events);
 
   // Outbox, oldest first, not yet marked delivered.
@@ -61,9 +70,10 @@ class Store {
   Result<long long> pending_event_count();
 
  private:
-  explicit Store(sqlite3* db);
+  Store(sqlite::Connection connection, int schema_version);
   std::mutex mutex_;
-  sqlite3* db_;
+  sqlite::Connection connection_;
+  int schema_version_;
 };
 
 }  // namespace slamon

@@ -1,0 +1,165 @@
+#include "store/schema.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "common/log.h"
+
+namespace slamon::store_schema {
+namespace {
+
+// Times are integer milliseconds since the Unix epoch (UTC). Enum columns hold the canonical
+// spellings of model.h. `deviation_percent` may be +infinity (a violated threshold of 0):
+// SQLite REAL keeps IEEE infinities as they are.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE breaches (
+  id                TEXT    NOT NULL PRIMARY KEY,
+  org               TEXT    NOT NULL,
+  policy_id         TEXT    NOT NULL,
+  scope             TEXT    NOT NULL,
+  scope_id          TEXT,
+  scope_name        TEXT,
+  metric            TEXT    NOT NULL,
+  actual            REAL,
+  threshold         REAL    NOT NULL,
+  deviation_percent REAL,
+  severity          TEXT    NOT NULL,
+  peak_severity     TEXT    NOT NULL,
+  status            TEXT    NOT NULL,
+  opened_at         INTEGER NOT NULL,
+  last_evaluated_at INTEGER NOT NULL,
+  acknowledged_at   INTEGER,
+  acknowledged_by   TEXT,
+  ack_notes         TEXT,
+  resolved_at       INTEGER,
+  resolve_reason    TEXT
+);
+-- SPEC 6.3: at most one open breach per (policy, metric), enforced by the database itself.
+CREATE UNIQUE INDEX breaches_one_open_per_policy_metric
+  ON breaches (policy_id, metric) WHERE status != 'resolved';
+CREATE INDEX breaches_by_org_status_opened ON breaches (org, status, opened_at);
+CREATE INDEX breaches_by_opened ON breaches (opened_at);
+CREATE INDEX breaches_by_policy ON breaches (policy_id, opened_at);
+
+-- The outbox (SPEC 9.1): events are written in the transaction of the change that caused them
+-- and delivered later, in sequence order.
+CREATE TABLE events (
+  sequence     INTEGER PRIMARY KEY AUTOINCREMENT,
+  id           TEXT    NOT NULL UNIQUE,
+  type         TEXT    NOT NULL,
+  priority     TEXT    NOT NULL,
+  org_id       TEXT    NOT NULL,
+  breach_id    TEXT,
+  occurred_at  INTEGER NOT NULL,
+  payload      TEXT    NOT NULL,
+  delivered_at INTEGER,
+  attempts     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_pending ON events (sequence) WHERE delivered_at IS NULL;
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, kSchemaV1},
+};
+
+void require_ordered(std::span<const Migration> list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].version != static_cast<int>(i) + 1) {
+      throw std::invalid_argument("schema migrations must be numbered 1, 2, 3, ... in order");
+    }
+  }
+}
+
+std::string with_path(const std::string& path, const Error& error) {
+  return "database '" + path + "': " + error.message;
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+int latest_version() {
+  return kMigrations.back().version;
+}
+
+Status check_is_slamon_database(sqlite::Connection& connection, const std::string& path) {
+  // The first read of the file is where SQLite notices that it is not a database at all.
+  auto application_id = connection.query_int64("read application id", "PRAGMA application_id");
+  if (!application_id) {
+    const int code = connection.last_error_code();
+    if (code == SQLITE_NOTADB) {
+      return fail("'" + path + "' is not a slamon database (it is not a SQLite database file)");
+    }
+    return fail(with_path(path, application_id.error()));
+  }
+  if (*application_id == kApplicationId) return {};
+
+  auto objects =
+      connection.query_int64("count schema objects", "SELECT count(*) FROM sqlite_schema");
+  if (!objects) return fail(with_path(path, objects.error()));
+  if (*application_id == 0 && *objects == 0) return {};  // a new, empty database
+  return fail("'" + path +
+              "' is not a slamon database (it is a SQLite database of another application)");
+}
+
+Result<int> migrate(sqlite::Connection& connection, std::span<const Migration> list,
+                    const std::string& path) {
+  require_ordered(list);
+  const int known = list.empty() ? 0 : list.back().version;
+
+  auto transaction = sqlite::Transaction::begin(connection);
+  if (!transaction) return fail(with_path(path, transaction.error()));
+
+  if (auto created = connection.exec("create schema_migrations",
+                                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                     "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+      !created) {
+    return fail(with_path(path, created.error()));
+  }
+  auto current = connection.query_int64("read schema version",
+                                        "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!current) return fail(with_path(path, current.error()));
+  if (*current > known) {
+    return fail("database '" + path + "' has schema version " + std::to_string(*current) +
+                ", newer than this slamon knows (" + std::to_string(known) +
+                "): it was written by a newer slamon; refusing to start");
+  }
+
+  auto record = connection.prepare("record schema migration",
+                                   "INSERT INTO schema_migrations (version, applied_at) "
+                                   "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+  if (!record) return fail(with_path(path, record.error()));
+
+  for (const Migration& migration : list) {
+    if (migration.version <= *current) continue;
+    const std::string operation = "schema migration " + std::to_string(migration.version);
+    if (auto applied = connection.exec(operation, std::string(migration.sql)); !applied) {
+      return fail(with_path(path, applied.error()));
+    }
+    record->reset();
+    if (auto recorded = record->bind_int64(1, migration.version).run(); !recorded) {
+      return fail(with_path(path, recorded.error()));
+    }
+  }
+  // The application id lives in the file header, which is written transactionally too.
+  if (auto marked = connection.exec("set application id",
+                                    "PRAGMA application_id = " + std::to_string(kApplicationId));
+      !marked) {
+    return fail(with_path(path, marked.error()));
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return fail(with_path(path, committed.error()));
+  }
+  if (known > *current) {
+    log::info(
+        "database schema migrated",
+        {{"database", path}, {"from_version", static_cast<int>(*current)}, {"to_version", known}});
+  }
+  return known;
+}
+
+}  // namespace slamon::store_schema

@@ -1,0 +1,334 @@
+#include "store/store.h"
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "model/event_json.h"
+#include "store/schema.h"
+
+namespace slamon {
+namespace {
+
+constexpr std::string_view kBreachColumns =
+    "id, org, policy_id, scope, scope_id, scope_name, metric, actual, threshold, "
+    "deviation_percent, severity, peak_severity, status, opened_at, last_evaluated_at, "
+    "acknowledged_at, acknowledged_by, ack_notes, resolved_at, resolve_reason";
+
+// Stored times are milliseconds since the epoch; finer precision is not kept.
+long long to_millis(WallTime t) {
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+WallTime from_millis(long long ms) {
+  return WallTime{std::chrono::milliseconds{ms}};
+}
+
+std::optional<long long> to_millis(const std::optional<WallTime>& t) {
+  if (!t) return std::nullopt;
+  return to_millis(*t);
+}
+
+std::optional<WallTime> from_millis(const std::optional<long long>& ms) {
+  if (!ms) return std::nullopt;
+  return from_millis(*ms);
+}
+
+std::unexpected<Error> in_context(std::string_view context, const Error& error) {
+  return fail(std::string(context) + ": " + error.message);
+}
+
+template <typename Enum, typename Parse>
+Result<Enum> parse_column(const sqlite::Statement& row, int column, std::string_view what,
+                          Parse parse) {
+  const std::string text = row.column_text(column);
+  if (auto value = parse(text)) return *value;
+  return fail("breach '" + row.column_text(0) + "' has an unknown " + std::string(what) + " '" +
+              text + "'");
+}
+
+// Reads a row selected with kBreachColumns, in that order.
+Result<Breach> read_breach(const sqlite::Statement& row) {
+  Breach b;
+  b.id = row.column_text(0);
+  b.org = row.column_text(1);
+  b.policy_id = row.column_text(2);
+  auto scope = parse_column<Scope>(row, 3, "scope", parse_scope);
+  if (!scope) return std::unexpected(scope.error());
+  b.scope = *scope;
+  b.scope_id = row.column_optional_text(4);
+  b.scope_name = row.column_optional_text(5);
+  auto metric = parse_column<Metric>(row, 6, "metric", parse_metric);
+  if (!metric) return std::unexpected(metric.error());
+  b.metric = *metric;
+  b.actual = row.column_optional_double(7);
+  b.threshold = row.column_double(8);
+  b.deviation_percent = row.column_optional_double(9);
+  auto severity = parse_column<Severity>(row, 10, "severity", parse_severity);
+  if (!severity) return std::unexpected(severity.error());
+  b.severity = *severity;
+  auto peak = parse_column<Severity>(row, 11, "peak severity", parse_severity);
+  if (!peak) return std::unexpected(peak.error());
+  b.peak_severity = *peak;
+  auto status = parse_column<BreachStatus>(row, 12, "status", parse_breach_status);
+  if (!status) return std::unexpected(status.error());
+  b.status = *status;
+  b.opened_at = from_millis(row.column_int64(13));
+  b.last_evaluated_at = from_millis(row.column_int64(14));
+  b.acknowledged_at = from_millis(row.column_optional_int64(15));
+  b.acknowledged_by = row.column_optional_text(16);
+  b.ack_notes = row.column_optional_text(17);
+  b.resolved_at = from_millis(row.column_optional_int64(18));
+  b.resolve_reason = row.column_optional_text(19);
+  return b;
+}
+
+Result<std::vector<Breach>> read_breaches(sqlite::Statement& statement) {
+  std::vector<Breach> out;
+  for (;;) {
+    auto row = statement.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    auto breach = read_breach(statement);
+    if (!breach) return in_context(statement.operation(), breach.error());
+    out.push_back(std::move(*breach));
+  }
+}
+
+// The WHERE clause for a query's filters; values are bound, never spliced into the SQL.
+std::string breach_filter_sql(const BreachQuery& query) {
+  std::string sql = " WHERE 1 = 1";
+  if (query.org) sql += " AND org = ?";
+  if (query.policy_id) sql += " AND policy_id = ?";
+  if (query.status) sql += " AND status = ?";
+  return sql;
+}
+
+// Binds the filters of breach_filter_sql; returns the next free parameter index.
+int bind_breach_filter(sqlite::Statement& statement, const BreachQuery& query) {
+  int index = 1;
+  if (query.org) statement.bind_text(index++, *query.org);
+  if (query.policy_id) statement.bind_text(index++, *query.policy_id);
+  if (query.status) statement.bind_text(index++, to_string(*query.status));
+  return index;
+}
+
+Status check_parent_directory(const std::string& path) {
+  if (path.empty()) return fail("cannot open database: the path is empty");
+  if (path == ":memory:") return {};
+  std::error_code error;
+  const std::filesystem::path file(path);
+  if (std::filesystem::is_directory(file, error)) {
+    return fail("cannot open database '" + path + "': it is a directory");
+  }
+  const auto parent = std::filesystem::absolute(file, error).parent_path();
+  if (!std::filesystem::is_directory(parent, error)) {
+    return fail("cannot open database '" + path + "': directory '" + parent.string() +
+                "' does not exist");
+  }
+  return {};
+}
+
+Status configure(sqlite::Connection& connection, const std::string& path) {
+  // busy_timeout first: the following statements may wait on another process's lock.
+  if (auto set = connection.exec("set busy_timeout", "PRAGMA busy_timeout = 5000"); !set) {
+    return in_context("database '" + path + "'", set.error());
+  }
+  if (auto is_ours = store_schema::check_is_slamon_database(connection, path); !is_ours) {
+    return is_ours;
+  }
+  auto mode = connection.query_text("enable WAL journal", "PRAGMA journal_mode = WAL");
+  if (!mode) return in_context("database '" + path + "'", mode.error());
+  if (*mode != "wal" && !(path == ":memory:" && *mode == "memory")) {
+    return fail("database '" + path + "': cannot enable WAL journal mode (got '" + *mode + "')");
+  }
+  if (auto set = connection.exec("set synchronous and foreign_keys",
+                                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+      !set) {
+    return in_context("database '" + path + "'", set.error());
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+  if (auto parent = check_parent_directory(path); !parent) return std::unexpected(parent.error());
+  auto connection = sqlite::Connection::open(path);
+  if (!connection) return std::unexpected(connection.error());
+  if (auto configured = configure(*connection, path); !configured) {
+    return std::unexpected(configured.error());
+  }
+  auto version = store_schema::migrate(*connection, store_schema::migrations(), path);
+  if (!version) return std::unexpected(version.error());
+  return std::unique_ptr<Store>(new Store(std::move(*connection), *version));
+}
+
+Store::Store(sqlite::Connection connection, int schema_version)
+    : connection_(std::move(connection)), schema_version_(schema_version) {}
+
+Store::~Store() = default;
+
+int Store::schema_version() {
+  std::lock_guard lock(mutex_);
+  return schema_version_;
+}
+
+Result<std::vector<Breach>> Store::open_breaches() {
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare(
+      "read open breaches", "SELECT " + std::string(kBreachColumns) +
+                                " FROM breaches WHERE status != 'resolved' ORDER BY opened_at, id");
+  if (!statement) return std::unexpected(statement.error());
+  return read_breaches(*statement);
+}
+
+Result<std::optional<Breach>> Store::breach(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare(
+      "read breach", "SELECT " + std::string(kBreachColumns) + " FROM breaches WHERE id = ?");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind_text(1, id);
+  auto found = read_breaches(*statement);
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<Breach>{};
+  return std::optional<Breach>{std::move(found->front())};
+}
+
+Result<std::vector<Breach>> Store::breaches(const BreachQuery& query) {
+  if (query.limit < 0 || query.offset < 0) {
+    return fail("list breaches: limit and offset must not be negative");
+  }
+  std::lock_guard lock(mutex_);
+  auto statement =
+      connection_.prepare("list breaches", "SELECT " + std::string(kBreachColumns) +
+                                               " FROM breaches" + breach_filter_sql(query) +
+                                               " ORDER BY opened_at DESC, id LIMIT ? OFFSET ?");
+  if (!statement) return std::unexpected(statement.error());
+  const int next = bind_breach_filter(*statement, query);
+  statement->bind_int64(next, query.limit).bind_int64(next + 1, query.offset);
+  return read_breaches(*statement);
+}
+
+Result<long long> Store::count_breaches(const BreachQuery& query) {
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare("count breaches",
+                                       "SELECT count(*) FROM breaches" + breach_filter_sql(query));
+  if (!statement) return std::unexpected(statement.error());
+  bind_breach_filter(*statement, query);
+  auto row = statement->step();
+  if (!row) return std::unexpected(row.error());
+  return *row ? statement->column_int64(0) : 0;
+}
+
+Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Event>& events) {
+  if (breaches.empty() && events.empty()) return {};
+  std::lock_guard lock(mutex_);
+  // Declared before the statements so they are finalized before a rollback on an error path.
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return in_context("store commit", transaction.error());
+
+  auto upsert = connection_.prepare(
+      "upsert breach",
+      "INSERT INTO breaches (" + std::string(kBreachColumns) +
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (id) DO UPDATE SET org = excluded.org, policy_id = excluded.policy_id, "
+          "scope = excluded.scope, scope_id = excluded.scope_id, "
+          "scope_name = excluded.scope_name, metric = excluded.metric, "
+          "actual = excluded.actual, threshold = excluded.threshold, "
+          "deviation_percent = excluded.deviation_percent, severity = excluded.severity, "
+          "peak_severity = excluded.peak_severity, status = excluded.status, "
+          "opened_at = excluded.opened_at, last_evaluated_at = excluded.last_evaluated_at, "
+          "acknowledged_at = excluded.acknowledged_at, "
+          "acknowledged_by = excluded.acknowledged_by, ack_notes = excluded.ack_notes, "
+          "resolved_at = excluded.resolved_at, resolve_reason = excluded.resolve_reason");
+  if (!upsert) return in_context("store commit", upsert.error());
+  for (const Breach& b : breaches) {
+    upsert->reset();
+    upsert->bind_text(1, b.id)
+        .bind_text(2, b.org)
+        .bind_text(3, b.policy_id)
+        .bind_text(4, to_string(b.scope))
+        .bind_optional_text(5, b.scope_id)
+        .bind_optional_text(6, b.scope_name)
+        .bind_text(7, to_string(b.metric))
+        .bind_optional_double(8, b.actual)
+        .bind_double(9, b.threshold)
+        .bind_optional_double(10, b.deviation_percent)
+        .bind_text(11, to_string(b.severity))
+        .bind_text(12, to_string(b.peak_severity))
+        .bind_text(13, to_string(b.status))
+        .bind_int64(14, to_millis(b.opened_at))
+        .bind_int64(15, to_millis(b.last_evaluated_at))
+        .bind_optional_int64(16, to_millis(b.acknowledged_at))
+        .bind_optional_text(17, b.acknowledged_by)
+        .bind_optional_text(18, b.ack_notes)
+        .bind_optional_int64(19, to_millis(b.resolved_at))
+        .bind_optional_text(20, b.resolve_reason);
+    if (auto done = upsert->run(); !done) {
+      return in_context("store commit: breach '" + b.id + "'", done.error());
+    }
+  }
+
+  auto insert = connection_.prepare(
+      "insert event",
+      "INSERT INTO events (id, type, priority, org_id, breach_id, occurred_at, payload) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!insert) return in_context("store commit", insert.error());
+  for (const Event& e : events) {
+    // Text from users (notes, names) may hold invalid UTF-8; replace it rather than throw.
+    const std::string payload =
+        to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    insert->reset();
+    insert->bind_text(1, e.id)
+        .bind_text(2, to_string(e.type))
+        .bind_text(3, to_string(e.priority))
+        .bind_text(4, e.org_id)
+        .bind_text(5, e.breach.id)
+        .bind_int64(6, to_millis(e.occurred_at))
+        .bind_text(7, payload);
+    if (auto done = insert->run(); !done) {
+      return in_context("store commit: event '" + e.id + "'", done.error());
+    }
+  }
+
+  if (auto committed = transaction->commit(); !committed) {
+    return in_context("store commit", committed.error());
+  }
+  return {};
+}
+
+Result<std::vector<StoredEvent>> Store::pending_events(int limit) {
+  if (limit < 0) return fail("read pending events: limit must not be negative");
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare(
+      "read pending events",
+      "SELECT sequence, id, type, org_id, breach_id, payload, occurred_at FROM events "
+      "WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind_int64(1, limit);
+  std::vector<StoredEvent> out;
+  for (;;) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(StoredEvent{
+        .sequence = statement->column_int64(0),
+        .id = statement->column_text(1),
+        .type = statement->column_text(2),
+        .org_id = statement->column_text(3),
+        .breach_id = statement->column_text(4),
+        .payload = statement->column_text(5),
+        .occurred_at = from_millis(statement->column_int64(6)),
+    });
+  }
+}
+
+Result<long long> Store::pending_event_count() {
+  std::lock_guard lock(mutex_);
+  return connection_.query_int64("count pending events",
+                                 "SELECT count(*) FROM events WHERE delivered_at IS NULL");
+}
+
+}  // namespace slamon
