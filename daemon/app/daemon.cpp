@@ -62,7 +62,7 @@ Status Daemon::start() {
   {
     std::lock_guard lock(config_mutex_);
     config_ = loaded.config;
-    reload_ = ReloadStatus{true, clock_.now()};
+    reload_ = metrics::ReloadStatus{true, clock_.now()};
   }
   const GlobalConfig& global = loaded.config->global;
 
@@ -151,7 +151,7 @@ Status Daemon::reload_now() {
   warn_about_restart_only_changes(config_->global, loaded.config->global);
   apply_logging(loaded.config->global);
   config_ = loaded.config;
-  reload_ = ReloadStatus{true, clock_.now()};
+  reload_ = metrics::ReloadStatus{true, clock_.now()};
   log::info("configuration reloaded", {{"policies", config_->policies.size()}});
   clock_.wake();  // a changed evaluation interval applies from the next due time
   return {};
@@ -162,7 +162,7 @@ ConfigPtr Daemon::config() const {
   return config_;
 }
 
-ReloadStatus Daemon::reload_status() const {
+metrics::ReloadStatus Daemon::reload_status() const {
   std::lock_guard lock(config_mutex_);
   return reload_;
 }
@@ -171,9 +171,9 @@ int Daemon::http_port() const { return http_ ? http_->port() : 0; }
 
 void Daemon::install_routes(http::HttpServer& router) {
   router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
-    ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(), build::kVersion,
-                          build::kRevision};
-    return http::HttpResponse::text(200, render_metrics(input), kMetricsContentType);
+    const metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
+                                         build::kVersion, build::kRevision};
+    return http::HttpResponse::text(200, metrics::render_metrics(input), metrics::kExpositionContentType);
   });
   router.handle("GET", "/-/healthy", [](const http::HttpRequest&) {
     return http::HttpResponse::text(200, "slamon is Healthy.\n");

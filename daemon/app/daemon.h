@@ -43,7 +43,7 @@ class Daemon {
   Status reload_now();
 
   ConfigPtr config() const;
-  ReloadStatus reload_status() const;
+  metrics::ReloadStatus reload_status() const;
   int http_port() const;
   bool ready() const { return ready_.load(); }
   Engine& engine() { return *engine_; }
@@ -58,12 +58,12 @@ class Daemon {
 
   mutable std::mutex config_mutex_;  // guards config_ and reload_
   ConfigPtr config_;
-  ReloadStatus reload_;
+  metrics::ReloadStatus reload_;
   std::mutex reload_mutex_;  // one reload at a time
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Engine> engine_;
-  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<http::HttpServer> http_;
 
   std::atomic<bool> ready_{false};
   std::atomic<bool> stop_requested_{false};

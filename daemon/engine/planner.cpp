@@ -2,28 +2,8 @@
 
 #include <map>
 
-#include "common/duration.h"
 
 namespace slamon {
-namespace {
-
-void replace_all(std::string& text, std::string_view from, const std::string& to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-}
-
-}  // namespace
-
-std::string render_query(const MeasurementConfig& measurement, std::chrono::milliseconds window,
-                         const std::string& scope_id, const std::string& scope_name) {
-  std::string query = measurement.query;
-  replace_all(query, "{{window}}", format_duration(window));
-  replace_all(query, "{{scope_id}}", scope_id);
-  replace_all(query, "{{scope_name}}", scope_name);
-  return query;
-}
-
 std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<Policy>& policies) {
   std::vector<PlannedQuery> planned;
   std::map<const MeasurementConfig*, std::size_t> batched_index;
@@ -37,15 +17,14 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
       if (measurement == nullptr) continue;  // the loader rejects this; a defensive skip = no data
       const SourceConfig* source = config.source(measurement->source);
       if (source == nullptr || source->type != SourceType::prometheus) continue;
-      const auto window = measurement->window.count() > 0 ? measurement->window
-                                                          : config.global.evaluation_interval;
+      const auto window = config.window_of(*measurement);
       const std::string key = policy.scope_key();
       QueryTarget target{policy.id, metric, key};
 
       if (!measurement->per_scope()) {
         auto [it, inserted] = batched_index.emplace(measurement, planned.size());
         if (inserted) {
-          planned.push_back(PlannedQuery{source->name, render_query(*measurement, window, "", ""),
+          planned.push_back(PlannedQuery{source->name, measurement->render_query(window),
                                          measurement->scope_label, false, {}});
         }
         planned[it->second].targets.push_back(std::move(target));
@@ -55,7 +34,7 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
       if (inserted) {
         const std::string scope_id = policy.scope == Scope::organization ? policy.org : policy.scope_id.value_or("");
         planned.push_back(PlannedQuery{source->name,
-                                       render_query(*measurement, window, scope_id, policy.scope_name.value_or("")),
+                                       measurement->render_query(window, scope_id, policy.scope_name.value_or("")),
                                        measurement->scope_label, true, {}});
       }
       planned[it->second].targets.push_back(std::move(target));

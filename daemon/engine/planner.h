@@ -27,10 +27,6 @@ struct PlannedQuery {
   std::vector<QueryTarget> targets;
 };
 
-// Substitutes {{window}} (Prometheus duration), {{scope_id}} and {{scope_name}}.
-std::string render_query(const MeasurementConfig& measurement, std::chrono::milliseconds window,
-                         const std::string& scope_id, const std::string& scope_name);
-
 // Plans the queries for every active policy × threshold of `policies` (only Prometheus
 // sources; SNMP measurements are planned by the SNMP poller).
 std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<Policy>& policies);

@@ -1,0 +1,229 @@
+#include "metrics/exposition.h"
+
+#include <array>
+#include <vector>
+
+#include "metrics/text_format.h"
+#include "model/model.h"
+
+namespace slamon::metrics {
+
+namespace {
+
+using prometheus::MetricType;
+
+// Label names slamon_policy_info sets itself; a policy label with one of these names (the
+// config loader refuses them) would make the series invalid, so it is left out.
+constexpr std::array<std::string_view, 6> kPolicyInfoLabels{"org",   "policy_id", "policy",
+                                                            "scope", "scope_id",  "status"};
+
+bool is_reserved_policy_label(std::string_view name) {
+  for (std::string_view reserved : kPolicyInfoLabels) {
+    if (name == reserved) return true;
+  }
+  return false;
+}
+
+// Counter names carry their `_total` themselves: the serializer appends no suffix.
+void write_policy_families(const Snapshot& snapshot, std::string& out) {
+  FamilyWriter info(out, "slamon_policy_info",
+                    "Information about an SLA policy; the value is always 1.", MetricType::Gauge);
+  std::vector<LabelRef> labels;
+  for (const PolicyInfo& policy : snapshot.policies) {
+    labels.clear();
+    labels.push_back({"org", policy.org});
+    labels.push_back({"policy_id", policy.id});
+    labels.push_back({"policy", policy.name});
+    labels.push_back({"scope", to_string(policy.scope)});
+    labels.push_back({"scope_id", policy.scope_id});
+    labels.push_back({"status", to_string(policy.status)});
+    for (const auto& [name, value] : policy.labels) {
+      if (is_valid_label_name(name) && !is_reserved_policy_label(name)) {
+        labels.push_back({name, value});
+      }
+    }
+    info.add(labels, 1);
+  }
+  info.finish();
+
+  FamilyWriter compliant(
+      out, "slamon_policy_compliant",
+      "Whether a policy evaluated in the last cycle is in compliance (1) or in breach (0).",
+      MetricType::Gauge);
+  for (const PolicyInfo& policy : snapshot.policies) {
+    if (!policy.evaluated) continue;
+    compliant.add({{"org", policy.org}, {"policy_id", policy.id}}, policy.compliant ? 1 : 0);
+  }
+  compliant.finish();
+}
+
+void write_verdict_families(const Snapshot& snapshot, std::string& out) {
+  FamilyWriter value(
+      out, "slamon_policy_metric_value",
+      "Latest measured value of a policy metric, in the metric's unit; absent without data.",
+      MetricType::Gauge);
+  for (const Verdict& v : snapshot.verdicts) {
+    if (!v.actual) continue;
+    value.add({{"org", v.org}, {"policy_id", v.policy_id}, {"metric", to_string(v.metric)}},
+              *v.actual);
+  }
+  value.finish();
+
+  FamilyWriter threshold(
+      out, "slamon_policy_threshold",
+      "Threshold of a policy metric; bound=\"min\" is violated below it, bound=\"max\" above it.",
+      MetricType::Gauge);
+  for (const Verdict& v : snapshot.verdicts) {
+    threshold.add({{"org", v.org},
+                   {"policy_id", v.policy_id},
+                   {"metric", to_string(v.metric)},
+                   {"bound", to_string(v.bound)}},
+                  v.threshold);
+  }
+  threshold.finish();
+
+  // Without data there is no deviation to report either: exporting 0 would claim a
+  // compliance the measurement cannot support.
+  FamilyWriter deviation(
+      out, "slamon_policy_deviation_ratio",
+      "How far the measured value is beyond the threshold, relative to it (0.1 = 10%); 0 when "
+      "compliant, +Inf when a threshold of 0 is violated, absent without data.",
+      MetricType::Gauge);
+  for (const Verdict& v : snapshot.verdicts) {
+    if (!v.actual) continue;
+    deviation.add({{"org", v.org}, {"policy_id", v.policy_id}, {"metric", to_string(v.metric)}},
+                  v.deviation_percent.value_or(0) / 100);
+  }
+  deviation.finish();
+
+  FamilyWriter up(out, "slamon_policy_metric_up",
+                  "Whether the last measurement of a policy metric returned data (1) or not (0).",
+                  MetricType::Gauge);
+  for (const Verdict& v : snapshot.verdicts) {
+    up.add({{"org", v.org}, {"policy_id", v.policy_id}, {"metric", to_string(v.metric)}},
+           v.actual ? 1 : 0);
+  }
+  up.finish();
+}
+
+void write_breach_family(const Snapshot& snapshot, std::string& out) {
+  FamilyWriter active(
+      out, "slamon_breach_active",
+      "Open breaches, active or acknowledged; 1 per breach, labelled with its current severity.",
+      MetricType::Gauge);
+  for (const Breach& breach : snapshot.open_breaches) {
+    if (!breach.open()) continue;
+    active.add({{"org", breach.org},
+                {"policy_id", breach.policy_id},
+                {"metric", to_string(breach.metric)},
+                {"severity", to_string(breach.severity)},
+                {"status", to_string(breach.status)}},
+               1);
+  }
+  active.finish();
+}
+
+void write_engine_families(const ExpositionInput& input, std::string& out) {
+  const EngineCounters& counters = input.counters;
+  FamilyWriter opened(out, "slamon_breaches_opened_total",
+                      "Breaches opened since the daemon started.", MetricType::Counter);
+  for (const auto& [key, count] : counters.breaches_opened_total) {
+    opened.add({{"org", key.first}, {"severity", to_string(key.second)}},
+               static_cast<double>(count));
+  }
+  opened.finish();
+
+  FamilyWriter duration(out, "slamon_evaluation_duration_seconds",
+                        "Duration of the last evaluation cycle.", MetricType::Gauge);
+  if (input.snapshot) duration.add({}, input.snapshot->duration_seconds);
+  duration.finish();
+
+  FamilyWriter last_success(out, "slamon_evaluation_last_success_timestamp_seconds",
+                            "Unix time of the last successful evaluation cycle.",
+                            MetricType::Gauge);
+  if (counters.last_success) last_success.add({}, to_unix_seconds(*counters.last_success));
+  last_success.finish();
+
+  FamilyWriter evaluations(out, "slamon_evaluations_total",
+                           "Evaluation cycles run since the daemon started.", MetricType::Counter);
+  evaluations.add({}, static_cast<double>(counters.evaluations_total));
+  evaluations.finish();
+
+  FamilyWriter failures(out, "slamon_evaluation_failures_total",
+                        "Evaluation cycles that failed since the daemon started.",
+                        MetricType::Counter);
+  failures.add({}, static_cast<double>(counters.evaluation_failures_total));
+  failures.finish();
+
+  FamilyWriter skipped(out, "slamon_evaluations_skipped_total",
+                       "Evaluation cycles skipped because the previous one was still running.",
+                       MetricType::Counter);
+  skipped.add({}, static_cast<double>(counters.evaluations_skipped_total));
+  skipped.finish();
+}
+
+void write_source_families(const Snapshot& snapshot, std::string& out) {
+  FamilyWriter up(out, "slamon_source_up",
+                  "Whether the last contact with a measurement source worked.", MetricType::Gauge);
+  for (const SourceStatus& source : snapshot.sources) {
+    up.add({{"source", source.name}}, source.up ? 1 : 0);
+  }
+  up.finish();
+
+  FamilyWriter duration(out, "slamon_source_request_duration_seconds",
+                        "Total time spent waiting on a measurement source during the last cycle.",
+                        MetricType::Gauge);
+  for (const SourceStatus& source : snapshot.sources) {
+    duration.add({{"source", source.name}}, source.request_seconds);
+  }
+  duration.finish();
+}
+
+void write_process_families(const ExpositionInput& input, std::string& out) {
+  FamilyWriter reload_ok(out, "slamon_config_last_reload_successful",
+                         "Whether the last configuration reload succeeded (1) or was rejected (0).",
+                         MetricType::Gauge);
+  reload_ok.add({}, input.reload.last_successful ? 1 : 0);
+  reload_ok.finish();
+
+  FamilyWriter reload_time(out, "slamon_config_last_reload_success_timestamp_seconds",
+                           "Unix time of the last successful configuration reload.",
+                           MetricType::Gauge);
+  if (input.reload.last_success) reload_time.add({}, to_unix_seconds(*input.reload.last_success));
+  reload_time.finish();
+
+  FamilyWriter build(out, "slamon_build_info",
+                     "Version and git revision slamon was built from; the value is always 1.",
+                     MetricType::Gauge);
+  build.add({{"version", input.version}, {"revision", input.revision}}, 1);
+  build.finish();
+}
+
+// A generous guess of the text size (a verdict yields four lines of ~120 bytes), so the
+// output buffer is allocated about once.
+std::size_t estimated_size(const ExpositionInput& input) {
+  std::size_t size = 8192;
+  if (input.snapshot) {
+    size += input.snapshot->policies.size() * 400 + input.snapshot->verdicts.size() * 500 +
+            input.snapshot->open_breaches.size() * 200 + input.snapshot->sources.size() * 200;
+  }
+  return size;
+}
+
+}  // namespace
+
+std::string render_metrics(const ExpositionInput& input) {
+  std::string out;
+  out.reserve(estimated_size(input));
+  if (input.snapshot) {
+    write_policy_families(*input.snapshot, out);
+    write_verdict_families(*input.snapshot, out);
+    write_breach_family(*input.snapshot, out);
+  }
+  write_engine_families(input, out);
+  if (input.snapshot) write_source_families(*input.snapshot, out);
+  write_process_families(input, out);
+  return out;
+}
+
+}  // namespace slamon::metrics

@@ -1,0 +1,38 @@
+// The /metrics exposition (SPEC §12): renders the latest evaluation snapshot and the process
+// counters as Prometheus text format 0.0.4. The text is built fresh from its input on every
+// scrape (no registry keeps old series), so a policy, verdict or breach that leaves the
+// snapshot stops being exported at once. A pure function of its input: thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "engine/engine.h"
+#include "engine/snapshot.h"
+
+namespace slamon::metrics {
+
+inline constexpr std::string_view kExpositionContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+// Outcome of configuration reloads; the initial load counts as the first one.
+struct ReloadStatus {
+  bool last_successful = true;
+  std::optional<WallTime> last_success;
+};
+
+struct ExpositionInput {
+  SnapshotPtr snapshot;  // null before the first cycle finished
+  EngineCounters counters;
+  ReloadStatus reload;
+  std::string version;
+  std::string revision;
+};
+
+// Families whose input is empty (no policies, no sources, no breaches opened yet, no
+// successful cycle yet) are left out entirely rather than exported with only HELP/TYPE.
+std::string render_metrics(const ExpositionInput& input);
+
+}  // namespace slamon::metrics
