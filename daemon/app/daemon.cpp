@@ -124,6 +124,8 @@ void Daemon::run_scheduled_cycle() {
                                           {"escalated", report->breaches_escalated},
                                           {"resolved", report->breaches_resolved},
                                           {"no_data", report->no_data},
+                                          {"queries", report->queries},
+                                          {"fetch_seconds", report->fetch_seconds},
                                           {"duration_seconds", report->snapshot->duration_seconds}});
 }
 

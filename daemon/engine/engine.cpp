@@ -45,10 +45,14 @@ std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
     worker();
     return outcomes;
   }
-  std::vector<std::jthread> threads;
-  threads.reserve(thread_count);
-  for (std::size_t t = 0; t < thread_count; ++t) threads.emplace_back(worker);
-  return outcomes;  // jthreads join here, before outcomes is moved out
+  {
+    // The workers write into `outcomes`: join them (end of this block) before it is returned,
+    // since without copy elision a return would move it out before locals are destroyed.
+    std::vector<std::jthread> threads;
+    threads.reserve(thread_count);
+    for (std::size_t t = 0; t < thread_count; ++t) threads.emplace_back(worker);
+  }
+  return outcomes;
 }
 
 // Joins one query's samples to its targets. A scope key that appears in more than one series
@@ -186,7 +190,14 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
     if (sources.contains(q.source)) runnable.push_back(q);
   }
 
+  using SteadyClock = std::chrono::steady_clock;
+  auto seconds_since = [](SteadyClock::time_point t) {
+    return std::chrono::duration<double>(SteadyClock::now() - t).count();
+  };
+  const auto fetch_started = SteadyClock::now();
   const auto outcomes = fetch_all(runnable, sources, now);
+  const double fetch_seconds = seconds_since(fetch_started);
+  const auto evaluate_started = SteadyClock::now();
   MeasuredValues values;
   std::map<std::string, SourceStatus> source_status;
   std::set<std::string> failed_sources;
@@ -209,7 +220,9 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
 
   const EvaluationInput input{&policies, &values, &open_breaches, now};
   Evaluation evaluation = evaluate(input);
+  const double evaluate_seconds = seconds_since(evaluate_started);
 
+  const auto commit_started = SteadyClock::now();
   if (!options.dry_run && store_ != nullptr) {
     if (auto committed = store_->commit(evaluation.changed_breaches, evaluation.events); !committed) {
       std::lock_guard lock(state_mutex_);
@@ -230,6 +243,8 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
     }
   }
 
+  const double commit_seconds = seconds_since(commit_started);
+
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->evaluated_at = now;
   snapshot->policies = policy_infos(policies, evaluation.open_breaches);
@@ -245,6 +260,10 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   report.breaches_escalated = evaluation.escalated;
   report.breaches_resolved = evaluation.resolved;
   report.no_data = evaluation.no_data;
+  report.queries = static_cast<int>(runnable.size());
+  report.fetch_seconds = fetch_seconds;
+  report.evaluate_seconds = evaluate_seconds;
+  report.commit_seconds = commit_seconds;
 
   if (options.dry_run) {
     report.snapshot = std::move(snapshot);

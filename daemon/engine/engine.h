@@ -39,6 +39,11 @@ struct CycleReport {
   int breaches_escalated = 0;
   int breaches_resolved = 0;
   int no_data = 0;
+  int queries = 0;
+  // Where the cycle's wall time went (steady clock), for logs and benchmarks.
+  double fetch_seconds = 0;   // waiting on sources (queries run in parallel)
+  double evaluate_seconds = 0;  // planning, joining and evaluating
+  double commit_seconds = 0;  // the store transaction
 };
 
 // Counters since start, read by /metrics.

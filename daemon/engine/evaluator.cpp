@@ -11,6 +11,10 @@ namespace {
 using BreachKey = std::pair<std::string, Metric>;
 
 constexpr double kWarningDeviationLimit = 20.0;
+// Deviations are computed from decimal values that binary doubles only approximate: 79.6
+// against 99.5 is exactly 20 % as written but computes as 20.000000000000007. The tolerance
+// absorbs that rounding (a few ulps) without moving the boundary by anything measurable.
+constexpr double kDeviationRoundingTolerance = 1e-9;
 
 Severity worse(Severity a, Severity b) {
   return a == Severity::critical || b == Severity::critical ? Severity::critical : Severity::warning;
@@ -161,7 +165,8 @@ double deviation_percent(double actual, double threshold) {
 }
 
 Severity severity_for(double deviation) {
-  return deviation <= kWarningDeviationLimit ? Severity::warning : Severity::critical;
+  const bool within_warning = deviation <= kWarningDeviationLimit + kDeviationRoundingTolerance;
+  return within_warning ? Severity::warning : Severity::critical;
 }
 
 bool is_violated(Bound bound, double actual, double threshold) {
