@@ -139,6 +139,8 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"slamon: SLA monitoring for network and device fleets, beside Prometheus"};
   app.fallthrough();
   app.require_subcommand(0, 1);
+  // A mistyped command line gets the usage with the error, not only "Run with --help".
+  app.failure_message(CLI::FailureMessage::help);
 
   std::string config_file = kDefaultConfigFile;
   FlagOverrides flags;

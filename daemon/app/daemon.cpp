@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include <sstream>
+#include <thread>
 
 #include "app/landing_page.h"
 #include "app/scheduler.h"
@@ -185,7 +186,10 @@ void Daemon::install_routes(http::HttpServer& router) {
                    : http::HttpResponse::text(503, "slamon is not ready.\n");
   });
   router.handle("POST", "/-/reload", [this](const http::HttpRequest&) {
-    auto reloaded = reload_now();
+    // Parsing runs on a thread of its own: civetweb's worker stacks are small, and deep YAML
+    // documents recurse.
+    Status reloaded;
+    std::thread([&] { reloaded = reload_now(); }).join();
     if (!reloaded) {
       return http::HttpResponse::text(500, "failed to reload config: " + reloaded.error().message + "\n");
     }

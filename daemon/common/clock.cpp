@@ -91,8 +91,8 @@ double to_unix_seconds(WallTime t) {
 }
 
 WallTime from_unix_seconds(double seconds) {
-  return WallTime(std::chrono::duration_cast<WallTime::duration>(
-      std::chrono::duration<double>(seconds)));
+  // Rounded, not truncated: 1795000000.25 s must not come back as ...249999 s.
+  return WallTime(std::chrono::round<std::chrono::microseconds>(std::chrono::duration<double>(seconds)));
 }
 
 }  // namespace slamon

@@ -9,7 +9,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "model/model.h"
@@ -44,6 +46,7 @@ struct HttpClientConfig {
 };
 
 enum class SourceType { prometheus, snmp };
+std::string_view to_string(SourceType);
 
 struct SnmpSourceConfig {
   std::string version = "2c";  // "1" | "2c" | "3"
@@ -70,14 +73,15 @@ struct SourceConfig {
 };
 
 enum class Aggregate { avg, min, max, worst };
+std::string_view to_string(Aggregate);
 
 struct MeasurementConfig {
   Metric metric = Metric::uptime_percent;
   std::vector<Scope> scopes;
   std::string source;  // a SourceConfig name
   // Prometheus measurements
-  std::string query;        // may contain {{window}}, {{scope_id}}, {{scope_name}}
-  std::string scope_label;  // result label carrying the scope key
+  std::string query;                    // may contain {{window}}, {{scope_id}}, {{scope_name}}
+  std::string scope_label;              // result label carrying the scope key
   std::chrono::milliseconds window{0};  // 0 = the evaluation interval
   // SNMP measurements
   std::string snmp;  // reachability | response_time | if_oper_up | if_error_ratio | oid
@@ -87,6 +91,10 @@ struct MeasurementConfig {
 
   bool per_scope() const;  // the query names {{scope_id}} or {{scope_name}}
   bool serves(Metric m, Scope s) const;
+  // The query with {{window}} (Prometheus duration syntax), {{scope_id}} and {{scope_name}}
+  // replaced; pass the effective window (Config::window_of).
+  std::string render_query(std::chrono::milliseconds effective_window,
+                           std::string_view scope_id = {}, std::string_view scope_name = {}) const;
 };
 
 struct SiteGroup {
@@ -99,9 +107,11 @@ struct DeviceGroup {
   std::string id, name;
 };
 enum class DeviceKind { switch_, router, ap, camera, nvr, other };
+std::string_view to_string(DeviceKind);  // "switch", "router", ...
+std::optional<DeviceKind> parse_device_kind(std::string_view);
 struct DeviceSnmp {
   std::string source;
-  std::string address;
+  std::string address;  // always host:port ("[v6]:port" for IPv6); port 161 when not written
   std::vector<int> interfaces;
 };
 struct Device {
@@ -120,12 +130,15 @@ struct Organization {
   std::vector<Device> devices;
 };
 
-// Which entity an id names, and who owns it.
+// Which entity an id names, and who owns it. Organizations are indexed too (kind
+// organization); devices of kinds other than camera/nvr are not scope entities (see
+// Inventory::device).
 struct EntityRef {
   std::string org;
-  Scope kind = Scope::site;  // site | site_group | device_group | camera | nvr (devices of other kinds: none)
+  Scope kind = Scope::site;  // organization | site | site_group | device_group | camera | nvr
   bool is_device = false;
   std::string site;  // for sites: itself; for devices: their site; else empty
+  std::string name;
 };
 
 class Inventory {
@@ -136,9 +149,16 @@ class Inventory {
   void index();
   const Organization* organization(const std::string& id) const;
   const EntityRef* entity(const std::string& id) const;
-  // Does `id` name an entity of `scope` kind owned by `org`? (camera/nvr: device of that kind)
+  // Any device by id, whatever its kind; nullptr when unknown.
+  const Device* device(const std::string& id) const;
+  // The organization that owns device `id`; nullptr when unknown.
+  const Organization* device_owner(const std::string& id) const;
+  // Does `id` name an entity of `scope` kind owned by `org`? (camera/nvr: device of that kind;
+  // organization: id == org; ssid: an AP of `org` carries the SSID named `id`)
   bool owns(const std::string& org, Scope scope, const std::string& id) const;
-  // The devices of a scope (SPEC §5).
+  // The devices of a scope (SPEC §5). For ssid, `scope_key` is the SSID *name* (pass
+  // policy.scope_name when the policy also has a scope_id). The pointers stay valid as long as
+  // this Inventory is neither modified nor destroyed.
   std::vector<const Device*> devices_of(const std::string& org, Scope scope,
                                         const std::string& scope_key) const;
   // The site a policy's scope is located at, when it has one (site, device, camera, nvr).
@@ -147,6 +167,8 @@ class Inventory {
  private:
   std::unordered_map<std::string, EntityRef> entities_;
   std::unordered_map<std::string, std::size_t> org_index_;
+  // device id -> (organization index, device index): indices, so copies of an Inventory stay valid
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> device_index_;
 };
 
 struct Config {
@@ -155,13 +177,15 @@ struct Config {
   std::vector<SourceConfig> sources;
   std::vector<MeasurementConfig> measurements;
   Inventory inventory;
-  std::vector<Policy> policies;  // provisioned, from rule files
+  std::vector<Policy> policies;              // provisioned, from rule files
   std::vector<std::string> rule_files;       // resolved paths, for logs
   std::vector<std::string> inventory_files;  // resolved paths
 
   const SourceConfig* source(const std::string& name) const;
   // The first measurement (in file order) that serves metric m for scope s, or nullptr.
   const MeasurementConfig* measurement_for(Metric m, Scope s) const;
+  // The window a measurement covers: its `window`, or the evaluation interval when 0.
+  std::chrono::milliseconds window_of(const MeasurementConfig& measurement) const;
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -15,12 +15,13 @@ namespace slamon {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;    // 1-based
   std::string path;  // the field, dotted: "policies[2].thresholds.latency_ms_max"
   std::string message;
 
-  // "FILE:LINE:COL: message", the format of `slamon check config`.
+  // "FILE:LINE:COL: PATH: message", the format of `slamon check config`; ":LINE:COL" is left
+  // out when the position is unknown (an unreadable file), "PATH: " when there is no path.
   std::string to_string() const;
 };
 
@@ -51,7 +52,7 @@ struct PolicyParseResult {
   Policy policy;
   std::vector<Diagnostic> diagnostics;
 };
-PolicyParseResult parse_policy(const YAML::Node& node, const Config& config, const std::string& file,
-                               const std::string& path_prefix);
+PolicyParseResult parse_policy(const YAML::Node& node, const Config& config,
+                               const std::string& file, const std::string& path_prefix);
 
 }  // namespace slamon

@@ -1,0 +1,58 @@
+// The pieces of the configuration loader shared between its translation units: file reading,
+// id spelling rules, and the readers of each section. Internal to slamon_config.
+// Stateless functions; thread-safe as long as each call works on its own Config.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace slamon::config_detail {
+
+inline constexpr std::size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+
+// The whole content of a file; the error message is the system's reason (no content).
+Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes);
+
+// `path` when absolute, else `base_dir / path`; normalized.
+std::filesystem::path resolve_path(const std::filesystem::path& base_dir, const std::string& path);
+
+// A UUID in canonical lower case, or nullopt when `text` is not a UUID.
+std::optional<std::string> canonical_uuid(std::string_view text);
+
+// "file:line" of an earlier definition, for "already defined at ..." messages.
+struct Location {
+  std::string file;
+  int line = 0;
+  std::string describe() const;
+};
+Location location_of(const Reporter& r, const YAML::Mark& mark);
+
+// Every entity id of the inventory (organizations included), across all inventory files.
+using EntityIds = std::unordered_map<std::string, std::pair<std::string, Location>>;
+
+// sources: of slamon.yml; secrets and TLS files resolve against base_dir. Returns the names of
+// sources left out because their type was missing or wrong, so that references to them are not
+// reported a second time as unknown.
+std::set<std::string> read_sources(const Reporter& r, const Field& field,
+                                   const std::filesystem::path& base_dir, Config& config);
+// measurements: of slamon.yml (after the sources). A measurement whose metric and scopes are
+// readable is kept even when other fields are wrong, so policies are not reported for it too.
+void read_measurements(const Reporter& r, const Field& field, Config& config,
+                       const std::set<std::string>& untyped_sources);
+
+// The organizations of one inventory file, appended to config.inventory.organizations (the
+// index is not rebuilt). config.sources must already be read: device polling names a source.
+void read_inventory_file(const Reporter& r, const YAML::Node& document, Config& config,
+                         const std::set<std::string>& untyped_sources, EntityIds& ids);
+
+}  // namespace slamon::config_detail

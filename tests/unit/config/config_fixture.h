@@ -1,0 +1,72 @@
+// Shared fixture for the configuration loader tests: a temporary folder holding a slamon.yml,
+// a standard inventory with two organizations, and helpers to assert the exact diagnostics.
+// Not thread-safe (one test owns it).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "config/loader.h"
+#include "support/temp_dir.h"
+
+namespace slamon::testing {
+
+inline constexpr std::string_view kOrgA = "3f7c1a52-0d4e-4b8e-9c11-2f3a4b5c6d7e";
+inline constexpr std::string_view kOrgB = "9a8b7c6d-1111-4222-8333-444455556666";
+inline constexpr std::string_view kSiteGroupEmea = "a1b2c3d4-0000-4000-8000-000000000010";
+inline constexpr std::string_view kSiteHq = "a1b2c3d4-0000-4000-8000-000000000001";
+inline constexpr std::string_view kSiteLab = "a1b2c3d4-0000-4000-8000-000000000002";
+inline constexpr std::string_view kDeviceGroupAps = "a1b2c3d4-0000-4000-8000-000000000020";
+inline constexpr std::string_view kSwitch = "a1b2c3d4-0000-4000-8000-000000000101";
+inline constexpr std::string_view kCamera = "a1b2c3d4-0000-4000-8000-000000000102";
+inline constexpr std::string_view kNvr = "a1b2c3d4-0000-4000-8000-000000000103";
+inline constexpr std::string_view kAp = "a1b2c3d4-0000-4000-8000-000000000104";
+inline constexpr std::string_view kApLab = "a1b2c3d4-0000-4000-8000-000000000105";
+inline constexpr std::string_view kSiteB = "b1b2c3d4-0000-4000-8000-000000000001";
+inline constexpr std::string_view kCameraB = "b1b2c3d4-0000-4000-8000-000000000102";
+
+// Replaces $ORG_A, $SITE_HQ, ... with the ids above, so fixtures stay readable.
+std::string fill(std::string text);
+
+// The standard inventory (inventory.yml), with the ids above.
+std::string standard_inventory();
+// A slamon.yml naming inventory.yml and rules/*.yml, with sources `prom` (prometheus) and
+// `switches` (snmp), and measurements: uptime_percent for every scope, latency_ms for site
+// and camera (both prom).
+std::string standard_main();
+
+class ConfigFixture : public ::testing::Test {
+ protected:
+  // Writes `content` (after fill()) to `relative` in the temporary folder.
+  std::string write(const std::string& relative, const std::string& content) const {
+    return dir_.write(relative, fill(content));
+  }
+  std::string path(const std::string& relative) const { return (dir_.path() / relative).string(); }
+  LoadResult load(const FlagOverrides& flags = {}) const {
+    return load_config(path("slamon.yml"), flags);
+  }
+  // The standard slamon.yml and inventory plus one rule file, loaded.
+  LoadResult load_rules(const std::string& rules) const {
+    write("slamon.yml", standard_main());
+    write("inventory.yml", standard_inventory());
+    write("rules/policies.yml", rules);
+    return load();
+  }
+
+  TempDir dir_;
+};
+
+// Every diagnostic, one per line, for failure messages.
+std::string dump(const std::vector<Diagnostic>& diagnostics);
+
+// Asserts one diagnostic at file (a suffix of its path), line and column whose message
+// contains `fragment`.
+::testing::AssertionResult has_diagnostic(const LoadResult& result, std::string_view file, int line,
+                                          int column, std::string_view fragment);
+// Same, and asserts it is the only diagnostic.
+::testing::AssertionResult has_only_diagnostic(const LoadResult& result, std::string_view file,
+                                               int line, int column, std::string_view fragment);
+
+}  // namespace slamon::testing
