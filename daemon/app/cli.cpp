@@ -78,7 +78,7 @@ int eval_once(const std::string& config_file, const FlagOverrides& flags, bool d
     std::cerr << "slamon: evaluation failed: " << report.error().message << '\n';
     return 1;
   }
-  std::cout << (output == "json" ? render_eval_json(*report) : render_eval_table(*report));
+  std::cout << (output == "json" ? render_eval_json(*report) : render_eval_table(*report, dry_run));
   return 0;
 }
 

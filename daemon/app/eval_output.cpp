@@ -40,7 +40,7 @@ nlohmann::json number_json(std::optional<double> value) {
 
 }  // namespace
 
-std::string render_eval_table(const CycleReport& report) {
+std::string render_eval_table(const CycleReport& report, bool dry_run) {
   const std::vector<std::string> header{"POLICY", "METRIC", "ACTUAL", "THRESHOLD", "DEVIATION", "VERDICT"};
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : sorted_verdicts(report)) {
@@ -64,12 +64,14 @@ std::string render_eval_table(const CycleReport& report) {
   };
   append_row(header);
   for (const auto& row : rows) append_row(row);
-  char summary[200];
+  char summary[240];
   std::snprintf(summary, sizeof summary,
-                "\n%d policies evaluated, %zu thresholds: %d breaches opened, %d escalated, %d resolved, "
-                "%d without data\n",
-                report.policies_evaluated, rows.size(), report.breaches_opened, report.breaches_escalated,
-                report.breaches_resolved, report.no_data);
+                "\n%d policies evaluated, %zu thresholds: %d breaches %s, %d %s, %d %s, %d without data%s\n",
+                report.policies_evaluated, rows.size(), report.breaches_opened,
+                dry_run ? "would open" : "opened", report.breaches_escalated,
+                dry_run ? "would escalate" : "escalated", report.breaches_resolved,
+                dry_run ? "would resolve" : "resolved", report.no_data,
+                dry_run ? " (dry run: nothing stored)" : "");
   out += summary;
   return out;
 }

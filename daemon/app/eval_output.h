@@ -8,7 +8,8 @@
 
 namespace slamon {
 
-std::string render_eval_table(const CycleReport& report);
+// With `dry_run` the summary says what the cycle *would* have changed.
+std::string render_eval_table(const CycleReport& report, bool dry_run = false);
 std::string render_eval_json(const CycleReport& report);
 
 }  // namespace slamon

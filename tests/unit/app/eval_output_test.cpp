@@ -48,3 +48,15 @@ TEST(EvalOutputTest, JsonCarriesEveryVerdict) {
 
 }  // namespace
 }  // namespace slamon
+
+namespace slamon {
+namespace {
+
+TEST(EvalOutputTest, DryRunSummarySaysWhatWouldChange) {
+  const std::string table = render_eval_table(sample_report(), /*dry_run=*/true);
+  EXPECT_NE(table.find("2 breaches would open"), std::string::npos);
+  EXPECT_NE(table.find("dry run: nothing stored"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slamon
