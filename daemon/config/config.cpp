@@ -80,10 +80,25 @@ bool MeasurementConfig::serves(Metric m, Scope s) const {
 std::string MeasurementConfig::render_query(std::chrono::milliseconds effective_window,
                                             std::string_view scope_id,
                                             std::string_view scope_name) const {
+  // Scope values are written into PromQL string literals ("..."); escaped so an SSID named
+  // `Guest "5G"` or `a\b` cannot break out of the literal or the query.
+  auto escaped = [](std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+      if (c == '\\' || c == '"' || c == '\'') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  };
   std::string rendered = query;
   replace_all(rendered, "{{window}}", format_duration(effective_window));
-  replace_all(rendered, "{{scope_id}}", scope_id);
-  replace_all(rendered, "{{scope_name}}", scope_name);
+  replace_all(rendered, "{{scope_id}}", escaped(scope_id));
+  replace_all(rendered, "{{scope_name}}", escaped(scope_name));
   return rendered;
 }
 

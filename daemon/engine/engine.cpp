@@ -168,6 +168,7 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
     if (!loaded) {
       if (!options.dry_run) {
         std::lock_guard lock(state_mutex_);
+        ++counters_.evaluations_total;
         ++counters_.evaluation_failures_total;
       }
       return fail("cannot read open breaches: " + loaded.error().message);
@@ -199,6 +200,7 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   const double fetch_seconds = seconds_since(fetch_started);
   const auto evaluate_started = SteadyClock::now();
   MeasuredValues values;
+  UnmeasuredKeys source_failed_keys;
   std::map<std::string, SourceStatus> source_status;
   std::set<std::string> failed_sources;
   for (std::size_t i = 0; i < runnable.size(); ++i) {
@@ -212,13 +214,14 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
         log::warn("source query failed; its policies have no data this cycle",
                   {{"source", name}, {"err", outcome.error().message}});
       }
+      for (const auto& target : runnable[i].targets) source_failed_keys.insert({target.policy_id, target.metric});
       continue;
     }
     join_samples(runnable[i], outcome->samples, values);
   }
   for (auto& [name, status] : source_status) status.up = !failed_sources.contains(name);
 
-  const EvaluationInput input{&policies, &values, &open_breaches, now};
+  const EvaluationInput input{&policies, &values, &open_breaches, now, &source_failed_keys};
   Evaluation evaluation = evaluate(input);
   const double evaluate_seconds = seconds_since(evaluate_started);
 

@@ -114,7 +114,7 @@ std::optional<double> finite_value(const MeasuredValues& values, const std::stri
 }
 
 void evaluate_threshold(CycleChanges& changes, const Policy& policy, Metric metric, double threshold,
-                        std::optional<double> actual) {
+                        std::optional<double> actual, bool source_failed) {
   const auto& spec = threshold_spec(metric);
   Verdict verdict{policy.org, policy.id, policy.name, metric, spec.bound, threshold, actual, std::nullopt,
                   VerdictState::ok};
@@ -123,7 +123,7 @@ void evaluate_threshold(CycleChanges& changes, const Policy& policy, Metric metr
   if (!actual) {
     verdict.state = VerdictState::no_data;
     ++changes.result().no_data;
-    switch (policy.no_data) {
+    switch (source_failed ? NoDataMode::keep : policy.no_data) {
       case NoDataMode::keep: break;
       case NoDataMode::breach:
         // SPEC §6.4: no data counts as a critical violation, with no actual value.
@@ -182,8 +182,10 @@ Evaluation evaluate(const EvaluationInput& input) {
     for (const Metric metric : kAllMetrics) {
       const auto threshold = policy.threshold(metric);
       if (!threshold) continue;
-      evaluate_threshold(changes, policy, metric, *threshold,
-                         finite_value(*input.values, policy.id, metric));
+      const bool source_failed =
+          input.source_failed != nullptr && input.source_failed->contains({policy.id, metric});
+      evaluate_threshold(changes, policy, metric, *threshold, finite_value(*input.values, policy.id, metric),
+                         source_failed);
     }
   }
 

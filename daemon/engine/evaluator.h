@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,12 +18,17 @@ namespace slamon {
 
 // (policy id, metric) → measured value; a missing entry, NaN or ±Inf is "no data".
 using MeasuredValues = std::map<std::pair<std::string, Metric>, double>;
+// (policy id, metric) pairs whose source query failed this cycle. Their no data says nothing
+// about the devices, so it changes no breach whatever the policy's `no_data` mode: an outage
+// of Prometheus must not open (or resolve) breaches.
+using UnmeasuredKeys = std::set<std::pair<std::string, Metric>>;
 
 struct EvaluationInput {
   const std::vector<Policy>* policies = nullptr;     // every known policy, any status
   const MeasuredValues* values = nullptr;
   const std::vector<Breach>* open_breaches = nullptr;  // of the orgs being evaluated
   WallTime now{};
+  const UnmeasuredKeys* source_failed = nullptr;  // optional
 };
 
 struct Evaluation {

@@ -157,6 +157,13 @@ TEST(MeasurementConfigTest, RenderQueryFillsEveryPlaceholder) {
             R"(avg_over_time(x{id="abc",ssid="Corp"}[1m30s]) / 1m30s)");
 }
 
+TEST(MeasurementConfigTest, RenderQueryEscapesScopeValuesForPromQLStrings) {
+  MeasurementConfig m;
+  m.query = R"(x{ssid="{{scope_name}}"})";
+  EXPECT_EQ(m.render_query(1min, "", R"(Guest "5G" a\b)"), R"(x{ssid="Guest \"5G\" a\\b"})");
+  EXPECT_EQ(m.render_query(1min, "", "two\nlines"), R"(x{ssid="two\nlines"})");
+}
+
 TEST(ConfigTest, MeasurementForIsTheFirstInFileOrderAndWindowFallsBackToTheInterval) {
   Config config;
   config.global.evaluation_interval = 3min;

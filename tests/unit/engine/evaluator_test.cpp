@@ -687,3 +687,36 @@ TEST(Evaluate, OneVerdictPerActivePolicyThreshold) {
 
 }  // namespace
 }  // namespace slamon
+
+namespace slamon {
+namespace {
+
+// A failed source query is no data that says nothing about the devices: whatever the policy's
+// no_data mode, it must neither open nor resolve a breach.
+TEST(SourceFailure, ChangesNoBreachInAnyNoDataMode) {
+  for (const NoDataMode mode : {NoDataMode::keep, NoDataMode::breach, NoDataMode::resolve}) {
+    const std::vector<Policy> policies{make_policy("p", Metric::uptime_percent, 99.5, mode)};
+    const MeasuredValues violated{{{"p", Metric::uptime_percent}, 90.0}};
+    const std::vector<Breach> none;
+    const Evaluation first = evaluate(EvaluationInput{&policies, &violated, &none, kStart});
+    ASSERT_EQ(first.open_breaches.size(), 1u);
+
+    const MeasuredValues nothing;
+    const UnmeasuredKeys failed{{"p", Metric::uptime_percent}};
+    const Evaluation during_outage =
+        evaluate(EvaluationInput{&policies, &nothing, &first.open_breaches, kStart + 5min, &failed});
+    EXPECT_TRUE(during_outage.changed_breaches.empty()) << to_string(mode);
+    EXPECT_TRUE(during_outage.events.empty()) << to_string(mode);
+    ASSERT_EQ(during_outage.open_breaches.size(), 1u);
+    EXPECT_EQ(during_outage.open_breaches[0].id, first.open_breaches[0].id);
+    ASSERT_EQ(during_outage.verdicts.size(), 1u);
+    EXPECT_EQ(during_outage.verdicts[0].state, VerdictState::no_data);
+
+    // And with no breach open, an outage opens none even under no_data: breach.
+    const Evaluation fresh = evaluate(EvaluationInput{&policies, &nothing, &none, kStart, &failed});
+    EXPECT_TRUE(fresh.open_breaches.empty()) << to_string(mode);
+  }
+}
+
+}  // namespace
+}  // namespace slamon
