@@ -1,12 +1,12 @@
 #include "app/cli.h"
 
-#include <CLI/CLI.hpp>
-#include <curl/curl.h>
 #include <civetweb.h>
-#include <nlohmann/json.hpp>
+#include <curl/curl.h>
+#include <signal.h>
 #include <spdlog/version.h>
 #include <sqlite3.h>
-#include <signal.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -45,13 +45,15 @@ int check_config(const std::string& file) {
     return 1;
   }
   const Config& config = *loaded.config;
-  std::cout << file << ": OK (" << config.sources.size() << " sources, " << config.measurements.size()
-            << " measurements, " << config.inventory.organizations.size() << " organizations, "
-            << config.policies.size() << " policies from " << config.rule_files.size() << " rule files)\n";
+  std::cout << file << ": OK (" << config.sources.size() << " sources, "
+            << config.measurements.size() << " measurements, "
+            << config.inventory.organizations.size() << " organizations, " << config.policies.size()
+            << " policies from " << config.rule_files.size() << " rule files)\n";
   return 0;
 }
 
-int eval_once(const std::string& config_file, const FlagOverrides& flags, bool dry_run, const std::string& output) {
+int eval_once(const std::string& config_file, const FlagOverrides& flags, bool dry_run,
+              const std::string& output) {
   const LoadResult loaded = load_config(config_file, flags);
   if (!loaded.ok()) {
     print_diagnostics(loaded.diagnostics);
@@ -90,10 +92,11 @@ std::string library_versions() {
   out += "  civetweb: " + std::string(mg_version()) + "\n";
   out += "  yaml-cpp: " SLAMON_YAML_CPP_VERSION "\n";
   out += "  prometheus-cpp: " SLAMON_PROMETHEUS_CPP_VERSION "\n";
-  out += "  spdlog: " + std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
-         std::to_string(SPDLOG_VER_PATCH) + "\n";
+  out += "  spdlog: " + std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) +
+         "." + std::to_string(SPDLOG_VER_PATCH) + "\n";
   out += "  nlohmann_json: " + std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
-         std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." + std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "\n";
+         std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+         std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "\n";
   return out;
 }
 
@@ -145,22 +148,29 @@ int run_cli(int argc, char** argv) {
   std::string config_file = kDefaultConfigFile;
   FlagOverrides flags;
   app.add_option("--config.file", config_file, "slamon configuration file")->capture_default_str();
-  app.add_option("--web.listen-address", flags.listen_address, "address to serve /metrics, the API and /-/ endpoints on (default 0.0.0.0:9877)");
-  app.add_option("--web.config.file", flags.web_config_file, "TLS and basic auth configuration (exporter-toolkit format)");
-  app.add_option("--storage.path", flags.storage_path, "SQLite database file (default /var/lib/slamon/slamon.db)");
-  app.add_option("--reports.dir", flags.reports_dir, "folder for rendered reports (default /var/lib/slamon/reports)");
+  app.add_option("--web.listen-address", flags.listen_address,
+                 "address to serve /metrics, the API and /-/ endpoints on (default 0.0.0.0:9877)");
+  app.add_option("--web.config.file", flags.web_config_file,
+                 "TLS and basic auth configuration (exporter-toolkit format)");
+  app.add_option("--storage.path", flags.storage_path,
+                 "SQLite database file (default /var/lib/slamon/slamon.db)");
+  app.add_option("--reports.dir", flags.reports_dir,
+                 "folder for rendered reports (default /var/lib/slamon/reports)");
   app.add_option("--log.level", flags.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  app.add_option("--log.format", flags.log_format, "logfmt or json")->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_option("--log.format", flags.log_format, "logfmt or json")
+      ->check(CLI::IsMember({"logfmt", "json"}));
 
   auto* run = app.add_subcommand("run", "run the daemon (the default)");
   auto* check = app.add_subcommand("check", "check files");
   check->require_subcommand(1);
-  auto* check_config_cmd = check->add_subcommand("config", "validate a configuration and every file it names");
+  auto* check_config_cmd =
+      check->add_subcommand("config", "validate a configuration and every file it names");
   std::string check_file;
   check_config_cmd->add_option("file", check_file, "configuration file")->required();
 
-  auto* eval = app.add_subcommand("eval", "evaluate every active policy once and print the verdicts");
+  auto* eval =
+      app.add_subcommand("eval", "evaluate every active policy once and print the verdicts");
   bool once = false;
   bool dry_run = false;
   std::string output = "table";
@@ -177,7 +187,8 @@ int run_cli(int argc, char** argv) {
   }
 
   if (version->parsed()) {
-    std::cout << "slamon, version " << build::kVersion << " (revision: " << build::kRevision << ")\n"
+    std::cout << "slamon, version " << build::kVersion << " (revision: " << build::kRevision
+              << ")\n"
               << "  build date: " << build::kDate << "\n"
               << library_versions();
     return 0;

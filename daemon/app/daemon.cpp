@@ -68,7 +68,8 @@ Status Daemon::start() {
   const GlobalConfig& global = loaded.config->global;
 
   auto store = Store::open(global.storage_path);
-  if (!store) return fail("cannot open the store " + global.storage_path + ": " + store.error().message);
+  if (!store)
+    return fail("cannot open the store " + global.storage_path + ": " + store.error().message);
   store_ = std::move(*store);
   engine_ = std::make_unique<Engine>(clock_, store_.get());
 
@@ -101,7 +102,8 @@ int Daemon::run() {
       for (long long i = 0; i < next.skipped; ++i) engine_->count_skipped();
       if (next.skipped > 0) {
         log::warn("evaluation cycle overran its interval; skipped due cycles",
-                  {{"skipped", next.skipped}, {"interval", static_cast<long long>(interval.count() / 1000)}});
+                  {{"skipped", next.skipped},
+                   {"interval", static_cast<long long>(interval.count() / 1000)}});
       }
       due = next.due;
       continue;
@@ -120,14 +122,15 @@ void Daemon::run_scheduled_cycle() {
     log::error("evaluation cycle failed", {{"err", report.error().message}});
     return;
   }
-  log::info("evaluation cycle finished", {{"policies", report->policies_evaluated},
-                                          {"opened", report->breaches_opened},
-                                          {"escalated", report->breaches_escalated},
-                                          {"resolved", report->breaches_resolved},
-                                          {"no_data", report->no_data},
-                                          {"queries", report->queries},
-                                          {"fetch_seconds", report->fetch_seconds},
-                                          {"duration_seconds", report->snapshot->duration_seconds}});
+  log::info("evaluation cycle finished",
+            {{"policies", report->policies_evaluated},
+             {"opened", report->breaches_opened},
+             {"escalated", report->breaches_escalated},
+             {"resolved", report->breaches_resolved},
+             {"no_data", report->no_data},
+             {"queries", report->queries},
+             {"fetch_seconds", report->fetch_seconds},
+             {"duration_seconds", report->snapshot->duration_seconds}});
 }
 
 void Daemon::request_reload() {
@@ -146,7 +149,8 @@ Status Daemon::reload_now() {
   std::lock_guard lock(config_mutex_);
   if (!loaded.ok()) {
     reload_.last_successful = false;
-    for (const auto& d : loaded.diagnostics) log::error("reload rejected", {{"problem", d.to_string()}});
+    for (const auto& d : loaded.diagnostics)
+      log::error("reload rejected", {{"problem", d.to_string()}});
     log::error("configuration reload failed; keeping the running configuration",
                {{"problems", loaded.diagnostics.size()}});
     return fail(join_diagnostics(loaded.diagnostics));
@@ -170,13 +174,16 @@ metrics::ReloadStatus Daemon::reload_status() const {
   return reload_;
 }
 
-int Daemon::http_port() const { return http_ ? http_->port() : 0; }
+int Daemon::http_port() const {
+  return http_ ? http_->port() : 0;
+}
 
 void Daemon::install_routes(http::HttpServer& router) {
   router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
     const metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
                                          build::kVersion, build::kRevision};
-    return http::HttpResponse::text(200, metrics::render_metrics(input), metrics::kExpositionContentType);
+    return http::HttpResponse::text(200, metrics::render_metrics(input),
+                                    metrics::kExpositionContentType);
   });
   router.handle("GET", "/-/healthy", [](const http::HttpRequest&) {
     return http::HttpResponse::text(200, "slamon is Healthy.\n");
@@ -191,7 +198,8 @@ void Daemon::install_routes(http::HttpServer& router) {
     Status reloaded;
     std::thread([&] { reloaded = reload_now(); }).join();
     if (!reloaded) {
-      return http::HttpResponse::text(500, "failed to reload config: " + reloaded.error().message + "\n");
+      return http::HttpResponse::text(
+          500, "failed to reload config: " + reloaded.error().message + "\n");
     }
     return http::HttpResponse::text(200, "");
   });

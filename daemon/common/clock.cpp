@@ -58,14 +58,16 @@ void FakeClock::advance(Duration by) {
 void FakeClock::set(WallTime to) {
   {
     std::lock_guard lock(mutex_);
-    if (to > now_) mono_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(to - now_);
+    if (to > now_)
+      mono_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(to - now_);
     now_ = to;
   }
   cv_.notify_all();
 }
 
 std::string format_rfc3339(WallTime t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   long frac = static_cast<long>(ms % 1000);
   if (frac < 0) {
@@ -92,7 +94,8 @@ double to_unix_seconds(WallTime t) {
 
 WallTime from_unix_seconds(double seconds) {
   // Rounded, not truncated: 1795000000.25 s must not come back as ...249999 s.
-  return WallTime(std::chrono::round<std::chrono::microseconds>(std::chrono::duration<double>(seconds)));
+  return WallTime(
+      std::chrono::round<std::chrono::microseconds>(std::chrono::duration<double>(seconds)));
 }
 
 }  // namespace slamon

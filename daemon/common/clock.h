@@ -40,7 +40,8 @@ class RealClock final : public Clock {
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(WallTime start) : now_(start), mono_(std::chrono::steady_clock::time_point{}) {}
+  explicit FakeClock(WallTime start)
+      : now_(start), mono_(std::chrono::steady_clock::time_point{}) {}
   WallTime now() const override;
   std::chrono::steady_clock::time_point monotonic() const override;
   bool sleep_until(WallTime deadline) override;

@@ -28,20 +28,28 @@ std::shared_ptr<spdlog::logger> logger() {
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
   }
   return spdlog::level::info;
 }
@@ -49,7 +57,8 @@ spdlog::level::level_enum to_spdlog(Level level) {
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
   for (char c : v) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return true;
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+      return true;
   }
   return false;
 }
@@ -57,11 +66,21 @@ bool needs_quotes(std::string_view v) {
 void append_escaped(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -118,9 +137,12 @@ bool parse_level(std::string_view text, Level& out) {
 }
 
 bool parse_format(std::string_view text, Format& out) {
-  if (text == "logfmt") out = Format::logfmt;
-  else if (text == "json") out = Format::json;
-  else return false;
+  if (text == "logfmt")
+    out = Format::logfmt;
+  else if (text == "json")
+    out = Format::json;
+  else
+    return false;
   return true;
 }
 
@@ -151,8 +173,8 @@ std::string render(Format format, std::string_view timestamp, Level level, std::
 void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
   auto& sink = *logger();
   if (!sink.should_log(to_spdlog(level))) return;
-  const std::string line =
-      render(g_format.load(), format_rfc3339(std::chrono::system_clock::now()), level, message, fields);
+  const std::string line = render(g_format.load(), format_rfc3339(std::chrono::system_clock::now()),
+                                  level, message, fields);
   sink.log(to_spdlog(level), "{}", line);
 }
 

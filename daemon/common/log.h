@@ -32,10 +32,18 @@ bool parse_level(std::string_view text, Level& out);
 bool parse_format(std::string_view text, Format& out);
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::debug, m, f); }
-inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::info, m, f); }
-inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::warn, m, f); }
-inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::error, m, f); }
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::debug, m, f);
+}
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::info, m, f);
+}
+inline void warn(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::warn, m, f);
+}
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::error, m, f);
+}
 
 // Renders one line without writing it (used by the writer and by tests).
 std::string render(Format format, std::string_view timestamp, Level level, std::string_view message,

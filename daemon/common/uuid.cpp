@@ -1,7 +1,7 @@
 #include "common/uuid.h"
 
-#include <openssl/rand.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -62,7 +62,8 @@ std::string uuid_v5(std::string_view namespace_uuid, std::string_view name) {
   input.append(name);
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_len = 0;
-  if (EVP_Digest(input.data(), input.size(), digest.data(), &digest_len, EVP_sha1(), nullptr) != 1) {
+  if (EVP_Digest(input.data(), input.size(), digest.data(), &digest_len, EVP_sha1(), nullptr) !=
+      1) {
     throw std::runtime_error("SHA-1 is unavailable");
   }
   std::array<std::uint8_t, 16> bytes{};

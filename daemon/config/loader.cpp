@@ -10,9 +10,9 @@
 #include <cerrno>
 #include <map>
 #include <system_error>
-#include <vector>
 #include <tuple>
 #include <unordered_set>
+#include <vector>
 
 #include "common/log.h"
 #include "common/uuid.h"
@@ -429,9 +429,10 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   // "no data" unexplained.
   for (const auto& source : config->sources) {
     if (source.type == SourceType::snmp) {
-      log::warn("snmp source is validated but not polled by this version of slamon; policies measured "
-                "through it report no data (slamon_policy_metric_up 0)",
-                {{"source", source.name}});
+      log::warn(
+          "snmp source is validated but not polled by this version of slamon; policies measured "
+          "through it report no data (slamon_policy_metric_up 0)",
+          {{"source", source.name}});
     }
   }
   result.config = std::move(config);

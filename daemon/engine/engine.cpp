@@ -25,7 +25,8 @@ struct FetchOutcome {
 };
 
 std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
-                                    const std::map<std::string, MetricSourcePtr>& sources, WallTime at) {
+                                    const std::map<std::string, MetricSourcePtr>& sources,
+                                    WallTime at) {
   std::vector<FetchOutcome> outcomes(queries.size());
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
@@ -37,7 +38,8 @@ std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
       } catch (const std::exception& e) {
         outcomes[i].result = fail(std::string("source failed: ") + e.what());
       }
-      outcomes[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      outcomes[i].seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     }
   };
   const std::size_t thread_count = std::min(kMaxParallelQueries, queries.size());
@@ -57,10 +59,12 @@ std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
 
 // Joins one query's samples to its targets. A scope key that appears in more than one series
 // is ambiguous: it becomes no data (with a warning) instead of an arbitrary pick.
-void join_samples(const PlannedQuery& query, const std::vector<Sample>& samples, MeasuredValues& values) {
+void join_samples(const PlannedQuery& query, const std::vector<Sample>& samples,
+                  MeasuredValues& values) {
   if (query.scope_label.empty()) {
     if (samples.size() == 1) {
-      for (const auto& target : query.targets) values[{target.policy_id, target.metric}] = samples[0].value;
+      for (const auto& target : query.targets)
+        values[{target.policy_id, target.metric}] = samples[0].value;
     } else if (samples.size() > 1) {
       log::warn("per-scope query returned several series; treating as no data",
                 {{"source", query.source}, {"series", samples.size()}});
@@ -79,8 +83,9 @@ void join_samples(const PlannedQuery& query, const std::vector<Sample>& samples,
     if (!by_key.emplace(label->second, sample.value).second) ambiguous.insert(label->second);
   }
   if (unlabelled > 0) {
-    log::warn("series without the scope label ignored",
-              {{"source", query.source}, {"scope_label", query.scope_label}, {"series", unlabelled}});
+    log::warn(
+        "series without the scope label ignored",
+        {{"source", query.source}, {"scope_label", query.scope_label}, {"series", unlabelled}});
   }
   for (const auto& key : ambiguous) {
     log::warn("several series carry the same scope; treating as no data",
@@ -93,7 +98,8 @@ void join_samples(const PlannedQuery& query, const std::vector<Sample>& samples,
   }
 }
 
-std::vector<PolicyInfo> policy_infos(const std::vector<Policy>& policies, const std::vector<Breach>& open) {
+std::vector<PolicyInfo> policy_infos(const std::vector<Policy>& policies,
+                                     const std::vector<Breach>& open) {
   std::set<std::string> in_breach;
   for (const auto& b : open) in_breach.insert(b.policy_id);
   std::vector<PolicyInfo> infos;
@@ -109,7 +115,8 @@ std::vector<PolicyInfo> policy_infos(const std::vector<Policy>& policies, const 
 
 // For a cycle limited to one org: this org's fresh results, every other org's from before.
 template <typename T, typename OrgOf>
-void keep_other_orgs(std::vector<T>& fresh, const std::vector<T>& previous, const std::string& org, OrgOf org_of) {
+void keep_other_orgs(std::vector<T>& fresh, const std::vector<T>& previous, const std::string& org,
+                     OrgOf org_of) {
   for (const auto& item : previous) {
     if (org_of(item) != org) fresh.push_back(item);
   }
@@ -119,10 +126,14 @@ void keep_other_orgs(std::vector<T>& fresh, const std::vector<T>& previous, cons
 
 std::string_view to_string(VerdictState s) {
   switch (s) {
-    case VerdictState::ok: return "ok";
-    case VerdictState::warning: return "warning";
-    case VerdictState::critical: return "critical";
-    case VerdictState::no_data: return "no_data";
+    case VerdictState::ok:
+      return "ok";
+    case VerdictState::warning:
+      return "warning";
+    case VerdictState::critical:
+      return "critical";
+    case VerdictState::no_data:
+      return "no_data";
   }
   return "";
 }
@@ -214,7 +225,8 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
         log::warn("source query failed; its policies have no data this cycle",
                   {{"source", name}, {"err", outcome.error().message}});
       }
-      for (const auto& target : runnable[i].targets) source_failed_keys.insert({target.policy_id, target.metric});
+      for (const auto& target : runnable[i].targets)
+        source_failed_keys.insert({target.policy_id, target.metric});
       continue;
     }
     join_samples(runnable[i], outcome->samples, values);
@@ -227,7 +239,8 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
 
   const auto commit_started = SteadyClock::now();
   if (!options.dry_run && store_ != nullptr) {
-    if (auto committed = store_->commit(evaluation.changed_breaches, evaluation.events); !committed) {
+    if (auto committed = store_->commit(evaluation.changed_breaches, evaluation.events);
+        !committed) {
       std::lock_guard lock(state_mutex_);
       ++counters_.evaluation_failures_total;
       ++counters_.evaluations_total;
@@ -257,8 +270,10 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   snapshot->duration_seconds = std::chrono::duration<double>(clock_.monotonic() - started).count();
 
   CycleReport report;
-  report.policies_evaluated = static_cast<int>(
-      std::count_if(policies.begin(), policies.end(), [](const Policy& p) { return p.status == PolicyStatus::active; }));
+  report.policies_evaluated =
+      static_cast<int>(std::count_if(policies.begin(), policies.end(), [](const Policy& p) {
+        return p.status == PolicyStatus::active;
+      }));
   report.breaches_opened = evaluation.opened;
   report.breaches_escalated = evaluation.escalated;
   report.breaches_resolved = evaluation.resolved;
@@ -276,9 +291,12 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   std::lock_guard lock(state_mutex_);
   if (options.org && snapshot_) {
     const std::string& org = *options.org;
-    keep_other_orgs(snapshot->policies, snapshot_->policies, org, [](const PolicyInfo& p) { return p.org; });
-    keep_other_orgs(snapshot->verdicts, snapshot_->verdicts, org, [](const Verdict& v) { return v.org; });
-    keep_other_orgs(snapshot->open_breaches, snapshot_->open_breaches, org, [](const Breach& b) { return b.org; });
+    keep_other_orgs(snapshot->policies, snapshot_->policies, org,
+                    [](const PolicyInfo& p) { return p.org; });
+    keep_other_orgs(snapshot->verdicts, snapshot_->verdicts, org,
+                    [](const Verdict& v) { return v.org; });
+    keep_other_orgs(snapshot->open_breaches, snapshot_->open_breaches, org,
+                    [](const Breach& b) { return b.org; });
   }
   if (snapshot_) {
     for (const auto& previous : snapshot_->sources) {

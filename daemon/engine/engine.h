@@ -28,8 +28,8 @@ using SourceFactory = std::function<MetricSourcePtr(const SourceConfig&)>;
 SourceFactory default_source_factory();
 
 struct CycleOptions {
-  bool dry_run = false;               // evaluate only: persist nothing, publish nothing
-  std::optional<std::string> org;     // only this org's policies (API /evaluate)
+  bool dry_run = false;            // evaluate only: persist nothing, publish nothing
+  std::optional<std::string> org;  // only this org's policies (API /evaluate)
 };
 
 struct CycleReport {
@@ -41,9 +41,9 @@ struct CycleReport {
   int no_data = 0;
   int queries = 0;
   // Where the cycle's wall time went (steady clock), for logs and benchmarks.
-  double fetch_seconds = 0;   // waiting on sources (queries run in parallel)
+  double fetch_seconds = 0;     // waiting on sources (queries run in parallel)
   double evaluate_seconds = 0;  // planning, joining and evaluating
-  double commit_seconds = 0;  // the store transaction
+  double commit_seconds = 0;    // the store transaction
 };
 
 // Counters since start, read by /metrics.

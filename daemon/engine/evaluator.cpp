@@ -17,7 +17,8 @@ constexpr double kWarningDeviationLimit = 20.0;
 constexpr double kDeviationRoundingTolerance = 1e-9;
 
 Severity worse(Severity a, Severity b) {
-  return a == Severity::critical || b == Severity::critical ? Severity::critical : Severity::warning;
+  return a == Severity::critical || b == Severity::critical ? Severity::critical
+                                                            : Severity::warning;
 }
 
 VerdictState state_for(Severity s) {
@@ -113,18 +114,19 @@ std::optional<double> finite_value(const MeasuredValues& values, const std::stri
   return it->second;
 }
 
-void evaluate_threshold(CycleChanges& changes, const Policy& policy, Metric metric, double threshold,
-                        std::optional<double> actual, bool source_failed) {
+void evaluate_threshold(CycleChanges& changes, const Policy& policy, Metric metric,
+                        double threshold, std::optional<double> actual, bool source_failed) {
   const auto& spec = threshold_spec(metric);
-  Verdict verdict{policy.org, policy.id, policy.name, metric, spec.bound, threshold, actual, std::nullopt,
-                  VerdictState::ok};
+  Verdict verdict{policy.org, policy.id, policy.name,  metric,          spec.bound,
+                  threshold,  actual,    std::nullopt, VerdictState::ok};
   Breach* open = changes.find_open(policy.id, metric);
 
   if (!actual) {
     verdict.state = VerdictState::no_data;
     ++changes.result().no_data;
     switch (source_failed ? NoDataMode::keep : policy.no_data) {
-      case NoDataMode::keep: break;
+      case NoDataMode::keep:
+        break;
       case NoDataMode::breach:
         // SPEC §6.4: no data counts as a critical violation, with no actual value.
         if (open) {
@@ -184,8 +186,8 @@ Evaluation evaluate(const EvaluationInput& input) {
       if (!threshold) continue;
       const bool source_failed =
           input.source_failed != nullptr && input.source_failed->contains({policy.id, metric});
-      evaluate_threshold(changes, policy, metric, *threshold, finite_value(*input.values, policy.id, metric),
-                         source_failed);
+      evaluate_threshold(changes, policy, metric, *threshold,
+                         finite_value(*input.values, policy.id, metric), source_failed);
     }
   }
 
@@ -201,7 +203,8 @@ Evaluation evaluate(const EvaluationInput& input) {
     }
     const Policy& policy = *it->second;
     if (policy.status != PolicyStatus::active) {
-      changes.resolve(breach, policy_ref(policy), "policy " + std::string(to_string(policy.status)));
+      changes.resolve(breach, policy_ref(policy),
+                      "policy " + std::string(to_string(policy.status)));
     } else if (!policy.threshold(key.second)) {
       changes.resolve(breach, policy_ref(policy), "threshold removed");
     }

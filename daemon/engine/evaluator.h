@@ -24,7 +24,7 @@ using MeasuredValues = std::map<std::pair<std::string, Metric>, double>;
 using UnmeasuredKeys = std::set<std::pair<std::string, Metric>>;
 
 struct EvaluationInput {
-  const std::vector<Policy>* policies = nullptr;     // every known policy, any status
+  const std::vector<Policy>* policies = nullptr;  // every known policy, any status
   const MeasuredValues* values = nullptr;
   const std::vector<Breach>* open_breaches = nullptr;  // of the orgs being evaluated
   WallTime now{};
@@ -32,10 +32,10 @@ struct EvaluationInput {
 };
 
 struct Evaluation {
-  std::vector<Verdict> verdicts;          // one per active policy × threshold
-  std::vector<Breach> changed_breaches;   // created, updated or resolved: to be stored
-  std::vector<Event> events;              // caused by those changes, in order
-  std::vector<Breach> open_breaches;      // every breach still open after this cycle
+  std::vector<Verdict> verdicts;         // one per active policy × threshold
+  std::vector<Breach> changed_breaches;  // created, updated or resolved: to be stored
+  std::vector<Event> events;             // caused by those changes, in order
+  std::vector<Breach> open_breaches;     // every breach still open after this cycle
   int opened = 0;
   int escalated = 0;
   int resolved = 0;

@@ -2,7 +2,6 @@
 
 #include <map>
 
-
 namespace slamon {
 std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<Policy>& policies) {
   std::vector<PlannedQuery> planned;
@@ -24,18 +23,25 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
       if (!measurement->per_scope()) {
         auto [it, inserted] = batched_index.emplace(measurement, planned.size());
         if (inserted) {
-          planned.push_back(PlannedQuery{source->name, measurement->render_query(window),
-                                         measurement->scope_label, false, {}});
+          planned.push_back(PlannedQuery{source->name,
+                                         measurement->render_query(window),
+                                         measurement->scope_label,
+                                         false,
+                                         {}});
         }
         planned[it->second].targets.push_back(std::move(target));
         continue;
       }
       auto [it, inserted] = per_scope_index.emplace(std::pair{measurement, key}, planned.size());
       if (inserted) {
-        const std::string scope_id = policy.scope == Scope::organization ? policy.org : policy.scope_id.value_or("");
-        planned.push_back(PlannedQuery{source->name,
-                                       measurement->render_query(window, scope_id, policy.scope_name.value_or("")),
-                                       measurement->scope_label, true, {}});
+        const std::string scope_id =
+            policy.scope == Scope::organization ? policy.org : policy.scope_id.value_or("");
+        planned.push_back(PlannedQuery{
+            source->name,
+            measurement->render_query(window, scope_id, policy.scope_name.value_or("")),
+            measurement->scope_label,
+            true,
+            {}});
       }
       planned[it->second].targets.push_back(std::move(target));
     }

@@ -28,8 +28,12 @@ std::optional<Enum> parse_from(std::string_view text, const std::array<Enum, N>&
 
 }  // namespace
 
-const std::array<ThresholdSpec, kMetricCount>& threshold_specs() { return kSpecs; }
-const ThresholdSpec& threshold_spec(Metric metric) { return kSpecs[static_cast<std::size_t>(metric)]; }
+const std::array<ThresholdSpec, kMetricCount>& threshold_specs() {
+  return kSpecs;
+}
+const ThresholdSpec& threshold_spec(Metric metric) {
+  return kSpecs[static_cast<std::size_t>(metric)];
+}
 const ThresholdSpec* threshold_spec_by_key(std::string_view key) {
   for (const auto& spec : kSpecs) {
     if (spec.key == key) return &spec;
@@ -39,84 +43,123 @@ const ThresholdSpec* threshold_spec_by_key(std::string_view key) {
 
 std::string_view to_string(Scope s) {
   switch (s) {
-    case Scope::organization: return "organization";
-    case Scope::site: return "site";
-    case Scope::site_group: return "site_group";
-    case Scope::device_group: return "device_group";
-    case Scope::ssid: return "ssid";
-    case Scope::camera: return "camera";
-    case Scope::nvr: return "nvr";
+    case Scope::organization:
+      return "organization";
+    case Scope::site:
+      return "site";
+    case Scope::site_group:
+      return "site_group";
+    case Scope::device_group:
+      return "device_group";
+    case Scope::ssid:
+      return "ssid";
+    case Scope::camera:
+      return "camera";
+    case Scope::nvr:
+      return "nvr";
   }
   return "";
 }
 
 std::string_view to_string(Metric m) {
   switch (m) {
-    case Metric::uptime_percent: return "uptime_percent";
-    case Metric::latency_ms: return "latency_ms";
-    case Metric::packet_loss_percent: return "packet_loss_percent";
-    case Metric::health_score: return "health_score";
-    case Metric::client_satisfaction: return "client_satisfaction";
-    case Metric::error_rate: return "error_rate";
+    case Metric::uptime_percent:
+      return "uptime_percent";
+    case Metric::latency_ms:
+      return "latency_ms";
+    case Metric::packet_loss_percent:
+      return "packet_loss_percent";
+    case Metric::health_score:
+      return "health_score";
+    case Metric::client_satisfaction:
+      return "client_satisfaction";
+    case Metric::error_rate:
+      return "error_rate";
   }
   return "";
 }
 
-std::string_view to_string(Bound b) { return b == Bound::min ? "min" : "max"; }
+std::string_view to_string(Bound b) {
+  return b == Bound::min ? "min" : "max";
+}
 
 std::string_view to_string(PolicyStatus s) {
   switch (s) {
-    case PolicyStatus::active: return "active";
-    case PolicyStatus::disabled: return "disabled";
-    case PolicyStatus::draft: return "draft";
+    case PolicyStatus::active:
+      return "active";
+    case PolicyStatus::disabled:
+      return "disabled";
+    case PolicyStatus::draft:
+      return "draft";
   }
   return "";
 }
 
 std::string_view to_string(NoDataMode m) {
   switch (m) {
-    case NoDataMode::keep: return "keep";
-    case NoDataMode::breach: return "breach";
-    case NoDataMode::resolve: return "resolve";
+    case NoDataMode::keep:
+      return "keep";
+    case NoDataMode::breach:
+      return "breach";
+    case NoDataMode::resolve:
+      return "resolve";
   }
   return "";
 }
 
-std::string_view to_string(Severity s) { return s == Severity::warning ? "warning" : "critical"; }
+std::string_view to_string(Severity s) {
+  return s == Severity::warning ? "warning" : "critical";
+}
 
 std::string_view to_string(BreachStatus s) {
   switch (s) {
-    case BreachStatus::active: return "active";
-    case BreachStatus::acknowledged: return "acknowledged";
-    case BreachStatus::resolved: return "resolved";
+    case BreachStatus::active:
+      return "active";
+    case BreachStatus::acknowledged:
+      return "acknowledged";
+    case BreachStatus::resolved:
+      return "resolved";
   }
   return "";
 }
 
 std::string_view to_string(Priority p) {
   switch (p) {
-    case Priority::LOW: return "LOW";
-    case Priority::NORMAL: return "NORMAL";
-    case Priority::HIGH: return "HIGH";
-    case Priority::CRITICAL: return "CRITICAL";
+    case Priority::LOW:
+      return "LOW";
+    case Priority::NORMAL:
+      return "NORMAL";
+    case Priority::HIGH:
+      return "HIGH";
+    case Priority::CRITICAL:
+      return "CRITICAL";
   }
   return "";
 }
 
 std::string_view to_string(EventType t) {
   switch (t) {
-    case EventType::breach_created: return "sla.breach.created";
-    case EventType::breach_escalated: return "sla.breach.escalated";
-    case EventType::breach_acknowledged: return "sla.breach.acknowledged";
-    case EventType::breach_resolved: return "sla.breach.resolved";
+    case EventType::breach_created:
+      return "sla.breach.created";
+    case EventType::breach_escalated:
+      return "sla.breach.escalated";
+    case EventType::breach_acknowledged:
+      return "sla.breach.acknowledged";
+    case EventType::breach_resolved:
+      return "sla.breach.resolved";
   }
   return "";
 }
 
-std::optional<Scope> parse_scope(std::string_view t) { return parse_from(t, kAllScopes); }
-std::optional<Metric> parse_metric(std::string_view t) { return parse_from(t, kAllMetrics); }
+std::optional<Scope> parse_scope(std::string_view t) {
+  return parse_from(t, kAllScopes);
+}
+std::optional<Metric> parse_metric(std::string_view t) {
+  return parse_from(t, kAllMetrics);
+}
 std::optional<PolicyStatus> parse_policy_status(std::string_view t) {
-  return parse_from(t, std::array{PolicyStatus::active, PolicyStatus::disabled, PolicyStatus::draft});
+  return parse_from(t,
+                    std::array{PolicyStatus::active, PolicyStatus::disabled, PolicyStatus::draft});
 }
 std::optional<NoDataMode> parse_no_data_mode(std::string_view t) {
   return parse_from(t, std::array{NoDataMode::keep, NoDataMode::breach, NoDataMode::resolve});
@@ -125,7 +168,8 @@ std::optional<Severity> parse_severity(std::string_view t) {
   return parse_from(t, std::array{Severity::warning, Severity::critical});
 }
 std::optional<BreachStatus> parse_breach_status(std::string_view t) {
-  return parse_from(t, std::array{BreachStatus::active, BreachStatus::acknowledged, BreachStatus::resolved});
+  return parse_from(
+      t, std::array{BreachStatus::active, BreachStatus::acknowledged, BreachStatus::resolved});
 }
 
 std::string Policy::scope_key() const {
@@ -137,16 +181,19 @@ std::string Policy::scope_key() const {
 Priority priority_of(EventType type, const Breach& breach) {
   switch (type) {
     case EventType::breach_created:
-    case EventType::breach_escalated: return Priority::HIGH;
+    case EventType::breach_escalated:
+      return Priority::HIGH;
     case EventType::breach_acknowledged:
       return breach.severity == Severity::critical ? Priority::CRITICAL : Priority::NORMAL;
-    case EventType::breach_resolved: return Priority::NORMAL;
+    case EventType::breach_resolved:
+      return Priority::NORMAL;
   }
   return Priority::NORMAL;
 }
 
 PolicyRef policy_ref(const Policy& policy) {
-  return PolicyRef{policy.id, policy.name, policy.scope, policy.scope_id, policy.scope_name, policy.labels};
+  return PolicyRef{policy.id,       policy.name,       policy.scope,
+                   policy.scope_id, policy.scope_name, policy.labels};
 }
 
 Event make_event(EventType type, const Breach& breach, const PolicyRef& policy, WallTime at) {

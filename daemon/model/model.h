@@ -15,8 +15,8 @@
 namespace slamon {
 
 enum class Scope { organization, site, site_group, device_group, ssid, camera, nvr };
-inline constexpr std::array kAllScopes{Scope::organization, Scope::site,   Scope::site_group,
-                                       Scope::device_group, Scope::ssid,   Scope::camera,
+inline constexpr std::array kAllScopes{Scope::organization, Scope::site, Scope::site_group,
+                                       Scope::device_group, Scope::ssid, Scope::camera,
                                        Scope::nvr};
 
 enum class Metric {
@@ -85,7 +85,9 @@ struct Policy {
   NoDataMode no_data = NoDataMode::keep;
   bool provisioned = false;
 
-  std::optional<double> threshold(Metric m) const { return thresholds[static_cast<std::size_t>(m)]; }
+  std::optional<double> threshold(Metric m) const {
+    return thresholds[static_cast<std::size_t>(m)];
+  }
   // The key a batched measurement result is joined on: scope_name for ssid without an id,
   // the org id for organization scope, else scope_id.
   std::string scope_key() const;

@@ -11,12 +11,14 @@ namespace {
 CycleReport sample_report() {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->evaluated_at = from_unix_seconds(1'800'000'000);
-  snapshot->verdicts.push_back(Verdict{"org", "p1", "Core uptime", Metric::uptime_percent, Bound::min, 99.5,
-                                       97.0, 2.5125628140703515, VerdictState::warning});
-  snapshot->verdicts.push_back(Verdict{"org", "p1", "Core uptime", Metric::latency_ms, Bound::max, 0, 12.0,
-                                       std::numeric_limits<double>::infinity(), VerdictState::critical});
-  snapshot->verdicts.push_back(Verdict{"org", "p2", "Edge", Metric::packet_loss_percent, Bound::max, 1.0,
-                                       std::nullopt, std::nullopt, VerdictState::no_data});
+  snapshot->verdicts.push_back(Verdict{"org", "p1", "Core uptime", Metric::uptime_percent,
+                                       Bound::min, 99.5, 97.0, 2.5125628140703515,
+                                       VerdictState::warning});
+  snapshot->verdicts.push_back(Verdict{"org", "p1", "Core uptime", Metric::latency_ms, Bound::max,
+                                       0, 12.0, std::numeric_limits<double>::infinity(),
+                                       VerdictState::critical});
+  snapshot->verdicts.push_back(Verdict{"org", "p2", "Edge", Metric::packet_loss_percent, Bound::max,
+                                       1.0, std::nullopt, std::nullopt, VerdictState::no_data});
   CycleReport report;
   report.snapshot = snapshot;
   report.policies_evaluated = 2;

@@ -19,7 +19,8 @@ TEST(UuidTest, V4IsWellFormedAndUnique) {
 }
 
 TEST(UuidTest, V5MatchesRfc4122Example) {
-  // The DNS namespace example from RFC 4122 errata / Python's uuid.uuid5(NAMESPACE_DNS, "python.org").
+  // The DNS namespace example from RFC 4122 errata / Python's uuid.uuid5(NAMESPACE_DNS,
+  // "python.org").
   EXPECT_EQ(uuid_v5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org"),
             "886313e1-3b8a-5372-9b90-0c9aee199e5d");
 }

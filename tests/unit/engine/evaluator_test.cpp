@@ -703,8 +703,8 @@ TEST(SourceFailure, ChangesNoBreachInAnyNoDataMode) {
 
     const MeasuredValues nothing;
     const UnmeasuredKeys failed{{"p", Metric::uptime_percent}};
-    const Evaluation during_outage =
-        evaluate(EvaluationInput{&policies, &nothing, &first.open_breaches, kStart + 5min, &failed});
+    const Evaluation during_outage = evaluate(
+        EvaluationInput{&policies, &nothing, &first.open_breaches, kStart + 5min, &failed});
     EXPECT_TRUE(during_outage.changed_breaches.empty()) << to_string(mode);
     EXPECT_TRUE(during_outage.events.empty()) << to_string(mode);
     ASSERT_EQ(during_outage.open_breaches.size(), 1u);
