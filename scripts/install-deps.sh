@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
+  libjwt-dev libcrypt-dev openssl
 )
 
 missing=()

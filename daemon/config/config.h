@@ -171,12 +171,42 @@ class Inventory {
   std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> device_index_;
 };
 
+// SPEC §8. Static bearer tokens are kept only as SHA-256 digests (a `token_file` is hashed at
+// load time and its plaintext dropped).
+enum class Role { viewer, site_admin, org_admin };
+std::string_view to_string(Role);
+std::optional<Role> parse_role(std::string_view);
+
+struct TokenConfig {
+  std::string name;
+  std::string sha256_hex;  // lower-case hex digest of the bearer token
+  std::string org;
+  Role role = Role::viewer;
+  std::optional<std::vector<std::string>> sites;  // a site grant; nullopt = every site of the org
+};
+
+struct JwtConfig {
+  std::string hs256_secret;           // read from hs256_secret_file
+  std::string rs256_public_key_pem;   // read from rs256_public_key_file
+  std::string issuer;                 // required `iss` when set
+  std::string audience;               // required in `aud` when set
+  std::string org_claim = "org";      // claims: {org: ..., role: ..., sites: ...}
+  std::string role_claim = "role";
+  std::string sites_claim = "sites";
+};
+
+struct AuthConfig {
+  std::vector<TokenConfig> tokens;
+  std::optional<JwtConfig> jwt;
+};
+
 struct Config {
   std::string file;  // absolute path of slamon.yml
   GlobalConfig global;
   std::vector<SourceConfig> sources;
   std::vector<MeasurementConfig> measurements;
   Inventory inventory;
+  AuthConfig auth;
   std::vector<Policy> policies;              // provisioned, from rule files
   std::vector<std::string> rule_files;       // resolved paths, for logs
   std::vector<std::string> inventory_files;  // resolved paths

@@ -154,8 +154,10 @@ void Engine::count_skipped() {
 }
 
 Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOptions& options) {
-  std::unique_lock cycle(cycle_mutex_, std::try_to_lock);
-  if (!cycle.owns_lock()) {
+  std::unique_lock cycle(cycle_mutex_, std::defer_lock);
+  if (options.wait_if_running) {
+    cycle.lock();
+  } else if (!cycle.try_lock()) {
     count_skipped();
     return fail("skipped: an evaluation cycle is already running");
   }

@@ -8,6 +8,8 @@
 // NaN threshold is refused) and -0.0 reads back as 0.0.
 #pragma once
 
+#include <expected>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,9 +37,31 @@ struct BreachQuery {
   std::optional<std::string> org;
   std::optional<std::string> policy_id;
   std::optional<BreachStatus> status;
+  // Only breaches whose scope_id (or, for ssid, scope_name) is one of these; nullopt = any.
+  // Used for site filters and site grants (the API computes the scope ids at the sites).
+  std::optional<std::vector<std::string>> scope_keys;
+  // Only breaches with an open status (active or acknowledged); combined with `status`.
+  bool open_only = false;
   int limit = 50;
   int offset = 0;
 };
+
+// A policy created through the API (SPEC §11), as stored: the policy and its bookkeeping.
+struct StoredPolicy {
+  Policy policy;  // provisioned == false
+  WallTime created_at{};
+  WallTime updated_at{};
+  long long revision = 1;  // +1 on every update; lets writers detect a concurrent change
+};
+
+// Why a write was refused, so the API can answer 404 / 409 without parsing messages.
+enum class WriteFailure { not_found, conflict, storage };
+struct WriteError {
+  WriteFailure kind = WriteFailure::storage;
+  std::string message;
+};
+template <typename T>
+using WriteResult = std::expected<T, WriteError>;
 
 class Store {
  public:
@@ -64,6 +88,25 @@ class Store {
   // refuses a second open breach for the same (policy, metric); to replace one in a single
   // commit, list the resolved breach before the new one.
   Status commit(const std::vector<Breach>& breaches, const std::vector<Event>& events);
+
+  // Policies created through the API. `policies_revision()` changes whenever any is written,
+  // so the engine reloads them only when needed.
+  Result<std::vector<StoredPolicy>> policies();
+  Result<std::optional<StoredPolicy>> policy(const std::string& id);
+  long long policies_revision();
+  // conflict: the id exists, or the name is taken in the org.
+  WriteResult<StoredPolicy> insert_policy(const Policy& policy, WallTime now);
+  // not_found: no such policy (of that org); conflict: `expected_revision` is stale, or the
+  // new name is taken in the org.
+  WriteResult<StoredPolicy> update_policy(const Policy& policy, long long expected_revision, WallTime now);
+  WriteResult<void> delete_policy(const std::string& org, const std::string& id);
+
+  // SPEC §6.3 acknowledge, atomically with its sla.breach.acknowledged event (built by
+  // `make_event_for`, given the acknowledged breach). not_found: no breach with that id in
+  // `org`; conflict: the breach is not active (already acknowledged, or resolved).
+  WriteResult<Breach> acknowledge(const std::string& org, const std::string& breach_id,
+                                  const std::string& principal, const std::optional<std::string>& notes,
+                                  WallTime now, const std::function<Event(const Breach&)>& make_event_for);
 
   // Outbox, oldest first, not yet marked delivered.
   Result<std::vector<StoredEvent>> pending_events(int limit);

@@ -1,0 +1,33 @@
+// The REST API under /api/v1/sla (SPEC §11) and /api/v1/openapi.json: handlers that
+// authenticate the caller (SPEC §8), scope every read and write to the caller's org and site
+// grant, validate bodies with the same code as rule files, and answer in the SPEC §11 shapes.
+// Handlers run concurrently on HTTP worker threads; everything they share is thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace slamon::api {
+
+struct ApiOptions {
+  int evaluations_per_minute = 2;  // per org, SPEC §11 /evaluate
+};
+
+struct ApiContext {
+  std::function<ConfigPtr()> config;  // the running configuration (changes on reload)
+  Store* store = nullptr;
+  Engine* engine = nullptr;
+  Clock* clock = nullptr;
+  ApiOptions options;
+};
+
+// Registers every /api/v1 route on `server` (before it starts).
+void install_routes(http::HttpServer& server, ApiContext context);
+
+}  // namespace slamon::api

@@ -1,0 +1,49 @@
+// Authentication and authorization for the REST API (SPEC §8): turns an `Authorization:
+// Bearer ...` header into a Principal (org, role, site grant) from static token digests or a
+// JWT (HS256 / RS256), and answers what that principal may see and do. Built from one Config
+// and immutable afterwards, so thread-safe; a reload builds a new Authenticator.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/config.h"
+
+namespace slamon {
+
+enum class Permission { config_read, config_write };
+
+struct Principal {
+  std::string name;  // token name or JWT subject, for logs and acknowledged_by
+  std::string org;   // lower-case UUID: every query is scoped to it
+  Role role = Role::viewer;
+  std::optional<std::set<std::string>> sites;  // nullopt = every site of the org
+
+  bool has(Permission permission) const;
+  // May this principal see / write a policy or breach whose scope is located at `site`?
+  // (nullopt site = organization-wide or not located at one site: only unrestricted principals.)
+  bool covers_site(const std::optional<std::string>& site) const;
+};
+
+class Authenticator {
+ public:
+  explicit Authenticator(const AuthConfig& config);
+  // Validates the header value ("Bearer <token>"). Every failure is one generic Error
+  // ("missing or invalid credentials") so nothing about the reason leaks to the caller; the
+  // reason is logged at debug level without the token.
+  Result<Principal> authenticate(std::optional<std::string_view> authorization_header, WallTime now) const;
+
+ private:
+  AuthConfig config_;
+};
+
+// Lower-case hex SHA-256 (tokens are stored and compared as digests).
+std::string sha256_hex(std::string_view data);
+// Compares two equal-purpose strings in time independent of where they differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace slamon
