@@ -30,6 +30,9 @@ SourceFactory default_source_factory();
 struct CycleOptions {
   bool dry_run = false;            // evaluate only: persist nothing, publish nothing
   std::optional<std::string> org;  // only this org's policies (API /evaluate)
+  // Wait for a running cycle to finish instead of skipping (API /evaluate asks for a cycle
+  // now; the scheduler must never queue up behind itself).
+  bool wait_if_running = false;
 };
 
 struct CycleReport {
