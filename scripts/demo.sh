@@ -14,13 +14,14 @@
 # breaches appear on /metrics, prints PASS or FAIL, stops everything and exits 0 or 1.
 #
 # Other knobs: SLAMON_BIN=path uses that binary instead of building; DEMO_SKIP_DEPS=1 skips
-# scripts/install-deps.sh; DEMO_BUILD_DIR (default build). When started through sudo, only
+# scripts/install-deps.sh; DEMO_BUILD_DIR (default build); DEMO_STATE_DIR (default .demo).
+# When started through sudo, only
 # the package installation runs as root: the build, Prometheus and slamon run as the user
 # who called sudo, so the checkout stays theirs.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-state=$repo/.demo
+state=${DEMO_STATE_DIR:-$repo/.demo}
 build_dir=${DEMO_BUILD_DIR:-$repo/build}
 ci=${DEMO_NO_WAIT:-0}
 for arg in "$@"; do
