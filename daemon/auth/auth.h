@@ -4,6 +4,8 @@
 // and immutable afterwards, so thread-safe; a reload builds a new Authenticator.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +18,14 @@
 namespace slamon {
 
 enum class Permission { config_read, config_write };
+
+// The one message of every authentication failure (the API answers 401 with it).
+inline constexpr std::string_view kInvalidCredentials = "missing or invalid credentials";
+// Tolerated clock difference between slamon and the token issuer when checking a JWT's `exp`
+// and `nbf` (the customary value of JWT libraries).
+inline constexpr std::chrono::seconds kJwtClockLeeway{30};
+// Longer bearer tokens are rejected before any work is done on them.
+inline constexpr std::size_t kMaxBearerTokenBytes = 16 * 1024;
 
 struct Principal {
   std::string name;  // token name or JWT subject, for logs and acknowledged_by
@@ -32,10 +42,15 @@ struct Principal {
 class Authenticator {
  public:
   explicit Authenticator(const AuthConfig& config);
-  // Validates the header value ("Bearer <token>"). Every failure is one generic Error
-  // ("missing or invalid credentials") so nothing about the reason leaks to the caller; the
-  // reason is logged at debug level without the token.
-  Result<Principal> authenticate(std::optional<std::string_view> authorization_header, WallTime now) const;
+  // Validates the header value ("Bearer <token>": the scheme in any case, one space, an RFC 6750
+  // token). A static token is looked up by digest, compared with every configured digest in
+  // constant time; otherwise, when `jwt` is configured, a JWT signed HS256 (with the shared
+  // secret) or RS256 (with the public key) is accepted, and only those. `now` is the time `exp`
+  // and `nbf` are checked against. Every failure is one generic Error (kInvalidCredentials) so
+  // nothing about the reason leaks to the caller; the reason is logged at debug level without
+  // the token or any part of it.
+  Result<Principal> authenticate(std::optional<std::string_view> authorization_header,
+                                 WallTime now) const;
 
  private:
   AuthConfig config_;

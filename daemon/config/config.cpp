@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::array kDeviceKinds{DeviceKind::switch_, DeviceKind::router, DeviceKind::ap,
                                   DeviceKind::camera,  DeviceKind::nvr,    DeviceKind::other};
+constexpr std::array kRoles{Role::viewer, Role::site_admin, Role::org_admin};
 
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -64,6 +65,25 @@ std::string_view to_string(DeviceKind kind) {
 std::optional<DeviceKind> parse_device_kind(std::string_view text) {
   for (DeviceKind kind : kDeviceKinds) {
     if (to_string(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::viewer:
+      return "viewer";
+    case Role::site_admin:
+      return "site_admin";
+    case Role::org_admin:
+      return "org_admin";
+  }
+  return "";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (Role role : kRoles) {
+    if (to_string(role) == text) return role;
   }
   return std::nullopt;
 }

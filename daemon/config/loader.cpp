@@ -98,11 +98,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopKeys{"global"sv, "rule_files"sv, "inventory_files"sv, "sources"sv,
-                              "measurements"sv};
-constexpr std::array kLaterTopKeys{"auth"sv,        "notifiers"sv,        "alert_rules"sv,
-                                   "correlation"sv, "report_schedules"sv, "maintenance"sv,
-                                   "status_pages"sv};
+constexpr std::array kTopKeys{"global"sv,  "rule_files"sv,   "inventory_files"sv,
+                              "sources"sv, "measurements"sv, "auth"sv};
+constexpr std::array kLaterTopKeys{"notifiers"sv,        "alert_rules"sv, "correlation"sv,
+                                   "report_schedules"sv, "maintenance"sv, "status_pages"sv};
 constexpr std::array kGlobalKeys{"evaluation_interval"sv, "external_url"sv, "listen_address"sv,
                                  "web_config_file"sv,     "storage_path"sv, "reports_dir"sv,
                                  "log_level"sv,           "log_format"sv};
@@ -398,6 +397,8 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   std::set<std::string> untyped_sources;
   if (auto f = top.get("sources")) untyped_sources = read_sources(main, *f, base_dir, *config);
   if (auto f = top.get("measurements")) read_measurements(main, *f, *config, untyped_sources);
+  AuthReferences auth_references;
+  if (auto f = top.get("auth")) auth_references = read_auth(main, *f, base_dir, config->auth);
   config->inventory_files = resolve_files(main, top, "inventory_files", base_dir);
   config->rule_files = resolve_files(main, top, "rule_files", base_dir);
   apply_flags(diagnostics, flags, config->global);
@@ -410,6 +411,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
     }
   }
   config->inventory.index();
+  check_auth_references(main, auth_references, *config);
 
   std::map<std::string, Location> policy_ids;
   std::map<std::pair<std::string, std::string>, Location> policy_names;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -54,5 +55,21 @@ void read_measurements(const Reporter& r, const Field& field, Config& config,
 // index is not rebuilt). config.sources must already be read: device polling names a source.
 void read_inventory_file(const Reporter& r, const YAML::Node& document, Config& config,
                          const std::set<std::string>& untyped_sources, EntityIds& ids);
+
+// References from `auth.tokens` to the inventory, checked once every inventory file is read.
+struct TokenReference {
+  std::size_t token = 0;     // index in config.auth.tokens
+  Field org;                 // where the organization was given
+  std::vector<Field> sites;  // where each site was given (in the order of token.sites)
+};
+using AuthReferences = std::vector<TokenReference>;
+
+// auth: of slamon.yml (SPEC §8). Secret and key files resolve against base_dir; a token_file is
+// hashed and its plaintext dropped. Returns the inventory references to check later.
+AuthReferences read_auth(const Reporter& r, const Field& field,
+                         const std::filesystem::path& base_dir, AuthConfig& auth);
+// Each token's organization must be in the inventory, and each of its sites a site of it.
+void check_auth_references(const Reporter& r, const AuthReferences& references,
+                           const Config& config);
 
 }  // namespace slamon::config_detail

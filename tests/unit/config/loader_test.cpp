@@ -445,8 +445,6 @@ measurements:
 INSTANTIATE_TEST_SUITE_P(
     LaterReleaseSections, MainFileRule,
     ::testing::Values(
-        PositionCase{"auth", "global: {}\nauth: {}\n", 2, 1,
-                     "`auth` is not supported by this version of slamon yet"},
         PositionCase{"notifiers", "notifiers: []\n", 1, 1,
                      "`notifiers` is not supported by this version of slamon yet"},
         PositionCase{"alert_rules", "alert_rules: []\n", 1, 1,
