@@ -170,10 +170,16 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   const WallTime now = clock_.now();
   const auto started = clock_.monotonic();
 
-  std::vector<Policy> policies;
-  for (const auto& p : config->policies) {
-    if (!options.org || p.org == *options.org) policies.push_back(p);
+  auto gathered = cycle_policies(*config, options.org);
+  if (!gathered) {
+    if (!options.dry_run) {
+      std::lock_guard lock(state_mutex_);
+      ++counters_.evaluations_total;
+      ++counters_.evaluation_failures_total;
+    }
+    return fail("cannot read the API policies: " + gathered.error().message);
   }
+  const std::vector<Policy> policies = std::move(*gathered);
 
   std::vector<Breach> open_breaches;
   if (store_ != nullptr) {
@@ -315,6 +321,47 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   snapshot_ = snapshot;
   report.snapshot = std::move(snapshot);
   return report;
+}
+
+Status Engine::refresh_api_policies() {
+  if (store_ == nullptr) return {};
+  // Read before the policies: a write landing in between moves the revision again, so the
+  // next cycle reads once more rather than keeping a list older than its revision.
+  const long long revision = store_->policies_revision();
+  if (api_policies_revision_ == revision) return {};
+  auto stored = store_->policies();
+  if (!stored) return std::unexpected(stored.error());
+  api_policies_.clear();
+  api_policies_.reserve(stored->size());
+  for (auto& s : *stored) api_policies_.push_back(std::move(s.policy));
+  api_policies_revision_ = revision;
+  return {};
+}
+
+Result<std::vector<Policy>> Engine::cycle_policies(const Config& config,
+                                                   const std::optional<std::string>& org) {
+  // A failed read fails the cycle: evaluating without the API policies would resolve their
+  // breaches as deleted.
+  if (auto refreshed = refresh_api_policies(); !refreshed) {
+    return std::unexpected(refreshed.error());
+  }
+  std::vector<Policy> policies;
+  std::set<std::string_view> provisioned_ids;
+  for (const auto& p : config.policies) {
+    provisioned_ids.insert(p.id);
+    if (!org || p.org == *org) policies.push_back(p);
+  }
+  for (const auto& p : api_policies_) {
+    if (provisioned_ids.contains(p.id)) {
+      if (warned_shadowed_ids_.insert(p.id).second) {
+        log::warn("an API policy has the id of a provisioned policy; the provisioned one is used",
+                  {{"policy_id", p.id}, {"org", p.org}, {"name", p.name}});
+      }
+      continue;
+    }
+    if (!org || p.org == *org) policies.push_back(p);
+  }
+  return policies;
 }
 
 SnapshotPtr Engine::snapshot() const {

@@ -10,8 +10,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -75,6 +77,13 @@ class Engine {
   bool cycle_running() const { return running_.load(); }
 
  private:
+  // The policies of a cycle: the provisioned ones of `config` and the store's API policies
+  // (a provisioned policy wins an id collision), limited to `org` when given.
+  Result<std::vector<Policy>> cycle_policies(const Config& config,
+                                             const std::optional<std::string>& org);
+  // Re-reads the store's API policies when its policies_revision() moved.
+  Status refresh_api_policies();
+
   Clock& clock_;
   Store* store_;
   SourceFactory source_factory_;
@@ -83,6 +92,11 @@ class Engine {
   SnapshotPtr snapshot_;
   EngineCounters counters_;
   std::mutex cycle_mutex_;  // held for the whole of a cycle
+  // Guarded by cycle_mutex_: the store's API policies as of api_policies_revision_, and the
+  // ids already warned about for colliding with a provisioned policy.
+  std::optional<long long> api_policies_revision_;
+  std::vector<Policy> api_policies_;
+  std::set<std::string> warned_shadowed_ids_;
 };
 
 }  // namespace slamon

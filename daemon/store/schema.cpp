@@ -60,8 +60,31 @@ CREATE TABLE events (
 CREATE INDEX events_pending ON events (sequence) WHERE delivered_at IS NULL;
 )sql";
 
+// Policies created through the API (SPEC §11). `body` is the policy's JSON
+// (model/policy_json.h); id, org and name are columns too so the database enforces that ids are
+// unique and names unique within an org. The UNIQUE (org, name) index also serves lookups by
+// org. `revision` counts updates, for optimistic concurrency.
+//
+// Breach lists filtered by site (SPEC §8 site grants, `?site_id=`) select on the scope key, the
+// same expression the queries use, so the planner can use this index.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE policies (
+  id         TEXT    NOT NULL PRIMARY KEY,
+  org        TEXT    NOT NULL,
+  name       TEXT    NOT NULL,
+  body       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  revision   INTEGER NOT NULL,
+  UNIQUE (org, name)
+);
+CREATE INDEX breaches_by_org_scope_key
+  ON breaches (org, COALESCE(scope_id, scope_name), opened_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1},
+    Migration{2, kSchemaV2},
 };
 
 void require_ordered(std::span<const Migration> list) {

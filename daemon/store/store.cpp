@@ -1,11 +1,15 @@
 #include "store/store.h"
 
+#include <sqlite3.h>
+
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 
 #include "model/event_json.h"
+#include "model/policy_json.h"
 #include "store/schema.h"
 
 namespace slamon {
@@ -96,12 +100,22 @@ Result<std::vector<Breach>> read_breaches(sqlite::Statement& statement) {
   }
 }
 
-// The WHERE clause for a query's filters; values are bound, never spliced into the SQL.
+// Text from users (notes, names) may hold invalid UTF-8; replace it rather than throw.
+std::string dump_json(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The WHERE clause for a query's filters; values are bound, never spliced into the SQL. The
+// scope keys travel as one JSON array, so their number is not limited by SQLite's parameter
+// count. The scope key expression matches the breaches_by_org_scope_key index.
 std::string breach_filter_sql(const BreachQuery& query) {
   std::string sql = " WHERE 1 = 1";
   if (query.org) sql += " AND org = ?";
   if (query.policy_id) sql += " AND policy_id = ?";
   if (query.status) sql += " AND status = ?";
+  if (query.open_only) sql += " AND status != 'resolved'";
+  if (query.scope_keys)
+    sql += " AND COALESCE(scope_id, scope_name) IN (SELECT value FROM json_each(?))";
   return sql;
 }
 
@@ -111,7 +125,109 @@ int bind_breach_filter(sqlite::Statement& statement, const BreachQuery& query) {
   if (query.org) statement.bind_text(index++, *query.org);
   if (query.policy_id) statement.bind_text(index++, *query.policy_id);
   if (query.status) statement.bind_text(index++, to_string(*query.status));
+  if (query.scope_keys) statement.bind_text(index++, dump_json(nlohmann::json(*query.scope_keys)));
   return index;
+}
+
+// Appends `events` to the outbox on `connection`, inside the caller's transaction.
+Status insert_events(sqlite::Connection& connection, const std::vector<Event>& events,
+                     std::string_view context) {
+  if (events.empty()) return {};
+  auto insert = connection.prepare(
+      "insert event",
+      "INSERT INTO events (id, type, priority, org_id, breach_id, occurred_at, payload) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!insert) return in_context(context, insert.error());
+  for (const Event& e : events) {
+    insert->reset();
+    insert->bind_text(1, e.id)
+        .bind_text(2, to_string(e.type))
+        .bind_text(3, to_string(e.priority))
+        .bind_text(4, e.org_id)
+        .bind_text(5, e.breach.id)
+        .bind_int64(6, to_millis(e.occurred_at))
+        .bind_text(7, dump_json(to_json(e)));
+    if (auto done = insert->run(); !done) {
+      return in_context(std::string(context) + ": event '" + e.id + "'", done.error());
+    }
+  }
+  return {};
+}
+
+// ---- write results --------------------------------------------------------------------------
+
+std::unexpected<WriteError> refuse(WriteFailure kind, std::string message) {
+  return std::unexpected(WriteError{kind, std::move(message)});
+}
+
+std::unexpected<WriteError> storage_failure(std::string_view context, const Error& error) {
+  return refuse(WriteFailure::storage, std::string(context) + ": " + error.message);
+}
+
+// ---- policies -------------------------------------------------------------------------------
+
+constexpr std::string_view kPolicyColumns = "id, org, name, body, created_at, updated_at, revision";
+
+// The store keys a policy by these and writes them in JSON; a policy without them, or with a
+// threshold JSON cannot carry, could not be read back.
+std::optional<std::string> unstorable(const Policy& policy) {
+  if (policy.id.empty()) return "the policy has no id";
+  if (policy.org.empty()) return "policy '" + policy.id + "' has no org";
+  if (policy.name.empty()) return "policy '" + policy.id + "' has no name";
+  for (const Metric metric : kAllMetrics) {
+    if (auto value = policy.threshold(metric); value && !std::isfinite(*value)) {
+      return "policy '" + policy.id + "' has a threshold that is not a finite number";
+    }
+  }
+  return std::nullopt;
+}
+
+Policy as_api_policy(Policy policy) {
+  policy.provisioned = false;
+  return policy;
+}
+
+// Reads a row selected with kPolicyColumns. The columns are authoritative for id, org, name.
+Result<StoredPolicy> read_policy(const sqlite::Statement& row) {
+  const std::string id = row.column_text(0);
+  const auto body = nlohmann::json::parse(row.column_text(3), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return fail("stored policy '" + id + "' is not valid JSON");
+  auto policy = policy_from_stored_json(body);
+  if (!policy) return std::unexpected(policy.error());
+  policy->id = id;
+  policy->org = row.column_text(1);
+  policy->name = row.column_text(2);
+  policy->provisioned = false;
+  return StoredPolicy{std::move(*policy), from_millis(row.column_int64(4)),
+                      from_millis(row.column_int64(5)), row.column_int64(6)};
+}
+
+Result<std::vector<StoredPolicy>> read_policies(sqlite::Statement& statement) {
+  std::vector<StoredPolicy> out;
+  for (;;) {
+    auto row = statement.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    auto policy = read_policy(statement);
+    if (!policy) return in_context(statement.operation(), policy.error());
+    out.push_back(std::move(*policy));
+  }
+}
+
+// Which uniqueness rule a failed policy INSERT or UPDATE broke, as a conflict; other failures
+// are storage errors.
+std::unexpected<WriteError> policy_write_failure(sqlite::Connection& connection,
+                                                 const Policy& policy, std::string_view context,
+                                                 const Error& error) {
+  switch (sqlite3_extended_errcode(connection.handle())) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return refuse(WriteFailure::conflict, "a policy with id '" + policy.id + "' already exists");
+    case SQLITE_CONSTRAINT_UNIQUE:
+      return refuse(WriteFailure::conflict,
+                    "a policy named '" + policy.name + "' already exists in this organization");
+    default:
+      return storage_failure(context, error);
+  }
 }
 
 Status check_parent_directory(const std::string& path) {
@@ -229,20 +345,21 @@ Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Even
   auto transaction = sqlite::Transaction::begin(connection_);
   if (!transaction) return in_context("store commit", transaction.error());
 
+  // On conflict only the engine-owned columns change, see store.h. In DO UPDATE SET an
+  // unqualified column is the stored row's value.
   auto upsert = connection_.prepare(
       "upsert breach",
       "INSERT INTO breaches (" + std::string(kBreachColumns) +
           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT (id) DO UPDATE SET org = excluded.org, policy_id = excluded.policy_id, "
-          "scope = excluded.scope, scope_id = excluded.scope_id, "
-          "scope_name = excluded.scope_name, metric = excluded.metric, "
-          "actual = excluded.actual, threshold = excluded.threshold, "
-          "deviation_percent = excluded.deviation_percent, severity = excluded.severity, "
-          "peak_severity = excluded.peak_severity, status = excluded.status, "
-          "opened_at = excluded.opened_at, last_evaluated_at = excluded.last_evaluated_at, "
-          "acknowledged_at = excluded.acknowledged_at, "
-          "acknowledged_by = excluded.acknowledged_by, ack_notes = excluded.ack_notes, "
-          "resolved_at = excluded.resolved_at, resolve_reason = excluded.resolve_reason");
+          "ON CONFLICT (id) DO UPDATE SET actual = excluded.actual, "
+          "threshold = excluded.threshold, deviation_percent = excluded.deviation_percent, "
+          "severity = excluded.severity, peak_severity = excluded.peak_severity, "
+          "last_evaluated_at = excluded.last_evaluated_at, "
+          "status = CASE WHEN excluded.status = 'resolved' THEN 'resolved' ELSE status END, "
+          "resolved_at = CASE WHEN excluded.status = 'resolved' "
+          "THEN excluded.resolved_at ELSE resolved_at END, "
+          "resolve_reason = CASE WHEN excluded.status = 'resolved' "
+          "THEN excluded.resolve_reason ELSE resolve_reason END");
   if (!upsert) return in_context("store commit", upsert.error());
   for (const Breach& b : breaches) {
     upsert->reset();
@@ -271,26 +388,8 @@ Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Even
     }
   }
 
-  auto insert = connection_.prepare(
-      "insert event",
-      "INSERT INTO events (id, type, priority, org_id, breach_id, occurred_at, payload) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  if (!insert) return in_context("store commit", insert.error());
-  for (const Event& e : events) {
-    // Text from users (notes, names) may hold invalid UTF-8; replace it rather than throw.
-    const std::string payload =
-        to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    insert->reset();
-    insert->bind_text(1, e.id)
-        .bind_text(2, to_string(e.type))
-        .bind_text(3, to_string(e.priority))
-        .bind_text(4, e.org_id)
-        .bind_text(5, e.breach.id)
-        .bind_int64(6, to_millis(e.occurred_at))
-        .bind_text(7, payload);
-    if (auto done = insert->run(); !done) {
-      return in_context("store commit: event '" + e.id + "'", done.error());
-    }
+  if (auto inserted = insert_events(connection_, events, "store commit"); !inserted) {
+    return inserted;
   }
 
   if (auto committed = transaction->commit(); !committed) {
@@ -298,6 +397,194 @@ Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Even
   }
   return {};
 }
+
+// ---- policies -------------------------------------------------------------------------------
+
+Result<std::vector<StoredPolicy>> Store::policies() {
+  std::lock_guard lock(mutex_);
+  auto statement =
+      connection_.prepare("read policies", "SELECT " + std::string(kPolicyColumns) +
+                                               " FROM policies ORDER BY org, name, id");
+  if (!statement) return std::unexpected(statement.error());
+  return read_policies(*statement);
+}
+
+Result<std::optional<StoredPolicy>> Store::policy(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare(
+      "read policy", "SELECT " + std::string(kPolicyColumns) + " FROM policies WHERE id = ?");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind_text(1, id);
+  auto found = read_policies(*statement);
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<StoredPolicy>{};
+  return std::optional<StoredPolicy>{std::move(found->front())};
+}
+
+long long Store::policies_revision() {
+  return policies_revision_.load();
+}
+
+WriteResult<StoredPolicy> Store::insert_policy(const Policy& policy, WallTime now) {
+  if (auto problem = unstorable(policy)) {
+    return refuse(WriteFailure::storage, "insert policy: " + *problem);
+  }
+  const StoredPolicy stored{as_api_policy(policy), from_millis(to_millis(now)),
+                            from_millis(to_millis(now)), 1};
+  std::lock_guard lock(mutex_);
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return storage_failure("insert policy", transaction.error());
+  {
+    auto insert = connection_.prepare(
+        "insert policy",
+        "INSERT INTO policies (" + std::string(kPolicyColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) return storage_failure("insert policy", insert.error());
+    insert->bind_text(1, policy.id)
+        .bind_text(2, policy.org)
+        .bind_text(3, policy.name)
+        .bind_text(4, dump_json(to_json(stored.policy)))
+        .bind_int64(5, to_millis(stored.created_at))
+        .bind_int64(6, to_millis(stored.updated_at))
+        .bind_int64(7, stored.revision);
+    if (auto done = insert->run(); !done) {
+      return policy_write_failure(connection_, policy, "insert policy", done.error());
+    }
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("insert policy", committed.error());
+  }
+  ++policies_revision_;
+  return stored;
+}
+
+WriteResult<StoredPolicy> Store::update_policy(const Policy& policy, long long expected_revision,
+                                               WallTime now) {
+  if (auto problem = unstorable(policy)) {
+    return refuse(WriteFailure::storage, "update policy: " + *problem);
+  }
+  StoredPolicy stored{as_api_policy(policy), {}, from_millis(to_millis(now)), 0};
+  std::lock_guard lock(mutex_);
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return storage_failure("update policy", transaction.error());
+  {
+    auto current =
+        connection_.prepare("read policy revision",
+                            "SELECT revision, created_at FROM policies WHERE id = ? AND org = ?");
+    if (!current) return storage_failure("update policy", current.error());
+    current->bind_text(1, policy.id).bind_text(2, policy.org);
+    auto row = current->step();
+    if (!row) return storage_failure("update policy", row.error());
+    if (!*row) return refuse(WriteFailure::not_found, "no policy '" + policy.id + "'");
+    const long long revision = current->column_int64(0);
+    if (revision != expected_revision) {
+      return refuse(WriteFailure::conflict,
+                    "the policy was changed concurrently (it is at revision " +
+                        std::to_string(revision) + ", the change was made to revision " +
+                        std::to_string(expected_revision) + ")");
+    }
+    stored.created_at = from_millis(current->column_int64(1));
+    stored.revision = revision + 1;
+  }
+  {
+    auto update = connection_.prepare(
+        "update policy",
+        "UPDATE policies SET name = ?, body = ?, updated_at = ?, revision = ? WHERE id = ?");
+    if (!update) return storage_failure("update policy", update.error());
+    update->bind_text(1, policy.name)
+        .bind_text(2, dump_json(to_json(stored.policy)))
+        .bind_int64(3, to_millis(stored.updated_at))
+        .bind_int64(4, stored.revision)
+        .bind_text(5, policy.id);
+    if (auto done = update->run(); !done) {
+      return policy_write_failure(connection_, policy, "update policy", done.error());
+    }
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("update policy", committed.error());
+  }
+  ++policies_revision_;
+  return stored;
+}
+
+WriteResult<void> Store::delete_policy(const std::string& org, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return storage_failure("delete policy", transaction.error());
+  {
+    auto remove = connection_.prepare("delete policy",
+                                      "DELETE FROM policies WHERE id = ? AND org = ? RETURNING id");
+    if (!remove) return storage_failure("delete policy", remove.error());
+    remove->bind_text(1, id).bind_text(2, org);
+    auto row = remove->step();
+    if (!row) return storage_failure("delete policy", row.error());
+    if (!*row) return refuse(WriteFailure::not_found, "no policy '" + id + "'");
+    if (auto done = remove->run(); !done) return storage_failure("delete policy", done.error());
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("delete policy", committed.error());
+  }
+  ++policies_revision_;
+  return {};
+}
+
+// ---- acknowledge ----------------------------------------------------------------------------
+
+WriteResult<Breach> Store::acknowledge(const std::string& org, const std::string& breach_id,
+                                       const std::string& principal,
+                                       const std::optional<std::string>& notes, WallTime now,
+                                       const std::function<Event(const Breach&)>& make_event_for) {
+  std::lock_guard lock(mutex_);
+  // IMMEDIATE: the breach is read under the write lock, so no other writer (another process on
+  // this file) can change it between the status check and the update.
+  auto transaction = sqlite::Transaction::begin(connection_, sqlite::Transaction::Mode::immediate);
+  if (!transaction) return storage_failure("acknowledge breach", transaction.error());
+  Breach breach;
+  {
+    auto read = connection_.prepare(
+        "read breach", "SELECT " + std::string(kBreachColumns) + " FROM breaches WHERE id = ?");
+    if (!read) return storage_failure("acknowledge breach", read.error());
+    read->bind_text(1, breach_id);
+    auto found = read_breaches(*read);
+    if (!found) return storage_failure("acknowledge breach", found.error());
+    // Another org's breach answers exactly as a missing one (SPEC §8).
+    if (found->empty() || found->front().org != org) {
+      return refuse(WriteFailure::not_found, "no breach '" + breach_id + "'");
+    }
+    breach = std::move(found->front());
+  }
+  if (breach.status != BreachStatus::active) {
+    return refuse(WriteFailure::conflict,
+                  "breach '" + breach_id + "' is already " + std::string(to_string(breach.status)));
+  }
+  breach.status = BreachStatus::acknowledged;
+  breach.acknowledged_at = from_millis(to_millis(now));
+  breach.acknowledged_by = principal;
+  breach.ack_notes = notes;
+  const Event event = make_event_for(breach);
+  {
+    auto update = connection_.prepare(
+        "acknowledge breach",
+        "UPDATE breaches SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, "
+        "ack_notes = ? WHERE id = ?");
+    if (!update) return storage_failure("acknowledge breach", update.error());
+    update->bind_int64(1, to_millis(*breach.acknowledged_at))
+        .bind_text(2, principal)
+        .bind_optional_text(3, notes)
+        .bind_text(4, breach_id);
+    if (auto done = update->run(); !done) {
+      return storage_failure("acknowledge breach", done.error());
+    }
+  }
+  if (auto inserted = insert_events(connection_, {event}, "acknowledge breach"); !inserted) {
+    return refuse(WriteFailure::storage, inserted.error().message);
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("acknowledge breach", committed.error());
+  }
+  return breach;
+}
+
+// ---- outbox ---------------------------------------------------------------------------------
 
 Result<std::vector<StoredEvent>> Store::pending_events(int limit) {
   if (limit < 0) return fail("read pending events: limit must not be negative");

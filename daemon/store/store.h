@@ -1,13 +1,15 @@
-// Store: slamon's durable state in SQLite (WAL, synchronous=FULL): breaches and the events
-// outbox, with versioned schema migrations applied on open. A breach change and the events it
-// causes are written in one transaction, so a crash never loses a breach nor leaves an event
-// for a change that was not stored. Thread-safe: calls are serialized on one connection.
+// Store: slamon's durable state in SQLite (WAL, synchronous=FULL): breaches, the events
+// outbox and the policies created through the API, with versioned schema migrations applied
+// on open. A breach change and the events it causes are written in one transaction, so a crash
+// never loses a breach nor leaves an event for a change that was not stored. Thread-safe: calls
+// are serialized on one connection.
 //
 // Values come back as they were committed, including +/-infinity, with three exceptions that
 // SQLite imposes: times are kept to the millisecond, NaN is kept as an absent value (NULL; a
 // NaN threshold is refused) and -0.0 reads back as 0.0.
 #pragma once
 
+#include <atomic>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -38,7 +40,8 @@ struct BreachQuery {
   std::optional<std::string> policy_id;
   std::optional<BreachStatus> status;
   // Only breaches whose scope_id (or, for ssid, scope_name) is one of these; nullopt = any.
-  // Used for site filters and site grants (the API computes the scope ids at the sites).
+  // Used for site filters and site grants (the API computes the scope ids at the sites). An
+  // empty list matches nothing; any number of keys may be given (they are bound as one value).
   std::optional<std::vector<std::string>> scope_keys;
   // Only breaches with an open status (active or acknowledged); combined with `status`.
   bool open_only = false;
@@ -83,30 +86,50 @@ class Store {
   // How many breaches match the filters of `query` (its limit and offset are ignored).
   Result<long long> count_breaches(const BreachQuery& query);
 
-  // Inserts or updates `breaches` (by id, in order) and appends `events` to the outbox, in one
-  // transaction: on any failure nothing is written and the error is returned. The database
-  // refuses a second open breach for the same (policy, metric); to replace one in a single
-  // commit, list the resolved breach before the new one.
+  // The engine's write: inserts or updates `breaches` (by id, in order) and appends `events` to
+  // the outbox, in one transaction: on any failure nothing is written and the error is
+  // returned. The database refuses a second open breach for the same (policy, metric); to
+  // replace one in a single commit, list the resolved breach before the new one.
+  //
+  // An update writes only what the engine owns: actual, threshold, deviation, severity, peak
+  // severity, last_evaluated_at, and, when the new status is resolved, status, resolved_at and
+  // resolve_reason. It never changes a stored acknowledgement nor turns an acknowledged breach
+  // back to active, so an acknowledge() made while a cycle ran survives that cycle's commit of
+  // the breach as the cycle read it. (The identity columns, org to opened_at, never change.)
   Status commit(const std::vector<Breach>& breaches, const std::vector<Event>& events);
 
-  // Policies created through the API. `policies_revision()` changes whenever any is written,
-  // so the engine reloads them only when needed.
+  // Policies created through the API, of every org, ordered by org, name. A stored policy that
+  // cannot be read back fails the whole read (naming it) rather than being skipped, since the
+  // engine would take a skipped policy for a deleted one and resolve its breaches.
   Result<std::vector<StoredPolicy>> policies();
+  // The policy with this id, of any org: the caller compares policy.org with its own.
   Result<std::optional<StoredPolicy>> policy(const std::string& id);
+  // Changes (never to a value seen before) after every successful policy write made through
+  // this Store, so the engine re-reads the policies only when needed. Never 0.
   long long policies_revision();
-  // conflict: the id exists, or the name is taken in the org.
+  // Stores `policy` (its org, id and name are taken as given; provisioned is stored as false)
+  // at revision 1 with created_at = updated_at = now. conflict: the id exists (in any org:
+  // policy ids are global, as breaches and events name them), or the name is taken in the org.
+  // A policy with an empty id, org or name, or a non-finite threshold, is refused (storage).
   WriteResult<StoredPolicy> insert_policy(const Policy& policy, WallTime now);
-  // not_found: no such policy (of that org); conflict: `expected_revision` is stale, or the
-  // new name is taken in the org.
-  WriteResult<StoredPolicy> update_policy(const Policy& policy, long long expected_revision, WallTime now);
+  // Replaces the policy with id `policy.id` of org `policy.org` (org and created_at are kept),
+  // bumping its revision and updated_at. not_found: no such policy in that org; conflict:
+  // `expected_revision` is not the stored revision ("changed concurrently"), or the new name is
+  // taken in the org.
+  WriteResult<StoredPolicy> update_policy(const Policy& policy, long long expected_revision,
+                                          WallTime now);
+  // not_found: no such policy in `org`. The policy's open breaches are left to the engine,
+  // which resolves them ("policy deleted") on its next cycle.
   WriteResult<void> delete_policy(const std::string& org, const std::string& id);
 
   // SPEC §6.3 acknowledge, atomically with its sla.breach.acknowledged event (built by
   // `make_event_for`, given the acknowledged breach). not_found: no breach with that id in
-  // `org`; conflict: the breach is not active (already acknowledged, or resolved).
+  // `org`; conflict: the breach is not active (already acknowledged, or resolved). Returns the
+  // breach as stored (acknowledged_at is `now` to the millisecond).
   WriteResult<Breach> acknowledge(const std::string& org, const std::string& breach_id,
-                                  const std::string& principal, const std::optional<std::string>& notes,
-                                  WallTime now, const std::function<Event(const Breach&)>& make_event_for);
+                                  const std::string& principal,
+                                  const std::optional<std::string>& notes, WallTime now,
+                                  const std::function<Event(const Breach&)>& make_event_for);
 
   // Outbox, oldest first, not yet marked delivered.
   Result<std::vector<StoredEvent>> pending_events(int limit);
@@ -117,6 +140,8 @@ class Store {
   std::mutex mutex_;
   sqlite::Connection connection_;
   int schema_version_;
+  // Bumped under mutex_ after each committed policy write; read without it.
+  std::atomic<long long> policies_revision_{1};
 };
 
 }  // namespace slamon

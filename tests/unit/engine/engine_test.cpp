@@ -777,6 +777,148 @@ TEST_F(EngineTest, PerScopeMeasurementQueriesEveryScopeAndJoinsItsSingleSeries) 
   EXPECT_EQ(stored_open().size(), std::size_t{kSites - 10});
 }
 
+// ---- policies created through the API (stored, not provisioned) ---------------------------
+
+Policy api_policy(const std::string& id, const std::string& org, const std::string& site_id,
+                  double threshold = 99.5) {
+  Policy p = uptime_policy(id, org, site_id, threshold);
+  p.provisioned = false;
+  return p;
+}
+
+TEST_F(EngineTest, StoredPolicyIsEvaluatedAndDeletingItResolvesItsBreach) {
+  const auto config = make_config({uptime_policy("file", kOrgA, site(kOrgA, 2))});
+  ASSERT_TRUE(store_->insert_policy(api_policy("api", kOrgA, site(kOrgA, 1)), clock_.now()));
+  source_->answer(kUptimeQuery,
+                  {site_sample(site(kOrgA, 1), 10), site_sample(site(kOrgA, 2), 100)});
+
+  const CycleReport opened = run(config);
+  EXPECT_EQ(opened.policies_evaluated, 2);
+  EXPECT_EQ(opened.breaches_opened, 1);
+  EXPECT_EQ(opened.queries, 1) << "provisioned and stored policies share the batched query";
+  const auto open = stored_open();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].policy_id, "api");
+  EXPECT_EQ(open[0].severity, Severity::critical);
+  const auto events = pending();
+  ASSERT_EQ(events.size(), 1u);
+  const auto payload = nlohmann::json::parse(events[0].payload);
+  EXPECT_EQ(payload.at("policy").at("name"), "Policy api");
+  EXPECT_EQ(payload.at("policy").at("labels"), nlohmann::json({{"tier", "gold"}}));
+  EXPECT_EQ(find_verdict(*opened.snapshot, "api", Metric::uptime_percent)->state,
+            VerdictState::critical);
+  ASSERT_NE(find_policy(*opened.snapshot, "api"), nullptr);
+  EXPECT_FALSE(find_policy(*opened.snapshot, "api")->compliant);
+
+  ASSERT_TRUE(store_->delete_policy(kOrgA, "api"));
+  const int calls_before = source_->calls();
+  const CycleReport after = run(config);
+  EXPECT_EQ(after.breaches_resolved, 1);
+  EXPECT_EQ(after.policies_evaluated, 1);
+  EXPECT_EQ(source_->calls() - calls_before, 1) << "only the provisioned policy is measured";
+  auto resolved = store_->breach(open[0].id);
+  ASSERT_TRUE(resolved && resolved->has_value());
+  EXPECT_EQ((*resolved)->status, BreachStatus::resolved);
+  EXPECT_EQ((*resolved)->resolve_reason, "policy deleted");
+  EXPECT_EQ((*resolved)->resolved_at, clock_.now());
+  EXPECT_EQ(find_policy(*after.snapshot, "api"), nullptr);
+  EXPECT_TRUE(stored_open().empty());
+}
+
+TEST_F(EngineTest, ChangedStoredPolicyTakesEffectOnTheNextCycle) {
+  const auto config = make_config({});
+  auto inserted = store_->insert_policy(api_policy("api", kOrgA, site(kOrgA, 1)), clock_.now());
+  ASSERT_TRUE(inserted);
+  source_->answer(kUptimeQuery, {site_sample(site(kOrgA, 1), 99)});
+  EXPECT_EQ(run(config).breaches_opened, 1);
+  EXPECT_EQ(run(config).breaches_opened, 0) << "the same breach stays open";
+
+  Policy relaxed = inserted->policy;
+  relaxed.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = 98;
+  ASSERT_TRUE(store_->update_policy(relaxed, inserted->revision, clock_.now()));
+  const CycleReport report = run(config);
+  EXPECT_EQ(report.breaches_resolved, 1);
+  EXPECT_EQ(find_verdict(*report.snapshot, "api", Metric::uptime_percent)->threshold, 98);
+  EXPECT_TRUE(stored_open().empty());
+}
+
+// The engine keeps the stored policies between cycles and reads them again only when the
+// store's policies revision moves; a read that fails fails the cycle rather than taking the
+// policies for deleted.
+TEST_F(EngineTest, StoredPoliciesAreReadAgainOnlyWhenChangedAndAFailedReadChangesNothing) {
+  const auto config = make_config({});
+  ASSERT_TRUE(store_->insert_policy(api_policy("api", kOrgA, site(kOrgA, 1)), clock_.now()));
+  source_->answer(kUptimeQuery, {site_sample(site(kOrgA, 1), 10)});
+  run(config);
+  const auto open = stored_open();
+  ASSERT_EQ(open.size(), 1u);
+
+  // Damaged behind the store's back: the revision did not move, so the cached policy is used.
+  auto db = sqlite::Connection::open(db_path());
+  ASSERT_TRUE(db) << db.error().message;
+  ASSERT_TRUE(db->exec("damage", "UPDATE policies SET body = 'not json' WHERE id = 'api'"));
+  const CycleReport cached = run(config);
+  EXPECT_EQ(cached.policies_evaluated, 1);
+  EXPECT_EQ(cached.breaches_resolved, 0);
+
+  // A write moves the revision: the re-read fails, and so does the cycle, changing nothing.
+  ASSERT_TRUE(store_->insert_policy(api_policy("api-2", kOrgA, site(kOrgA, 2)), clock_.now()));
+  const SnapshotPtr published = engine_->snapshot();
+  clock_.advance(5min);
+  const auto failed = engine_->run_cycle(config);
+  ASSERT_FALSE(failed);
+  EXPECT_THAT(failed.error().message, HasSubstr("cannot read the API policies"));
+  EXPECT_THAT(failed.error().message, HasSubstr("'api'"));
+  EXPECT_EQ(engine_->counters().evaluation_failures_total, 1);
+  EXPECT_EQ(engine_->snapshot(), published);
+  ASSERT_EQ(stored_open().size(), 1u);
+  EXPECT_EQ(stored_open()[0].id, open[0].id) << "not resolved as deleted";
+
+  // Repaired: the next cycle reads again and goes on.
+  ASSERT_TRUE(db->exec("repair",
+                       "UPDATE policies SET body = (SELECT body FROM policies WHERE "
+                       "id = 'api-2') WHERE id = 'api'"));
+  const CycleReport repaired = run(config);
+  EXPECT_EQ(repaired.policies_evaluated, 2);
+  EXPECT_EQ(stored_open().size(), 1u);
+  EXPECT_EQ(stored_open()[0].id, open[0].id);
+}
+
+TEST_F(EngineTest, ProvisionedPolicyWinsAnIdCollisionWithAStoredOneAndIsWarnedOnce) {
+  const auto config = make_config({uptime_policy("dup", kOrgA, site(kOrgA, 1), 99.5)});
+  ASSERT_TRUE(store_->insert_policy(api_policy("dup", kOrgA, site(kOrgA, 1), 50), clock_.now()));
+  source_->answer(kUptimeQuery, {site_sample(site(kOrgA, 1), 90)});
+
+  ::testing::internal::CaptureStderr();
+  const CycleReport first = run(config);
+  const CycleReport second = run(config);
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+
+  EXPECT_EQ(first.policies_evaluated, 1);
+  ASSERT_EQ(first.snapshot->verdicts.size(), 1u);
+  EXPECT_EQ(first.snapshot->verdicts[0].threshold, 99.5);
+  EXPECT_EQ(first.breaches_opened, 1) << "90 violates the provisioned 99.5, not the stored 50";
+  EXPECT_EQ(second.snapshot->policies.size(), 1u);
+  std::size_t warnings = 0;
+  for (auto at = logged.find("the provisioned one is used"); at != std::string::npos;
+       at = logged.find("the provisioned one is used", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << logged;
+}
+
+TEST_F(EngineTest, OrgOptionAppliesToStoredPolicies) {
+  const auto config = make_config({});
+  ASSERT_TRUE(store_->insert_policy(api_policy("a", kOrgA, site(kOrgA, 1)), clock_.now()));
+  ASSERT_TRUE(store_->insert_policy(api_policy("b", kOrgB, site(kOrgB, 1)), clock_.now()));
+  source_->answer(kUptimeQuery, {site_sample(site(kOrgA, 1), 10), site_sample(site(kOrgB, 1), 10)});
+  const CycleReport report = run(config, CycleOptions{.org = kOrgB});
+  EXPECT_EQ(report.policies_evaluated, 1);
+  const auto open = stored_open();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].policy_id, "b");
+}
+
 // SPEC §6.3: the breach changes and their events are one transaction; when it cannot be
 // stored, nothing of the cycle is kept or published.
 TEST_F(EngineTest, CycleThatCannotBeStoredChangesNothing) {

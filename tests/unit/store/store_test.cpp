@@ -170,23 +170,23 @@ class StoreTest : public ::testing::Test {
   std::string path_ = (dir_.path() / "slamon.db").string();
 };
 
-TEST_F(StoreTest, OpenCreatesSchemaV1InWalMode) {
+TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
   ASSERT_FALSE(std::filesystem::exists(path_));
   auto store = open_store(path_);
   ASSERT_TRUE(store);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->schema_version(), 1);
-  EXPECT_EQ(store_schema::latest_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store_schema::latest_version(), 2);
 
   auto db = raw_connection(path_);
   EXPECT_EQ(db.query_text("journal mode", "PRAGMA journal_mode").value_or(""), "wal");
   EXPECT_EQ(db.query_int64("application id", "PRAGMA application_id").value_or(0),
             store_schema::kApplicationId);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 1);
-  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 1);
-  for (const char* name :
-       {"breaches", "events", "breaches_one_open_per_policy_metric",
-        "breaches_by_org_status_opened", "breaches_by_policy", "events_pending"}) {
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 2);
+  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 2);
+  for (const char* name : {"breaches", "events", "breaches_one_open_per_policy_metric",
+                           "breaches_by_org_status_opened", "breaches_by_policy", "events_pending",
+                           "policies", "breaches_by_org_scope_key"}) {
     auto statement = db.prepare("find object", "SELECT count(*) FROM sqlite_schema WHERE name = ?");
     ASSERT_TRUE(statement);
     statement->bind_text(1, std::string_view(name));
@@ -200,7 +200,7 @@ TEST_F(StoreTest, OpenCreatesSchemaV1InWalMode) {
 TEST_F(StoreTest, InMemoryDatabaseOpens) {
   auto store = open_store(":memory:");
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
   ASSERT_TRUE(store->commit({every_optional_empty()}, {}));
   EXPECT_EQ(store->open_breaches().value_or(std::vector<Breach>{}).size(), 1u);
 }
@@ -211,17 +211,19 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
     auto store = open_store(path_);
     ASSERT_TRUE(store);
     ASSERT_TRUE(store->commit({every_field_set()}, {}));
-    applied_at = raw_connection(path_)
-                     .query_text("applied", "SELECT applied_at FROM schema_migrations")
-                     .value_or("");
+    applied_at =
+        raw_connection(path_)
+            .query_text("applied", "SELECT group_concat(applied_at) FROM schema_migrations")
+            .value_or("");
     ASSERT_FALSE(applied_at.empty());
   }
   auto store = open_store(path_);
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
   auto db = raw_connection(path_);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 1);
-  EXPECT_EQ(db.query_text("applied", "SELECT applied_at FROM schema_migrations").value_or(""),
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 2);
+  EXPECT_EQ(db.query_text("applied", "SELECT group_concat(applied_at) FROM schema_migrations")
+                .value_or(""),
             applied_at);
   auto found = store->breach(every_field_set().id);
   ASSERT_TRUE(found && found->has_value());
@@ -258,27 +260,60 @@ TEST_F(StoreTest, UnknownBreachIsEmptyNotAnError) {
   EXPECT_FALSE(found->has_value());
 }
 
-TEST_F(StoreTest, CommitUpdatesAnExistingBreachById) {
+// commit() is the engine's write: an update changes only the columns the engine owns.
+TEST_F(StoreTest, CommitUpdatesTheEngineColumnsOfAnExistingBreachById) {
   auto store = open_store(path_);
   ASSERT_TRUE(store);
   Breach b = open_breach("b-1", "policy-a", Metric::uptime_percent, kT0);
   ASSERT_TRUE(store->commit({b}, {event_for(EventType::breach_created, b, kT0)}));
 
-  b.actual = 80;
-  b.deviation_percent = 19.19;
-  b.severity = Severity::critical;
-  b.peak_severity = Severity::critical;
-  b.status = BreachStatus::acknowledged;
-  b.acknowledged_at = kT0 + milliseconds(5);
-  b.acknowledged_by = "bob";
-  b.last_evaluated_at = kT0 + milliseconds(300'000);
-  ASSERT_TRUE(store->commit({b}, {event_for(EventType::breach_acknowledged, b, kT0)}));
+  Breach next = b;
+  next.actual = 80;
+  next.threshold = 98;
+  next.deviation_percent = 18.37;
+  next.severity = Severity::critical;
+  next.peak_severity = Severity::critical;
+  next.last_evaluated_at = kT0 + milliseconds(300'000);
+  // Not the engine's to change: identity, and the acknowledgement.
+  next.org = "org-other";
+  next.scope_id = "site-other";
+  next.opened_at = kT0 + milliseconds(1);
+  next.status = BreachStatus::acknowledged;
+  next.acknowledged_at = kT0 + milliseconds(5);
+  next.acknowledged_by = "bob";
+  next.ack_notes = "by commit";
+  ASSERT_TRUE(store->commit({next}, {event_for(EventType::breach_escalated, next, kT0)}));
 
+  Breach expected = b;
+  expected.actual = next.actual;
+  expected.threshold = next.threshold;
+  expected.deviation_percent = next.deviation_percent;
+  expected.severity = next.severity;
+  expected.peak_severity = next.peak_severity;
+  expected.last_evaluated_at = next.last_evaluated_at;
   auto all = store->breaches(BreachQuery{});
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 1u);
-  expect_same(all->front(), b);
+  expect_same(all->front(), expected);
   EXPECT_EQ(store->pending_event_count().value_or(0), 2);
+
+  // Resolving is the engine's: status, resolved_at and the reason are written.
+  Breach resolved = b;
+  resolved.status = BreachStatus::resolved;
+  resolved.resolved_at = kT0 + milliseconds(600'000);
+  resolved.resolve_reason = "policy disabled";
+  resolved.last_evaluated_at = kT0 + milliseconds(600'000);
+  ASSERT_TRUE(store->commit({resolved}, {}));
+  auto found = store->breach("b-1");
+  ASSERT_TRUE(found && found->has_value());
+  expect_same(**found, resolved);
+
+  // A resolved breach never opens again through commit().
+  ASSERT_TRUE(store->commit({b}, {}));
+  found = store->breach("b-1");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->status, BreachStatus::resolved);
+  EXPECT_EQ((*found)->resolved_at, resolved.resolved_at);
 }
 
 TEST_F(StoreTest, FailedCommitWritesNothing) {
@@ -528,15 +563,15 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerSlamon) {
   {
     auto db = raw_connection(path_);
     ASSERT_TRUE(
-        db.exec("stamp", "INSERT INTO schema_migrations VALUES (2, '2030-01-01T00:00:00Z')"));
+        db.exec("stamp", "INSERT INTO schema_migrations VALUES (3, '2030-01-01T00:00:00Z')"));
   }
   auto store = Store::open(path_);
   ASSERT_FALSE(store);
   const std::string& message = store.error().message;
-  EXPECT_NE(message.find("schema version 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("schema version 3"), std::string::npos) << message;
   EXPECT_NE(message.find("newer"), std::string::npos) << message;
   EXPECT_NE(message.find("refusing to start"), std::string::npos) << message;
-  EXPECT_EQ(query_int(path_, "SELECT max(version) FROM schema_migrations"), 2);
+  EXPECT_EQ(query_int(path_, "SELECT max(version) FROM schema_migrations"), 3);
   EXPECT_EQ(query_int(path_, "SELECT count(*) FROM breaches"), 1);
 }
 
@@ -559,18 +594,18 @@ TEST_F(StoreTest, DirectoryAsDatabaseIsRefused) {
 
 TEST_F(StoreTest, FailedMigrationRollsBackEverything) {
   { ASSERT_TRUE(open_store(path_)); }
-  const std::array<store_schema::Migration, 2> broken{
-      store_schema::migrations()[0],
-      store_schema::Migration{2, "CREATE TABLE extra (x); INSERT INTO missing VALUES (1);"}};
+  const std::array<store_schema::Migration, 3> broken{
+      store_schema::migrations()[0], store_schema::migrations()[1],
+      store_schema::Migration{3, "CREATE TABLE extra (x); INSERT INTO missing VALUES (1);"}};
   {
     auto db = raw_connection(path_);
     auto migrated = store_schema::migrate(db, broken, path_);
     ASSERT_FALSE(migrated);
-    EXPECT_NE(migrated.error().message.find("schema migration 2"), std::string::npos)
+    EXPECT_NE(migrated.error().message.find("schema migration 3"), std::string::npos)
         << migrated.error().message;
     EXPECT_FALSE(db.in_transaction());
   }
-  EXPECT_EQ(query_int(path_, "SELECT max(version) FROM schema_migrations"), 1);
+  EXPECT_EQ(query_int(path_, "SELECT max(version) FROM schema_migrations"), 2);
   EXPECT_EQ(query_int(path_, "SELECT count(*) FROM sqlite_schema WHERE name = 'extra'"), 0);
 
   // On a new file, a failed first migration leaves no table and no slamon mark behind.
@@ -584,6 +619,53 @@ TEST_F(StoreTest, FailedMigrationRollsBackEverything) {
   EXPECT_EQ(query_int(fresh, "SELECT count(*) FROM sqlite_schema"), 0);
   EXPECT_EQ(query_int(fresh, "PRAGMA application_id"), 0);
   EXPECT_TRUE(open_store(fresh)) << "the file is still usable as a new database";
+}
+
+TEST_F(StoreTest, MigratingAVersion1DatabaseKeepsItsBreachesAndEvents) {
+  {
+    auto db = raw_connection(path_);
+    auto migrated = store_schema::migrate(db, store_schema::migrations().first(1), path_);
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    ASSERT_EQ(*migrated, 1);
+    ASSERT_TRUE(db.exec(
+        "version 1 rows",
+        "INSERT INTO breaches (id, org, policy_id, scope, scope_id, metric, actual, threshold, "
+        "deviation_percent, severity, peak_severity, status, opened_at, last_evaluated_at, "
+        "acknowledged_at, acknowledged_by, ack_notes) VALUES ('b-v1', 'org-1', 'policy-a', "
+        "'site', 'site-1', 'latency_ms', 250.5, 200, 25.25, 'critical', 'critical', "
+        "'acknowledged', 1790000000123, 1790000300000, 1790000060000, 'alice', 'on it'); "
+        "INSERT INTO events (id, type, priority, org_id, breach_id, occurred_at, payload) "
+        "VALUES ('e-v1', 'sla.breach.created', 'HIGH', 'org-1', 'b-v1', 1790000000123, '{}')"));
+    ASSERT_EQ(db.query_int64("tables", "SELECT count(*) FROM sqlite_schema WHERE name = 'policies'")
+                  .value_or(-1),
+              0);
+  }
+  auto store = open_store(path_);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(query_int(path_, "SELECT count(*) FROM schema_migrations"), 2);
+
+  auto found = store->breach("b-v1");
+  ASSERT_TRUE(found && found->has_value());
+  Breach expected = open_breach("b-v1", "policy-a", Metric::latency_ms, kT0);
+  expected.actual = 250.5;
+  expected.threshold = 200;
+  expected.deviation_percent = 25.25;
+  expected.severity = Severity::critical;
+  expected.peak_severity = Severity::critical;
+  expected.status = BreachStatus::acknowledged;
+  expected.last_evaluated_at = at_ms(1'790'000'300'000);
+  expected.acknowledged_at = at_ms(1'790'000'060'000);
+  expected.acknowledged_by = "alice";
+  expected.ack_notes = "on it";
+  expect_same(**found, expected);
+  EXPECT_EQ(store->pending_event_count().value_or(-1), 1);
+
+  // The new parts work on the migrated file.
+  BreachQuery at_site;
+  at_site.scope_keys = std::vector<std::string>{"site-1"};
+  EXPECT_EQ(store->count_breaches(at_site).value_or(-1), 1);
+  EXPECT_TRUE(store->policies().value_or(std::vector<StoredPolicy>{StoredPolicy{}}).empty());
 }
 
 TEST_F(StoreTest, MigrationListsMustBeNumberedInOrder) {
