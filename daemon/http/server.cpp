@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -18,7 +19,14 @@
 #include <vector>
 
 #include "common/log.h"
+#include "http/basic_auth.h"
 #include "http/listen_address.h"
+#include "http/tls_credentials.h"
+#include "http/web_config.h"
+
+// civetweb_openssl/: the libraries that let civetweb find OpenSSL 3 (see libssl_shim.c).
+extern "C" int slamon_civetweb_libssl_shim(void);
+extern "C" int slamon_civetweb_libcrypto_shim(void);
 
 namespace slamon::http {
 
@@ -42,10 +50,32 @@ int on_log_message(const mg_connection* /*connection*/, const char* message) {
   return 1;
 }
 
-void init_civetweb_once() {
+// Whether civetweb could load OpenSSL; it initialises once per process.
+bool init_civetweb_once() {
   static std::once_flag once;
-  // No feature bits: TLS is initialised when --web.config.file support arrives.
-  std::call_once(once, [] { mg_init_library(0); });
+  static bool tls_ready = false;
+  std::call_once(once, [] {
+    // The shims must be loaded before civetweb looks for libssl.so and libcrypto.so.
+    tls_ready = slamon_civetweb_libssl_shim() == 1 && slamon_civetweb_libcrypto_shim() == 1 &&
+                (mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) != 0;
+  });
+  return tls_ready;
+}
+
+// Whether a raw request path is under /api/, decided on the first segment as the router
+// decodes it ("/%61pi/..." routes to /api/ too, so it is treated the same).
+bool under_api(std::string_view raw_path) {
+  if (raw_path.empty() || raw_path.front() != '/') return false;
+  raw_path.remove_prefix(1);
+  const std::size_t slash = raw_path.find('/');
+  if (slash == std::string_view::npos) return false;
+  return url_decode(raw_path.substr(0, slash), false) == "api";
+}
+
+HttpResponse unauthorized() {
+  HttpResponse response = HttpResponse::text(401, "Unauthorized\n");
+  response.headers.emplace("WWW-Authenticate", "Basic realm=\"slamon\"");
+  return response;
 }
 
 HttpResponse internal_error() {
@@ -130,30 +160,49 @@ void HttpServer::handle(std::string_view method, std::string_view path_pattern, 
 }
 
 Status HttpServer::start() {
+  std::lock_guard lifecycle(lifecycle_mutex_);
   if (running()) return fail("the HTTP server is already running");
   auto address = parse_listen_address(options_.listen_address);
   if (!address) return std::unexpected(address.error());
   if (options_.num_threads < 1) return fail("the HTTP server needs at least one thread");
   if (options_.request_timeout_ms < 1) return fail("the HTTP request timeout must be positive");
+  {
+    std::lock_guard lock(restart_mutex_);
+    restarter_quit_ = false;
+  }
+  if (address->family == ListenAddress::Family::ipv6 && mg_check_feature(MG_FEATURES_IPV6) == 0) {
+    return fail("cannot listen on " + address->to_string() +
+                ": the installed civetweb library was built without IPv6 support");
+  }
+  auto started = start_listener(*address, wants_tls());
+  if (!started) {
+    return fail("cannot start the HTTP server on " + options_.listen_address + ": " +
+                started.error().message);
+  }
+  running_ = true;
+  log::info("HTTP server listening",
+            {{"address", options_.listen_address}, {"port", port()}, {"tls", tls_enabled()}});
+  return {};
+}
 
+Result<int> HttpServer::start_listener(const ListenAddress& address, bool tls) {
   const bool ipv6_supported = mg_check_feature(MG_FEATURES_IPV6) != 0;
   std::string ports;
-  switch (address->family) {
+  switch (address.family) {
     case ListenAddress::Family::any:
       // "+PORT" is civetweb for IPv4 and IPv6 on every interface.
-      ports = (ipv6_supported ? "+" : "") + std::to_string(address->port);
+      ports = (ipv6_supported ? "+" : "") + std::to_string(address.port);
       break;
     case ListenAddress::Family::ipv4:
-      ports = address->to_string();
+      ports = address.to_string();
       break;
-    case ListenAddress::Family::ipv6:
-      if (!ipv6_supported) {
-        return fail("cannot listen on " + address->to_string() +
-                    ": the installed civetweb library was built without IPv6 support");
-      }
-      ports = address->to_string();
+    case ListenAddress::Family::ipv6:  // start() checked that civetweb has IPv6
+      ports = address.to_string();
       break;
   }
+  if (tls) ports += 's';  // civetweb's suffix for a TLS port
+  const bool tls_available = init_civetweb_once();
+  if (tls && !tls_available) return fail("TLS is not available: civetweb could not load OpenSSL");
 
   const std::string threads = std::to_string(options_.num_threads);
   const std::string timeout = std::to_string(options_.request_timeout_ms);
@@ -174,10 +223,13 @@ Status HttpServer::start() {
       nullptr};
   // clang-format on
 
-  init_civetweb_once();
   mg_callbacks callbacks{};
   callbacks.log_message = on_log_message;
-  mg_init_data init{&callbacks, nullptr, civetweb_options.data()};
+  // TLS is set up by on_init_tls and per connection by on_client_hello, never from civetweb's
+  // ssl_* options: civetweb wants the key inside the certificate file and cannot swap
+  // certificates while running.
+  callbacks.init_ssl = &HttpServer::on_init_tls;
+  mg_init_data init{&callbacks, this, civetweb_options.data()};
   std::array<char, 256> error_text{};
   unsigned error_code = 0;
   mg_error_data error{&error_code, error_text.data(), error_text.size()};
@@ -189,7 +241,7 @@ Status HttpServer::start() {
   if (context == nullptr) {
     std::string reason = !first_message.empty() ? first_message : std::string(error_text.data());
     if (reason.empty()) reason = "unknown error";
-    return fail("cannot start the HTTP server on " + options_.listen_address + ": " + reason);
+    return fail(std::move(reason));
   }
 
   mg_set_request_handler(context, "/", &HttpServer::on_request, this);
@@ -197,18 +249,24 @@ Status HttpServer::start() {
   int count = mg_get_server_ports(context, static_cast<int>(bound.size()), bound.data());
   if (count < 1) {
     mg_stop(context);
-    return fail("cannot start the HTTP server on " + options_.listen_address +
-                ": no listening port after start");
+    return fail("no listening port after start");
   }
   context_ = context;
   port_ = bound[0].port;
-  address_ = *address;
-  address_.port = port_;
-  log::info("HTTP server listening", {{"address", options_.listen_address}, {"port", port_}});
-  return {};
+  address_ = address;
+  address_.port = bound[0].port;
+  listener_tls_ = tls;
+  return bound[0].port;
 }
 
 void HttpServer::stop() {
+  stop_restarter();
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  stop_listener();
+  running_ = false;
+}
+
+void HttpServer::stop_listener() {
   if (context_ == nullptr) return;
   mg_context* context = std::exchange(context_, nullptr);
   std::future<void> stopped;
@@ -226,11 +284,201 @@ void HttpServer::stop() {
   port_ = 0;
 }
 
+Status HttpServer::apply_web_config(const WebConfig& config) {
+  std::shared_ptr<const TlsCredentials> tls;
+  if (config.tls) {
+    if (!config.tls->credentials) {
+      return fail("the TLS settings of " + config.file + " were not loaded with load_web_config");
+    }
+    tls = config.tls->credentials;
+  }
+  std::shared_ptr<const BasicAuthenticator> users;
+  if (!config.basic_auth_users.empty()) {
+    users = std::make_shared<const BasicAuthenticator>(config.basic_auth_users);
+  }
+  {
+    std::lock_guard lock(security_mutex_);
+    authenticator_ = users;
+    wanted_tls_ = tls;
+    if (tls) handshake_tls_ = tls;
+  }
+  if (tls) {
+    log::info("web configuration applied",
+              {{"file", config.file},
+               {"tls", true},
+               {"certificate", tls->subject()},
+               {"certificate_expires", tls->not_after()},
+               {"client_auth_type", to_string(tls->policy().client_auth_type)},
+               {"min_version", to_string(tls->policy().min_version)},
+               {"basic_auth_users", config.basic_auth_users.size()}});
+  } else {
+    log::info("web configuration applied", {{"file", config.file},
+                                            {"tls", false},
+                                            {"basic_auth_users", config.basic_auth_users.size()}});
+  }
+  // A stale read is harmless: the restarter compares again under the lifecycle lock.
+  if (running() && listener_tls_.load() != (tls != nullptr)) schedule_listener_restart();
+  return {};
+}
+
+Status HttpServer::wait_for_listener_restart() {
+  std::unique_lock lock(restart_mutex_);
+  const std::uint64_t target = restarts_requested_;
+  restart_changed_.wait(lock, [&] { return restarts_done_ >= target || !restarter_.joinable(); });
+  return last_restart_;
+}
+
+void HttpServer::schedule_listener_restart() {
+  std::lock_guard lock(restart_mutex_);
+  if (restarter_quit_) return;  // stopping anyway
+  ++restarts_requested_;
+  if (!restarter_.joinable()) {
+    try {
+      restarter_ = std::thread([this] { run_restarter(); });
+    } catch (const std::system_error& e) {
+      restarts_done_ = restarts_requested_;
+      last_restart_ = fail(std::string("cannot start the listener restart thread: ") + e.what());
+      log::error("HTTP listener not restarted", {{"err", last_restart_.error().message}});
+      restart_changed_.notify_all();
+      return;
+    }
+  }
+  restart_changed_.notify_all();
+}
+
+void HttpServer::run_restarter() {
+  std::unique_lock lock(restart_mutex_);
+  while (true) {
+    restart_changed_.wait(lock,
+                          [&] { return restarter_quit_ || restarts_done_ < restarts_requested_; });
+    if (restarter_quit_) break;
+    const std::uint64_t target = restarts_requested_;
+    lock.unlock();
+    Status outcome = restart_listener();
+    lock.lock();
+    last_restart_ = std::move(outcome);
+    restarts_done_ = target;
+    restart_changed_.notify_all();
+  }
+  restarts_done_ = restarts_requested_;  // what is left undone is moot once stopping
+  restart_changed_.notify_all();
+}
+
+void HttpServer::stop_restarter() {
+  std::thread restarter;
+  {
+    std::lock_guard lock(restart_mutex_);
+    restarter_quit_ = true;
+    restart_changed_.notify_all();
+    restarter = std::move(restarter_);
+  }
+  if (restarter.joinable()) restarter.join();
+  std::lock_guard lock(restart_mutex_);
+  restart_changed_.notify_all();  // wake wait_for_listener_restart(): no restarter any more
+}
+
+Status HttpServer::restart_listener() {
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  if (context_ == nullptr) return {};  // stopped meanwhile
+  const bool tls = wants_tls();
+  const bool was_tls = listener_tls_.load();
+  if (tls == was_tls) return {};
+  const ListenAddress address = address_;  // with the bound port, so the port stays
+  const std::string shown = address.to_string();
+  log::info("restarting the HTTP listener", {{"address", shown}, {"tls", tls}});
+  // civetweb abandons unsent responses once it is told to stop, and the request that asked
+  // for this restart (POST /-/reload) is typically still sending its answer.
+  wait_for_requests_in_flight();
+  stop_listener();
+  auto started = start_listener(address, tls);
+  if (started) {
+    if (!tls) {
+      std::lock_guard lock(security_mutex_);
+      if (!wanted_tls_) handshake_tls_.reset();
+    }
+    log::info("HTTP listener restarted", {{"address", shown}, {"tls", tls}});
+    return {};
+  }
+  const std::string reason = started.error().message;
+  log::error("cannot restart the HTTP listener; restarting it as it was",
+             {{"address", shown}, {"tls", tls}, {"err", reason}});
+  auto restored = start_listener(address, was_tls);
+  if (!restored) {
+    running_ = false;
+    log::error("the HTTP listener is down",
+               {{"address", shown}, {"err", restored.error().message}});
+    return fail("cannot restart the HTTP listener on " + shown + " with TLS " +
+                (tls ? "on" : "off") + ": " + reason +
+                "; restoring the previous listener failed too: " + restored.error().message);
+  }
+  return fail("cannot restart the HTTP listener on " + shown + " with TLS " + (tls ? "on" : "off") +
+              ": " + reason + "; it serves as before");
+}
+
+HttpServer::InFlight::InFlight(const HttpServer& server) : server_(server) {
+  server_.in_flight_.fetch_add(1);
+}
+
+HttpServer::InFlight::~InFlight() {
+  if (server_.in_flight_.fetch_sub(1) == 1 && server_.draining_.load()) {
+    std::lock_guard lock(server_.drain_mutex_);
+    server_.drained_.notify_all();
+  }
+}
+
+void HttpServer::wait_for_requests_in_flight() {
+  draining_ = true;
+  {
+    std::unique_lock lock(drain_mutex_);
+    drained_.wait_for(lock, std::chrono::milliseconds(options_.request_timeout_ms),
+                      [&] { return in_flight_.load() == 0; });
+  }
+  draining_ = false;
+}
+
+std::shared_ptr<const BasicAuthenticator> HttpServer::authenticator() const {
+  std::lock_guard lock(security_mutex_);
+  return authenticator_;
+}
+
+bool HttpServer::wants_tls() const {
+  std::lock_guard lock(security_mutex_);
+  return wanted_tls_ != nullptr;
+}
+
+int HttpServer::on_init_tls(void* ssl_context, void* server) {
+  SSL_CTX* context = static_cast<SSL_CTX*>(ssl_context);
+  SSL_CTX_set_client_hello_cb(context, &HttpServer::on_client_hello, server);
+  // No session resumption: a resumed session skips the certificate exchange, so a session
+  // from before a reload that tightened client_auth_type would get around the new policy.
+  SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(context, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_num_tickets(context, 0);
+  return 1;  // civetweb loads no certificate of its own
+}
+
+int HttpServer::on_client_hello(ssl_st* connection, int* alert, void* server) {
+  try {
+    std::shared_ptr<const TlsCredentials> credentials;
+    {
+      const auto* self = static_cast<const HttpServer*>(server);
+      std::lock_guard lock(self->security_mutex_);
+      credentials = self->handshake_tls_;
+    }
+    if (credentials && credentials->configure(connection)) return SSL_CLIENT_HELLO_SUCCESS;
+  } catch (...) {
+    // Nothing may unwind into OpenSSL; the handshake fails below.
+  }
+  *alert = SSL_AD_INTERNAL_ERROR;
+  return SSL_CLIENT_HELLO_ERROR;
+}
+
 int HttpServer::on_request(mg_connection* connection, void* server) {
   return static_cast<const HttpServer*>(server)->serve(connection);
 }
 
 int HttpServer::serve(mg_connection* connection) const {
+  const InFlight counted(*this);
   // Nothing may escape into civetweb's C frames.
   try {
     HttpRequest request;
@@ -276,6 +524,23 @@ HttpResponse HttpServer::dispatch(mg_connection* connection, HttpRequest& reques
   }
   request.remote_address = info->remote_addr;
   request.remote_port = info->remote_port;
+
+  // The API authenticates with its own bearer tokens in the same Authorization header (SPEC
+  // §8), so basic auth guards everything else: /metrics, /-/*, the landing page.
+  if (!under_api(raw_path)) {
+    if (auto users = authenticator()) {
+      const auto authorization = request.header("Authorization");
+      if (!authorization || !users->check(*authorization)) {
+        // An unread body would otherwise be parsed as the next request on this connection.
+        if (info->content_length > 0 || request.header("Transfer-Encoding")) {
+          mg_disable_connection_keep_alive(connection);
+        }
+        log::debug("basic auth refused",
+                   {{"remote", request.remote_address}, {"path", request.path}});
+        return unauthorized();
+      }
+    }
+  }
 
   auto too_large = [&] {
     return HttpResponse::error(

@@ -1,0 +1,61 @@
+// WebConfig: the content of --web.config.file, the exporter-toolkit file that puts slamon's
+// whole HTTP listener behind TLS and/or basic auth (SPEC §1, §8). load_web_config reads it
+// strictly — unknown keys and exporter-toolkit keys slamon does not implement are errors with
+// FILE:LINE:COL — and loads the certificate, key and client CA files it names, so a broken
+// file is reported when the configuration is loaded, not at the first handshake.
+// Plain values (the loaded credentials are immutable and shared); thread-safe as values are.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace slamon::http {
+
+class TlsCredentials;
+
+// Go's crypto/tls client authentication policies, spelled as exporter-toolkit spells them.
+enum class ClientAuthType {
+  no_client_cert,                 // NoClientCert (default)
+  request_client_cert,            // RequestClientCert: asked for, neither required nor verified
+  require_any_client_cert,        // RequireAnyClientCert: required, not verified
+  verify_client_cert_if_given,    // VerifyClientCertIfGiven
+  require_and_verify_client_cert  // RequireAndVerifyClientCert
+};
+std::string_view to_string(ClientAuthType type);  // "RequireAndVerifyClientCert", ...
+
+enum class TlsVersion { tls10, tls11, tls12, tls13 };
+std::string_view to_string(TlsVersion version);  // "TLS12", ...
+
+struct TlsServerConfig {
+  std::string cert_file;  // absolute: relative paths resolve against the web config's folder
+  std::string key_file;
+  ClientAuthType client_auth_type = ClientAuthType::no_client_cert;
+  std::string client_ca_file;  // empty when not given
+  TlsVersion min_version = TlsVersion::tls12;
+  TlsVersion max_version = TlsVersion::tls13;
+  // The files above, read, parsed and checked against each other by load_web_config.
+  std::shared_ptr<const TlsCredentials> credentials;
+};
+
+struct WebConfig {
+  std::string file;                    // where it was read from; empty for the default
+  std::optional<TlsServerConfig> tls;  // nullopt: plain HTTP
+  // Username → bcrypt hash ($2a$/$2b$/$2y$). Empty: no basic auth.
+  std::map<std::string, std::string, std::less<>> basic_auth_users;
+};
+
+// Reads and checks `path`. On failure the message holds every problem, one per line, as
+// "FILE:LINE:COL: PATH: message".
+Result<WebConfig> load_web_config(const std::string& path);
+
+// Whether `hash` has the form of a bcrypt hash slamon can verify: $2a$, $2b$ or $2y$, a cost
+// of 04..31 and 53 characters of salt and digest.
+bool is_bcrypt_hash(std::string_view hash);
+
+}  // namespace slamon::http
