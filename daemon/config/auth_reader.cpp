@@ -249,9 +249,11 @@ void read_token(const Reporter& r, const Field& item, const std::filesystem::pat
     const auto [existing, inserted] =
         tables.digests.emplace(*digest, std::pair{token.name, location_of(r, at.value_mark)});
     if (!inserted) {
-      r.error(at.value_mark, at.path,
-              "this is the same token as \"" + existing->second.first + "\" (at " +
-                  existing->second.second.describe() + "); every token must be different");
+      // Appended piece by piece: GCC 12 warns falsely (-Wdangling-pointer) on the `+` chain.
+      std::string message = "this is the same token as \"";
+      message.append(existing->second.first).append("\" (at ");
+      message.append(existing->second.second.describe()).append("); every token must be different");
+      r.error(at.value_mark, at.path, message);
     }
     token.sha256_hex = std::move(*digest);
   }

@@ -120,8 +120,14 @@ std::optional<std::string> normalize_address(std::string_view text) {
     port_number = std::stoi(std::string(port));
     if (port_number < 1 || port_number > 65535) return std::nullopt;
   }
-  std::string normalized = ipv6 ? "[" + std::string(host) + "]" : std::string(host);
-  return normalized + ":" + std::to_string(port_number);
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on the `+` chain.
+  std::string normalized;
+  if (ipv6) normalized += '[';
+  normalized.append(host);
+  if (ipv6) normalized += ']';
+  normalized += ':';
+  normalized += std::to_string(port_number);
+  return normalized;
 }
 
 // id and name, common to every entity; the id is claimed in the inventory-wide registry.

@@ -8,15 +8,16 @@
 namespace slamon::http {
 
 std::string ListenAddress::to_string() const {
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on `":" + std::to_string(...)`.
+  std::string out;
   switch (family) {
-    case Family::any:
-      return ":" + std::to_string(port);
-    case Family::ipv4:
-      return host + ":" + std::to_string(port);
-    case Family::ipv6:
-      return "[" + host + "]:" + std::to_string(port);
+    case Family::any: break;
+    case Family::ipv4: out = host; break;
+    case Family::ipv6: out.append("[").append(host).append("]"); break;
   }
-  return {};
+  out += ':';
+  out += std::to_string(port);
+  return out;
 }
 
 Result<ListenAddress> parse_listen_address(std::string_view text) {
