@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "common/clock.h"
 #include "config/config.h"
@@ -29,5 +30,15 @@ struct ApiContext {
 
 // Registers every /api/v1 route on `server` (before it starts).
 void install_routes(http::HttpServer& server, ApiContext context);
+
+// Receives each route install_routes registers. The HttpServer overload passes
+// HttpServer::handle; tests pass a recorder to list exactly the routes that are registered.
+using RouteRegistrar =
+    std::function<void(std::string_view method, std::string_view pattern, http::Handler handler)>;
+void install_routes(const RouteRegistrar& registrar, ApiContext context);
+
+// The OpenAPI 3.0 document served at GET /api/v1/openapi.json (daemon/api/openapi.json,
+// embedded at build time).
+std::string_view openapi_document();
 
 }  // namespace slamon::api

@@ -16,6 +16,7 @@
 #include "app/eval_output.h"
 #include "common/log.h"
 #include "config/loader.h"
+#include "http/web_config.h"
 #include "slamon/build_info.h"
 #include "store/store.h"
 
@@ -45,6 +46,12 @@ int check_config(const std::string& file) {
     return 1;
   }
   const Config& config = *loaded.config;
+  if (!config.global.web_config_file.empty()) {
+    if (auto web = http::load_web_config(config.global.web_config_file); !web) {
+      std::cerr << web.error().message << '\n';
+      return 1;
+    }
+  }
   std::cout << file << ": OK (" << config.sources.size() << " sources, "
             << config.measurements.size() << " measurements, "
             << config.inventory.organizations.size() << " organizations, " << config.policies.size()

@@ -3,10 +3,12 @@
 #include <sstream>
 #include <thread>
 
+#include "api/api.h"
 #include "app/landing_page.h"
 #include "app/scheduler.h"
 #include "common/log.h"
 #include "http/server.h"
+#include "http/web_config.h"
 #include "slamon/build_info.h"
 #include "store/store.h"
 
@@ -43,6 +45,14 @@ void warn_about_restart_only_changes(const GlobalConfig& running, const GlobalCo
   check("storage_path", running.storage_path, loaded.storage_path);
 }
 
+// What --web.config.file (or global.web_config_file) asks for: TLS and basic auth; plain HTTP
+// without basic auth when no file is named. Read again on every reload, so a rotated
+// certificate under the same file name is picked up.
+Result<http::WebConfig> load_web_settings(const GlobalConfig& global) {
+  if (global.web_config_file.empty()) return http::WebConfig{};
+  return http::load_web_config(global.web_config_file);
+}
+
 }  // namespace
 
 Daemon::Daemon(std::string config_path, FlagOverrides flags, Clock& clock)
@@ -59,6 +69,8 @@ Status Daemon::start() {
   if (!loaded.ok()) {
     return fail("the configuration is invalid:\n" + join_diagnostics(loaded.diagnostics));
   }
+  auto web = load_web_settings(loaded.config->global);
+  if (!web) return fail("the web configuration is invalid:\n" + web.error().message);
   apply_logging(loaded.config->global);
   {
     std::lock_guard lock(config_mutex_);
@@ -77,6 +89,7 @@ Status Daemon::start() {
   options.listen_address = global.listen_address;
   http_ = std::make_unique<http::HttpServer>(options);
   install_routes(*http_);
+  if (auto applied = http_->apply_web_config(*web); !applied) return fail(applied.error().message);
   if (auto started = http_->start(); !started) return fail(started.error().message);
 
   auto open_breaches = store_->open_breaches();
@@ -146,6 +159,8 @@ void Daemon::request_stop() {
 Status Daemon::reload_now() {
   std::lock_guard one_at_a_time(reload_mutex_);
   LoadResult loaded = load_config(config_path_, flags_);
+  Result<http::WebConfig> web = http::WebConfig{};
+  if (loaded.ok()) web = load_web_settings(loaded.config->global);
   std::lock_guard lock(config_mutex_);
   if (!loaded.ok()) {
     reload_.last_successful = false;
@@ -154,6 +169,21 @@ Status Daemon::reload_now() {
     log::error("configuration reload failed; keeping the running configuration",
                {{"problems", loaded.diagnostics.size()}});
     return fail(join_diagnostics(loaded.diagnostics));
+  }
+  // A bad web config rejects the whole reload, exactly as a bad slamon.yml does. Applying it
+  // does not wait for the listener (see HttpServer::apply_web_config), so this is safe on the
+  // thread POST /-/reload waits for.
+  Status applied = web ? (http_ ? http_->apply_web_config(*web) : Status{})
+                       : Status(std::unexpected(web.error()));
+  if (!applied) {
+    reload_.last_successful = false;
+    std::istringstream problems(applied.error().message);
+    std::size_t count = 0;
+    for (std::string line; std::getline(problems, line); ++count)
+      log::error("reload rejected", {{"problem", line}});
+    log::error("configuration reload failed; keeping the running configuration",
+               {{"problems", count}});
+    return fail(applied.error().message);
   }
   warn_about_restart_only_changes(config_->global, loaded.config->global);
   apply_logging(loaded.config->global);
@@ -203,6 +233,8 @@ void Daemon::install_routes(http::HttpServer& router) {
     }
     return http::HttpResponse::text(200, "");
   });
+  api::install_routes(router, api::ApiContext{[this] { return config(); }, store_.get(),
+                                              engine_.get(), &clock_, api::ApiOptions{}});
   router.handle("GET", "/", [this](const http::HttpRequest&) {
     return http::HttpResponse::text(200, render_landing_page(config()->global.external_url),
                                     "text/html; charset=utf-8");

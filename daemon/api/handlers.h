@@ -1,0 +1,69 @@
+// ApiHandlers: the SPEC §11 endpoints under /api/v1/sla as plain functions of (caller,
+// request), each answering a response or an ApiError. `authorize` turns the Authorization
+// header into a Caller (SPEC §8) before any handler runs; handlers scope every read and write
+// to the caller's org and site grant. Internal to slamon_api (api.cpp wires the routes).
+// Thread-safe: the store and engine serialize themselves; the rate limiter and the
+// authenticator cache have their own mutexes; everything else is per request.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "api/authenticator_cache.h"
+#include "api/errors.h"
+#include "api/rate_limiter.h"
+#include "auth/auth.h"
+#include "http/message.h"
+
+namespace slamon::api {
+
+class ApiHandlers {
+ public:
+  explicit ApiHandlers(ApiContext context);
+
+  // Who is calling, and the configuration the whole request is served with (one snapshot,
+  // even if a reload lands meanwhile).
+  struct Caller {
+    ConfigPtr config;
+    Principal principal;
+  };
+  // 401 without valid credentials, 403 without `needed`.
+  ApiResult<Caller> authorize(const http::HttpRequest& request, Permission needed);
+
+  ApiResult<http::HttpResponse> summary(const Caller& caller, const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> list_policies(const Caller& caller,
+                                              const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> create_policy(const Caller& caller,
+                                              const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> get_policy(const Caller& caller, const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> update_policy(const Caller& caller,
+                                              const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> delete_policy(const Caller& caller,
+                                              const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> list_breaches(const Caller& caller,
+                                              const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> acknowledge(const Caller& caller, const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> evaluate(const Caller& caller, const http::HttpRequest& request);
+
+ private:
+  // A policy of the caller's org: provisioned (from a rule file) or created through the API,
+  // with the store revision of the latter.
+  struct Entry {
+    Policy policy;
+    long long revision = 0;  // 0 for provisioned policies
+  };
+  ApiResult<std::vector<Entry>> org_policies(const Caller& caller);
+  ApiResult<std::optional<Entry>> find_policy(const Caller& caller, const std::string& id);
+  // Every breach matching `query` (paged through the store).
+  ApiResult<std::vector<Breach>> all_breaches(BreachQuery query);
+  // 409 when `policy`'s id or name is taken by a provisioned policy.
+  std::optional<ApiError> provisioned_conflict(const Caller& caller, const Policy& policy) const;
+
+  ApiContext context_;
+  AuthenticatorCache authenticators_;
+  RateLimiter evaluations_;
+};
+
+}  // namespace slamon::api

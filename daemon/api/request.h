@@ -1,0 +1,52 @@
+// Reading API requests: the JSON body (media type, well-formedness, nesting depth, object
+// shape), paging and other query parameters, with every refusal as an ApiError in the SPEC §11
+// shape. Stateless; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "api/errors.h"
+#include "http/message.h"
+
+namespace slamon::api {
+
+inline constexpr int kDefaultLimit = 50;
+inline constexpr int kMaxLimit = 200;
+// A policy is three levels deep; anything far deeper is refused before it reaches recursive code.
+inline constexpr int kMaxJsonDepth = 32;
+
+enum class BodyMediaTypes { json, json_or_merge_patch };
+
+// Is `content_type` application/json (or, when allowed, application/merge-patch+json), with
+// at most a charset=utf-8 parameter?
+bool acceptable_media_type(std::optional<std::string_view> content_type, BodyMediaTypes accepted);
+
+// The body as a JSON object: 415 for another media type, 400 when it is not JSON (or not
+// UTF-8), 422 when it nests deeper than kMaxJsonDepth or is not an object.
+ApiResult<nlohmann::json> parse_json_object(const http::HttpRequest& request,
+                                            BodyMediaTypes accepted);
+
+// How deep `value` nests (a scalar is 0, [] or {} is 1); computed without recursion.
+int json_depth(const nlohmann::json& value);
+
+struct Page {
+  int limit = kDefaultLimit;
+  int offset = 0;
+};
+// ?limit= (1..200, default 50) and ?offset= (>= 0, default 0); anything else is 422.
+ApiResult<Page> parse_page(const http::HttpRequest& request);
+
+// A query parameter that must not be empty when present (422 otherwise).
+ApiResult<std::optional<std::string>> optional_query(const http::HttpRequest& request,
+                                                     std::string_view name);
+
+std::string to_lower_ascii(std::string_view text);
+
+// Characters (Unicode code points) in UTF-8 `text`.
+std::size_t utf8_length(std::string_view text);
+
+}  // namespace slamon::api

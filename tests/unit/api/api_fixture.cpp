@@ -1,0 +1,347 @@
+#include "api_fixture.h"
+
+#include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "auth/auth.h"
+#include "common/uuid.h"
+#include "config/loader.h"
+
+namespace slamon::api::testing {
+
+namespace {
+
+const std::string kHs256Secret = "api-test-hs256-secret-5b1e0c7d9a3f";
+
+const char* const kMainConfig = R"(global:
+  evaluation_interval: 5m
+rule_files: ["rules/*.yml"]
+inventory_files: ["inventory/*.yml"]
+sources:
+  - name: prom
+    type: prometheus
+    url: http://127.0.0.1:1
+measurements:
+  - metric: uptime_percent
+    scopes: [organization, site, site_group, device_group, ssid, camera, nvr]
+    source: prom
+    query: uptime
+    scope_label: scope
+  - metric: latency_ms
+    scopes: [organization, site, site_group, device_group, ssid, camera, nvr]
+    source: prom
+    query: latency
+    scope_label: scope
+)";
+
+std::string inventory() {
+  return "organizations:\n"
+         "  - id: " +
+         kOrgA + "\n" +
+         "    name: Org A\n"
+         "    site_groups: [{id: " +
+         kSiteGroupA + ", name: Group A}]\n" +
+         "    sites:\n"
+         "      - {id: " +
+         kSiteA1 + ", name: Site A1, site_group: " + kSiteGroupA + "}\n" +
+         "      - {id: " + kSiteA2 + ", name: Site A2}\n" +
+         "    device_groups: [{id: " + kDeviceGroupA + ", name: Cameras A}]\n" +
+         "    devices:\n"
+         "      - {id: " +
+         kCameraA1 + ", name: cam-a1, kind: camera, site: " + kSiteA1 + ", device_groups: [" +
+         kDeviceGroupA + "]}\n" + "      - {id: " + kNvrA2 +
+         ", name: nvr-a2, kind: nvr, site: " + kSiteA2 + "}\n" + "      - {id: " + kApA1 +
+         ", name: ap-a1, kind: ap, site: " + kSiteA1 + ", ssids: [" + kSsidA + "]}\n" +
+         "  - id: " + kOrgB + "\n" +
+         "    name: Org B\n"
+         "    sites: [{id: " +
+         kSiteB1 + ", name: Site B1}]\n" +
+         "    devices:\n"
+         "      - {id: " +
+         kCameraB1 + ", name: cam-b1, kind: camera, site: " + kSiteB1 + "}\n";
+}
+
+std::string rules() {
+  return "policies:\n"
+         "  - {id: " +
+         kProvA1 + ", org: " + kOrgA + ", name: Provisioned A1, scope: site, " +
+         "scope_id: " + kSiteA1 + ", thresholds: {uptime_percent_min: 99.5}}\n" +
+         "  - {id: " + kProvA2 + ", org: " + kOrgA + ", name: Provisioned A2, scope: site, " +
+         "scope_id: " + kSiteA2 + ", thresholds: {latency_ms_max: 100}}\n" +
+         "  - {id: " + kProvOrgA + ", org: " + kOrgA + ", name: Provisioned org A, " +
+         "scope: organization, thresholds: {uptime_percent_min: 99}}\n" + "  - {id: " + kProvB1 +
+         ", org: " + kOrgB + ", name: Provisioned B1, scope: site, " + "scope_id: " + kSiteB1 +
+         ", thresholds: {uptime_percent_min: 99.5}}\n";
+}
+
+struct StaticToken {
+  const char* name;
+  const std::string* org;
+  Role role;
+  bool site_a1_only;
+};
+const StaticToken kStaticTokens[] = {
+    {"a-viewer", &kOrgA, Role::viewer, false},
+    {"a-viewer-a1", &kOrgA, Role::viewer, true},
+    {"a-site-admin", &kOrgA, Role::site_admin, false},
+    {"a-site-admin-a1", &kOrgA, Role::site_admin, true},
+    {"a-org-admin", &kOrgA, Role::org_admin, false},
+    {"a-org-admin-a1", &kOrgA, Role::org_admin, true},
+    {"b-viewer", &kOrgB, Role::viewer, false},
+    {"b-org-admin", &kOrgB, Role::org_admin, false},
+};
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct JwtDeleter {
+  void operator()(jwt_t* jwt) const { jwt_free(jwt); }
+};
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+struct RsaKeyPair {
+  std::string private_pem;
+  std::string public_pem;
+};
+
+RsaKeyPair generate_rsa() {
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(EVP_RSA_gen(2048));
+  if (!key) throw std::runtime_error("RSA key generation failed");
+  std::unique_ptr<BIO, BioDeleter> priv(BIO_new(BIO_s_mem()));
+  std::unique_ptr<BIO, BioDeleter> pub(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+      PEM_write_bio_PUBKEY(pub.get(), key.get()) != 1) {
+    throw std::runtime_error("writing an RSA key as PEM failed");
+  }
+  return {bio_text(priv.get()), bio_text(pub.get())};
+}
+
+// Generated once per test process: the configured key and a stranger's.
+const RsaKeyPair& configured_rsa() {
+  static const RsaKeyPair pair = generate_rsa();
+  return pair;
+}
+const RsaKeyPair& other_rsa() {
+  static const RsaKeyPair pair = generate_rsa();
+  return pair;
+}
+
+}  // namespace
+
+Result<QueryResult> FakeSource::query(const std::string& query, WallTime /*at*/) {
+  std::lock_guard lock(mutex_);
+  ++calls_;
+  QueryResult result;
+  if (auto it = values_.find(query); it != values_.end()) {
+    for (const auto& [key, value] : it->second) result.samples.push_back({{{"scope", key}}, value});
+  }
+  return result;
+}
+
+void FakeSource::set(const std::string& query, const std::string& scope_key, double value) {
+  std::lock_guard lock(mutex_);
+  values_[query][scope_key] = value;
+}
+
+void FakeSource::clear() {
+  std::lock_guard lock(mutex_);
+  values_.clear();
+}
+
+int FakeSource::calls() const {
+  std::lock_guard lock(mutex_);
+  return calls_;
+}
+
+ApiWorld::ApiWorld(ApiOptions options) {
+  const std::string config_path = dir_.write("slamon.yml", kMainConfig);
+  dir_.write("inventory/orgs.yml", inventory());
+  dir_.write("rules/provisioned.yml", rules());
+  LoadResult loaded = load_config(config_path);
+  if (!loaded.ok()) {
+    std::string problems;
+    for (const auto& d : loaded.diagnostics) problems += d.to_string() + "\n";
+    throw std::runtime_error("test configuration rejected:\n" + problems);
+  }
+  auto config = std::make_shared<Config>(*loaded.config);
+  for (const StaticToken& t : kStaticTokens) {
+    TokenConfig token;
+    token.name = t.name;
+    token.sha256_hex = sha256_hex(ApiWorld::token(t.name));
+    token.org = *t.org;
+    token.role = t.role;
+    if (t.site_a1_only) token.sites = std::vector<std::string>{kSiteA1};
+    config->auth.tokens.push_back(token);
+  }
+  JwtConfig jwt;
+  jwt.hs256_secret = kHs256Secret;
+  jwt.rs256_public_key_pem = configured_rsa().public_pem;
+  jwt.issuer = "https://idp.test";
+  jwt.audience = "slamon";
+  config->auth.jwt = jwt;
+  loaded_ = config;
+  config_ = config;
+
+  auto store = Store::open((dir_.path() / "state.db").string());
+  if (!store) throw std::runtime_error("store: " + store.error().message);
+  store_ = std::move(*store);
+  source_ = std::make_shared<FakeSource>();
+  engine_ = std::make_unique<Engine>(clock_, store_.get(),
+                                     [source = source_](const SourceConfig&) { return source; });
+
+  http::HttpServerOptions server_options;
+  server_options.listen_address = "127.0.0.1:0";
+  server_ = std::make_unique<http::HttpServer>(server_options);
+  ApiContext context{[this] { return this->config(); }, store_.get(), engine_.get(), &clock_,
+                     options};
+  install_routes(
+      [this](std::string_view method, std::string_view pattern, http::Handler handler) {
+        registered_.emplace_back(method, pattern);
+        server_->handle(method, pattern, std::move(handler));
+      },
+      context);
+  if (auto started = server_->start(); !started) {
+    throw std::runtime_error("server: " + started.error().message);
+  }
+}
+
+ApiWorld::~ApiWorld() {
+  server_->stop();
+}
+
+std::string ApiWorld::token(const std::string& name) {
+  return "tok-" + name + "-8d41f0";
+}
+
+std::string ApiWorld::jwt(const JwtClaims& claims, JwtSigning signing) const {
+  nlohmann::json grants = {
+      {"org", claims.org},
+      {"role", claims.role},
+      {"sub", claims.subject},
+      {"iss", claims.issuer},
+      {"aud", claims.audience},
+      {"exp", static_cast<long long>(to_unix_seconds(clock_.now())) + claims.expires_in.count()},
+  };
+  if (claims.sites) grants["sites"] = *claims.sites;
+  jwt_t* raw = nullptr;
+  if (jwt_new(&raw) != 0) throw std::runtime_error("jwt_new failed");
+  const std::unique_ptr<jwt_t, JwtDeleter> token(raw);
+  if (jwt_add_grants_json(token.get(), grants.dump().c_str()) != 0) {
+    throw std::runtime_error("jwt_add_grants_json failed");
+  }
+  std::string key;
+  jwt_alg_t alg = JWT_ALG_HS256;
+  switch (signing) {
+    case JwtSigning::hs256:
+      key = kHs256Secret;
+      break;
+    case JwtSigning::hs256_wrong_secret:
+      key = kHs256Secret + "-not";
+      break;
+    case JwtSigning::rs256:
+      alg = JWT_ALG_RS256;
+      key = configured_rsa().private_pem;
+      break;
+    case JwtSigning::rs256_wrong_key:
+      alg = JWT_ALG_RS256;
+      key = other_rsa().private_pem;
+      break;
+  }
+  if (jwt_set_alg(token.get(), alg, reinterpret_cast<const unsigned char*>(key.data()),
+                  static_cast<int>(key.size())) != 0) {
+    throw std::runtime_error("jwt_set_alg failed");
+  }
+  char* encoded = jwt_encode_str(token.get());
+  if (encoded == nullptr) throw std::runtime_error("jwt_encode_str failed");
+  std::string text(encoded);
+  free(encoded);  // NOLINT: libjwt allocates with malloc
+  return text;
+}
+
+ConfigPtr ApiWorld::config() const {
+  std::lock_guard lock(config_mutex_);
+  return config_;
+}
+
+void ApiWorld::set_config(ConfigPtr config) {
+  std::lock_guard lock(config_mutex_);
+  config_ = std::move(config);
+}
+
+ConfigPtr ApiWorld::config_with(const std::function<void(Config&)>& changed) const {
+  auto copy = std::make_shared<Config>(*loaded_);
+  changed(*copy);
+  return copy;
+}
+
+Breach ApiWorld::commit_breach(const std::string& org, const std::string& policy_id, Scope scope,
+                               std::optional<std::string> scope_id, Metric metric,
+                               Severity severity) {
+  Breach b;
+  b.id = uuid_v4();
+  b.org = org;
+  b.policy_id = policy_id;
+  b.scope = scope;
+  if (scope == Scope::ssid) {
+    b.scope_name = scope_id;
+  } else {
+    b.scope_id = std::move(scope_id);
+  }
+  b.metric = metric;
+  b.actual = 90;
+  b.threshold = 99.5;
+  b.deviation_percent = severity == Severity::critical ? 30.0 : 9.5;
+  b.severity = severity;
+  b.peak_severity = severity;
+  b.status = BreachStatus::active;
+  b.opened_at = clock_.now();
+  b.last_evaluated_at = clock_.now();
+  if (auto committed = store_->commit({b}, {}); !committed) {
+    throw std::runtime_error("commit: " + committed.error().message);
+  }
+  return b;
+}
+
+StoredPolicy ApiWorld::insert_policy(const Policy& policy) {
+  auto stored = store_->insert_policy(policy, clock_.now());
+  if (!stored) throw std::runtime_error("insert_policy: " + stored.error().message);
+  return *stored;
+}
+
+Policy ApiWorld::site_policy(const std::string& id, const std::string& org, const std::string& site,
+                             const std::string& name) {
+  Policy p;
+  p.id = id;
+  p.org = org;
+  p.name = name;
+  p.scope = Scope::site;
+  p.scope_id = site;
+  p.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = 99.5;
+  return p;
+}
+
+std::vector<StoredEvent> ApiWorld::events(const std::string& type, const std::string& breach_id) {
+  auto pending = store_->pending_events(100'000);
+  if (!pending) throw std::runtime_error("pending_events: " + pending.error().message);
+  std::vector<StoredEvent> matching;
+  for (StoredEvent& event : *pending) {
+    if (event.type == type && event.breach_id == breach_id) matching.push_back(std::move(event));
+  }
+  return matching;
+}
+
+}  // namespace slamon::api::testing
