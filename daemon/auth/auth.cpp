@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/bearer_token.h"
 #include "common/log.h"
 #include "common/uuid.h"
 
@@ -38,17 +39,6 @@ std::string lower_case(std::string_view text) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower;
-}
-
-// RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-bool is_b64token(std::string_view token) {
-  std::size_t end = token.size();
-  while (end > 0 && token[end - 1] == '=') --end;
-  if (end == 0) return false;
-  return std::all_of(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-  });
 }
 
 Checked<std::string_view> bearer_token(std::optional<std::string_view> header) {
@@ -300,23 +290,6 @@ Result<Principal> Authenticator::authenticate(std::optional<std::string_view> au
   auto principal = authenticate_jwt(*token, *config_.jwt, now);
   if (!principal) return reject(principal.error());
   return std::move(*principal);
-}
-
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    // Only an OpenSSL without SHA-256 (a broken installation) gets here.
-    throw std::runtime_error("SHA-256 is not available from OpenSSL");
-  }
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0F]);
-  }
-  return hex;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/bearer_token.h"  // sha256_hex: tokens are stored and compared as digests
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
@@ -56,8 +57,6 @@ class Authenticator {
   AuthConfig config_;
 };
 
-// Lower-case hex SHA-256 (tokens are stored and compared as digests).
-std::string sha256_hex(std::string_view data);
 // Compares two equal-purpose strings in time independent of where they differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

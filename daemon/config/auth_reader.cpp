@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/bearer_token.h"
 #include "config/loader_internal.h"
 
 namespace slamon::config_detail {
@@ -54,32 +55,6 @@ struct BioDeleter {
 struct KeyDeleter {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
-
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 is not available from OpenSSL");
-  }
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0F]);
-  }
-  return hex;
-}
-
-// RFC 6750 b64token, what an `Authorization: Bearer` header can carry.
-bool is_b64token(std::string_view token) {
-  std::size_t end = token.size();
-  while (end > 0 && token[end - 1] == '=') --end;
-  if (end == 0) return false;
-  return std::all_of(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-  });
-}
 
 bool is_hex(std::string_view text) {
   return std::all_of(text.begin(), text.end(),

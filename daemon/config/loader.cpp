@@ -73,6 +73,30 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
   return content;
 }
 
+std::optional<YAML::Node> load_document(const Reporter& r, const std::filesystem::path& path,
+                                        std::size_t max_bytes) {
+  const auto content = read_file(path, max_bytes);
+  if (!content) {
+    r.error(YAML::Mark::null_mark(), "", "cannot read file: " + content.error().message);
+    return std::nullopt;
+  }
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(*content);
+    if (documents.empty()) return YAML::Node();
+    if (documents.size() > 1) {
+      r.error(documents[1].Mark(), "",
+              "a file holds one YAML document; remove the extra `---` sections");
+      return std::nullopt;
+    }
+    return documents.front();
+  } catch (const YAML::ParserException& e) {
+    r.error(e.mark, "", "YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    r.error(e.mark, "", "cannot parse YAML: " + e.msg);
+  }
+  return std::nullopt;
+}
+
 std::filesystem::path resolve_path(const std::filesystem::path& base_dir, const std::string& path) {
   const std::filesystem::path given(path);
   return (given.is_absolute() ? given : base_dir / given).lexically_normal();
@@ -108,30 +132,6 @@ constexpr std::array kGlobalKeys{"evaluation_interval"sv, "external_url"sv, "lis
 constexpr std::array kRuleFileKeys{"policies"sv};
 constexpr std::array kLogLevels{"debug"sv, "info"sv, "warn"sv, "error"sv};
 constexpr std::array kLogFormats{"logfmt"sv, "json"sv};
-
-// The one YAML document of a file. nullopt when the file cannot be read or parsed (reported).
-std::optional<YAML::Node> load_document(const Reporter& r, const std::filesystem::path& path) {
-  const auto content = read_file(path, kMaxConfigFileBytes);
-  if (!content) {
-    r.error(YAML::Mark::null_mark(), "", "cannot read file: " + content.error().message);
-    return std::nullopt;
-  }
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(*content);
-    if (documents.empty()) return YAML::Node();
-    if (documents.size() > 1) {
-      r.error(documents[1].Mark(), "",
-              "a file holds one YAML document; remove the extra `---` sections");
-      return std::nullopt;
-    }
-    return documents.front();
-  } catch (const YAML::ParserException& e) {
-    r.error(e.mark, "", "YAML syntax error: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    r.error(e.mark, "", "cannot parse YAML: " + e.msg);
-  }
-  return std::nullopt;
-}
 
 bool valid_listen_address(std::string_view address) {
   const std::size_t colon = address.rfind(':');
@@ -389,7 +389,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   config->file = absolute.string();
 
   const Reporter main(path, diagnostics);
-  const auto document = load_document(main, absolute);
+  const auto document = load_document(main, absolute, kMaxConfigFileBytes);
   if (!document) return result;
 
   const MapReader top(main, Field::root(*document), kTopKeys, kLaterTopKeys);
@@ -406,7 +406,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   EntityIds entity_ids;
   for (const std::string& file : config->inventory_files) {
     const Reporter reporter(file, diagnostics);
-    if (auto inventory = load_document(reporter, file)) {
+    if (auto inventory = load_document(reporter, file, kMaxConfigFileBytes)) {
       read_inventory_file(reporter, *inventory, *config, untyped_sources, entity_ids);
     }
   }
@@ -417,7 +417,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   std::map<std::pair<std::string, std::string>, Location> policy_names;
   for (const std::string& file : config->rule_files) {
     const Reporter reporter(file, diagnostics);
-    if (auto rules = load_document(reporter, file)) {
+    if (auto rules = load_document(reporter, file, kMaxConfigFileBytes)) {
       read_rule_file(reporter, *rules, *config, policy_ids, policy_names, diagnostics);
     }
   }

@@ -24,6 +24,10 @@ inline constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
 // The whole content of a file; the error message is the system's reason (no content).
 Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes);
 
+// The one YAML document of a file; nullopt when the file cannot be read or parsed (reported).
+std::optional<YAML::Node> load_document(const Reporter& r, const std::filesystem::path& path,
+                                        std::size_t max_bytes);
+
 // `path` when absolute, else `base_dir / path`; normalized.
 std::filesystem::path resolve_path(const std::filesystem::path& base_dir, const std::string& path);
 

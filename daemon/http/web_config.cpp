@@ -80,29 +80,6 @@ bool check_keys(const Reporter& r, const MapReader& map,
   return ok;
 }
 
-std::optional<YAML::Node> load_document(const Reporter& r, const std::filesystem::path& path) {
-  const auto content = config_detail::read_file(path, kMaxWebConfigBytes);
-  if (!content) {
-    r.error(YAML::Mark::null_mark(), "", "cannot read file: " + content.error().message);
-    return std::nullopt;
-  }
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(*content);
-    if (documents.empty()) return YAML::Node();
-    if (documents.size() > 1) {
-      r.error(documents[1].Mark(), "",
-              "a file holds one YAML document; remove the extra `---` sections");
-      return std::nullopt;
-    }
-    return documents.front();
-  } catch (const YAML::ParserException& e) {
-    r.error(e.mark, "", "YAML syntax error: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    r.error(e.mark, "", "cannot parse YAML: " + e.msg);
-  }
-  return std::nullopt;
-}
-
 ClientAuthType parse_client_auth_type(std::string_view text) {
   for (ClientAuthType type :
        {ClientAuthType::no_client_cert, ClientAuthType::request_client_cert,
@@ -315,7 +292,7 @@ Result<WebConfig> load_web_config(const std::string& path) {
   WebConfig web;
   web.file = absolute.string();
 
-  if (const auto document = load_document(r, absolute)) {
+  if (const auto document = config_detail::load_document(r, absolute, kMaxWebConfigBytes)) {
     const MapReader top(r, Field::root(*document), std::array{config_detail::kAnyKey});
     if (top.ok()) {
       check_keys(r, top, kTopKeys, kUnsupportedTopKeys);
