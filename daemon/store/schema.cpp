@@ -82,9 +82,20 @@ CREATE INDEX breaches_by_org_scope_key
   ON breaches (org, COALESCE(scope_id, scope_name), opened_at);
 )sql";
 
+// Pages of open breaches, newest first (the API's summary reads every open breach of an org;
+// lists use open_only). Without it SQLite takes breaches_by_org_scope_key for `org = ?` and
+// sorts every breach of the org, open or resolved, for each page: 0.3 s per page with 100,000
+// breaches in one org (bench/README.md). Partial, so it holds only the open breaches; its WHERE
+// is the open_only filter's expression, which SQLite requires to use a partial index.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE INDEX breaches_open_by_org_opened
+  ON breaches (org, opened_at DESC, id) WHERE status != 'resolved';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1},
     Migration{2, kSchemaV2},
+    Migration{3, kSchemaV3},
 };
 
 void require_ordered(std::span<const Migration> list) {
