@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
   libjwt-dev libcrypt-dev openssl
+  wrk
 )
 
 missing=()

@@ -7,8 +7,8 @@
 // two per site (tiers gold and silver), each with 3 thresholds (uptime, latency, packet loss).
 // Half the policies are provisioned (rule files), half were "created through the API" (stored
 // with Store::insert_policy). 100,000 breaches spread over the 30,000 policy × metric pairs:
-// 10 % open (a quarter of them acknowledged), on distinct pairs, opened in the last 14 days;
-// 90 % resolved, opened over the past year. Every breach has its events in the outbox
+// 10 % open, on distinct pairs, opened in the last 14 days; 90 % resolved, opened over the past
+// year; a quarter of both were acknowledged. Every breach has its events in the outbox
 // (created, acknowledged when acknowledged, resolved when resolved). Breaches are committed
 // with Store::commit in batches (one transaction per batch).
 //
@@ -17,7 +17,8 @@
 // the evaluation interval is an hour, so the cycles leave the stored breaches as seeded.
 //
 // Everything random is drawn from one seeded generator, except the breach and event ids and
-// the token (random per run), so two runs with the same options store the same fleet.
+// the token (random per run), so two runs with the same options store the same fleet, with
+// times relative to the moment of seeding.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -25,7 +26,6 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
