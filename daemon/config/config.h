@@ -186,11 +186,11 @@ struct TokenConfig {
 };
 
 struct JwtConfig {
-  std::string hs256_secret;           // read from hs256_secret_file
-  std::string rs256_public_key_pem;   // read from rs256_public_key_file
-  std::string issuer;                 // required `iss` when set
-  std::string audience;               // required in `aud` when set
-  std::string org_claim = "org";      // claims: {org: ..., role: ..., sites: ...}
+  std::string hs256_secret;          // read from hs256_secret_file
+  std::string rs256_public_key_pem;  // read from rs256_public_key_file
+  std::string issuer;                // required `iss` when set
+  std::string audience;              // required in `aud` when set
+  std::string org_claim = "org";     // claims: {org: ..., role: ..., sites: ...}
   std::string role_claim = "role";
   std::string sites_claim = "sites";
 };

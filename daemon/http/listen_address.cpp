@@ -11,9 +11,14 @@ std::string ListenAddress::to_string() const {
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on `":" + std::to_string(...)`.
   std::string out;
   switch (family) {
-    case Family::any: break;
-    case Family::ipv4: out = host; break;
-    case Family::ipv6: out.append("[").append(host).append("]"); break;
+    case Family::any:
+      break;
+    case Family::ipv4:
+      out = host;
+      break;
+    case Family::ipv6:
+      out.append("[").append(host).append("]");
+      break;
   }
   out += ':';
   out += std::to_string(port);
