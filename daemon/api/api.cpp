@@ -5,6 +5,7 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/openapi_document.h"
+#include "api/response_cache.h"
 
 namespace slamon::api {
 
@@ -44,14 +45,33 @@ std::string_view openapi_document() {
 }
 
 void install_routes(const RouteRegistrar& registrar, ApiContext context) {
+  Store* store = context.store;
   auto handlers = std::make_shared<ApiHandlers>(std::move(context));
+  auto cache = std::make_shared<ResponseCache>();
   for (const ApiRoute& route : kRoutes) {
-    registrar(route.method, route.pattern, [handlers, route](const http::HttpRequest& request) {
-      auto caller = handlers->authorize(request, route.permission);
-      if (!caller) return caller.error().response();
-      auto response = ((*handlers).*route.handle)(*caller, request);
-      return response ? std::move(*response) : response.error().response();
-    });
+    // Every GET answer is a function of the configuration and the store alone (no handler
+    // reads the clock or the engine), so it can be reused until either changes.
+    const bool cacheable = route.method == "GET";
+    registrar(route.method, route.pattern,
+              [handlers, cache, store, route, cacheable](const http::HttpRequest& request) {
+                auto caller = handlers->authorize(request, route.permission);
+                if (!caller) return caller.error().response();
+                if (!cacheable) {
+                  auto response = ((*handlers).*route.handle)(*caller, request);
+                  return response ? std::move(*response) : response.error().response();
+                }
+                // Read before querying: an answer computed while a write lands is kept under
+                // the older generation, so it is never served after that write.
+                const std::uint64_t generation = store->data_generation();
+                const std::string key = ResponseCache::key_of(caller->principal, request);
+                if (auto hit = cache->find(key, caller->config.get(), generation)) return *hit;
+                auto response = ((*handlers).*route.handle)(*caller, request);
+                if (!response) return response.error().response();
+                if (response->status == 200) {
+                  cache->remember(key, caller->config, generation, *response);
+                }
+                return std::move(*response);
+              });
   }
   registrar("GET", "/api/v1/openapi.json", [](const http::HttpRequest&) {
     return http::HttpResponse::json(200, std::string(openapi_document()));

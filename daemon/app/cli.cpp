@@ -159,6 +159,10 @@ int run_cli(int argc, char** argv) {
                  "address to serve /metrics, the API and /-/ endpoints on (default 0.0.0.0:9877)");
   app.add_option("--web.config.file", flags.web_config_file,
                  "TLS and basic auth configuration (exporter-toolkit format)");
+  app.add_option("--web.max-connections", flags.web_max_connections,
+                 "HTTP connections served at once; each kept-alive client holds one (default " +
+                     std::to_string(kDefaultWebMaxConnections) + ")")
+      ->check(CLI::Range(1, 4096));
   app.add_option("--storage.path", flags.storage_path,
                  "SQLite database file (default /var/lib/slamon/slamon.db)");
   app.add_option("--reports.dir", flags.reports_dir,

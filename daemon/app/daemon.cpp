@@ -87,6 +87,8 @@ Status Daemon::start() {
 
   http::HttpServerOptions options;
   options.listen_address = global.listen_address;
+  options.num_threads =
+      flags_.web_max_connections > 0 ? flags_.web_max_connections : kDefaultWebMaxConnections;
   http_ = std::make_unique<http::HttpServer>(options);
   install_routes(*http_);
   if (auto applied = http_->apply_web_config(*web); !applied) return fail(applied.error().message);

@@ -19,6 +19,10 @@
 
 namespace slamon {
 
+// HTTP worker threads when --web.max-connections is not given: enough for a fleet of
+// dashboards and scrapers keeping connections alive; each idle worker costs a parked thread.
+inline constexpr int kDefaultWebMaxConnections = 256;
+
 class Store;
 namespace http {
 class HttpServer;

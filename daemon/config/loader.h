@@ -40,6 +40,9 @@ struct FlagOverrides {
   std::string reports_dir;
   std::string log_level;
   std::string log_format;
+  // Not a config key: how many HTTP connections are served at once (one worker thread each,
+  // as civetweb keeps a connection on its thread while it stays alive). 0 = the default.
+  int web_max_connections = 0;
 };
 
 LoadResult load_config(const std::string& path, const FlagOverrides& flags = {});

@@ -395,6 +395,7 @@ Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Even
   if (auto committed = transaction->commit(); !committed) {
     return in_context("store commit", committed.error());
   }
+  ++data_generation_;
   return {};
 }
 
@@ -454,6 +455,7 @@ WriteResult<StoredPolicy> Store::insert_policy(const Policy& policy, WallTime no
     return storage_failure("insert policy", committed.error());
   }
   ++policies_revision_;
+  ++data_generation_;
   return stored;
 }
 
@@ -503,6 +505,7 @@ WriteResult<StoredPolicy> Store::update_policy(const Policy& policy, long long e
     return storage_failure("update policy", committed.error());
   }
   ++policies_revision_;
+  ++data_generation_;
   return stored;
 }
 
@@ -524,6 +527,7 @@ WriteResult<void> Store::delete_policy(const std::string& org, const std::string
     return storage_failure("delete policy", committed.error());
   }
   ++policies_revision_;
+  ++data_generation_;
   return {};
 }
 
@@ -581,6 +585,7 @@ WriteResult<Breach> Store::acknowledge(const std::string& org, const std::string
   if (auto committed = transaction->commit(); !committed) {
     return storage_failure("acknowledge breach", committed.error());
   }
+  ++data_generation_;
   return breach;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -131,6 +132,13 @@ class Store {
                                   const std::optional<std::string>& notes, WallTime now,
                                   const std::function<Event(const Breach&)>& make_event_for);
 
+  // Changes after every successful write made through this Store (breaches, events,
+  // acknowledgements, policies), once the write is visible to readers, so a reader that
+  // reads it before querying can tell later whether its answer may be stale. Writes by other
+  // connections to the same file (the delivery worker's bookkeeping) do not count: they never
+  // touch breaches or policies.
+  std::uint64_t data_generation() const { return data_generation_.load(); }
+
   // Outbox, oldest first, not yet marked delivered.
   Result<std::vector<StoredEvent>> pending_events(int limit);
   Result<long long> pending_event_count();
@@ -142,6 +150,7 @@ class Store {
   int schema_version_;
   // Bumped under mutex_ after each committed policy write; read without it.
   std::atomic<long long> policies_revision_{1};
+  std::atomic<std::uint64_t> data_generation_{1};
 };
 
 }  // namespace slamon
