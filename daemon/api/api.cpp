@@ -56,16 +56,20 @@ void install_routes(const RouteRegistrar& registrar, ApiContext context) {
               [handlers, cache, store, route, cacheable](const http::HttpRequest& request) {
                 auto caller = handlers->authorize(request, route.permission);
                 if (!caller) return caller.error().response();
-                if (!cacheable) {
-                  auto response = ((*handlers).*route.handle)(*caller, request);
+                auto answer = [&]() -> ApiResult<http::HttpResponse> {
+                  return ((*handlers).*route.handle)(*caller, request);
+                };
+                // Read before querying: an answer computed while a write lands is kept under
+                // the older generation, so it is never served after that write. 0: the store
+                // could not tell, so nothing is cached.
+                const std::uint64_t generation = cacheable ? store->data_generation() : 0;
+                if (generation == 0) {
+                  auto response = answer();
                   return response ? std::move(*response) : response.error().response();
                 }
-                // Read before querying: an answer computed while a write lands is kept under
-                // the older generation, so it is never served after that write.
-                const std::uint64_t generation = store->data_generation();
                 const std::string key = ResponseCache::key_of(caller->principal, request);
                 if (auto hit = cache->find(key, caller->config.get(), generation)) return *hit;
-                auto response = ((*handlers).*route.handle)(*caller, request);
+                auto response = answer();
                 if (!response) return response.error().response();
                 if (response->status == 200) {
                   cache->remember(key, caller->config, generation, *response);

@@ -291,6 +291,14 @@ int Store::schema_version() {
   return schema_version_;
 }
 
+std::uint64_t Store::data_generation() {
+  std::lock_guard lock(mutex_);
+  auto others = connection_.query_int64("read data version", "PRAGMA data_version");
+  if (!others) return 0;
+  // Own writes in the low half, other connections' commits in the high half.
+  return (static_cast<std::uint64_t>(*others) << 32) + (data_generation_.load() & 0xffffffffu);
+}
+
 Result<std::vector<Breach>> Store::open_breaches() {
   std::lock_guard lock(mutex_);
   auto statement = connection_.prepare(

@@ -132,12 +132,13 @@ class Store {
                                   const std::optional<std::string>& notes, WallTime now,
                                   const std::function<Event(const Breach&)>& make_event_for);
 
-  // Changes after every successful write made through this Store (breaches, events,
-  // acknowledgements, policies), once the write is visible to readers, so a reader that
-  // reads it before querying can tell later whether its answer may be stale. Writes by other
-  // connections to the same file (the delivery worker's bookkeeping) do not count: they never
-  // touch breaches or policies.
-  std::uint64_t data_generation() const { return data_generation_.load(); }
+  // Changes after every successful write to the database, once it is visible to readers: the
+  // writes made through this Store (breaches, events, acknowledgements, policies), and commits
+  // by any other connection or process to the same file (SQLite's data_version), such as
+  // `slamon eval --once` or the delivery worker. A reader that reads it before querying can
+  // tell later whether its answer may be stale. 0 when the database cannot be asked (never a
+  // generation a reader may keep answers under).
+  std::uint64_t data_generation();
 
   // Outbox, oldest first, not yet marked delivered.
   Result<std::vector<StoredEvent>> pending_events(int limit);
