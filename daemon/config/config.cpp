@@ -12,6 +12,8 @@ namespace {
 constexpr std::array kDeviceKinds{DeviceKind::switch_, DeviceKind::router, DeviceKind::ap,
                                   DeviceKind::camera,  DeviceKind::nvr,    DeviceKind::other};
 constexpr std::array kRoles{Role::viewer, Role::site_admin, Role::org_admin};
+constexpr std::array kNotifierTypes{NotifierType::slack, NotifierType::teams, NotifierType::webhook,
+                                    NotifierType::smtp, NotifierType::alertmanager};
 
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -86,6 +88,33 @@ std::optional<Role> parse_role(std::string_view text) {
     if (to_string(role) == text) return role;
   }
   return std::nullopt;
+}
+
+std::string_view to_string(NotifierType type) {
+  switch (type) {
+    case NotifierType::slack:
+      return "slack";
+    case NotifierType::teams:
+      return "teams";
+    case NotifierType::webhook:
+      return "webhook";
+    case NotifierType::smtp:
+      return "smtp";
+    case NotifierType::alertmanager:
+      return "alertmanager";
+  }
+  return "";
+}
+
+std::optional<NotifierType> parse_notifier_type(std::string_view text) {
+  for (NotifierType type : kNotifierTypes) {
+    if (to_string(type) == text) return type;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(TeamsFormat format) {
+  return format == TeamsFormat::adaptive_card ? "adaptive_card" : "message_card";
 }
 
 bool MeasurementConfig::per_scope() const {

@@ -200,6 +200,66 @@ struct AuthConfig {
   std::optional<JwtConfig> jwt;
 };
 
+// SPEC §9.2. Every secret (url, secret, auth_password) is read from its `_file` twin at load
+// time when that is used; a notifier's URL is a secret and never appears in a log or error.
+enum class NotifierType { slack, teams, webhook, smtp, alertmanager };
+std::string_view to_string(NotifierType);
+std::optional<NotifierType> parse_notifier_type(std::string_view);
+
+enum class TeamsFormat { adaptive_card, message_card };
+std::string_view to_string(TeamsFormat);
+
+struct SmtpConfig {
+  std::string smarthost;  // host:port
+  std::string from;
+  std::vector<std::string> to;
+  std::string auth_username;
+  std::string auth_password;
+  bool require_tls = true;  // STARTTLS required (smtps:// when the port is 465)
+  std::string hello;        // EHLO name; empty = libcurl's default
+};
+
+struct NotifierConfig {
+  std::string name;
+  NotifierType type = NotifierType::webhook;
+  std::string url;     // slack, teams, webhook, alertmanager (base URL for alertmanager)
+  std::string secret;  // webhook: the Standard Webhooks signing secret ("whsec_<base64>" or raw)
+  std::vector<std::pair<std::string, std::string>> headers;  // webhook: extra headers
+  TeamsFormat teams_format = TeamsFormat::adaptive_card;
+  SmtpConfig smtp;
+  std::optional<TlsConfig> tls;  // tls_config for https endpoints
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // one delivery attempt
+  // Sends per second at most; 0 = the type's default (slack 1, teams 4, others 10).
+  double rate_limit = 0;
+  // An event not delivered this long after it occurred goes to the dead letters.
+  std::chrono::milliseconds max_age{std::chrono::hours(24)};
+};
+
+// SPEC §9.4. An event is sent to the notifiers of every rule it matches (each notifier once);
+// an event matching no rule is kept in the outbox and sent nowhere.
+struct AlertRuleMatch {
+  std::vector<Severity> severities;  // empty = any
+  std::vector<std::string> orgs;     // empty = any
+  std::vector<Scope> scopes;         // empty = any
+  std::vector<std::string> policies;  // policy ids or names; empty = any
+  std::map<std::string, std::string> labels;  // every one must equal the policy's label
+};
+
+struct AlertRule {
+  std::string name;
+  std::vector<std::string> events;  // event types, e.g. sla.breach.created, sla.incident.opened
+  AlertRuleMatch match;
+  std::vector<std::string> notifiers;  // NotifierConfig names
+};
+
+// SPEC §9.4: breaches opened within `window` of an incident's first breach that share the
+// `group_by` keys (org, site, site_group, scope, scope_id, policy, metric) form one incident.
+struct CorrelationConfig {
+  bool enabled = false;  // true when the `correlation` block is present
+  std::chrono::milliseconds window{std::chrono::minutes(2)};
+  std::vector<std::string> group_by{"org", "site"};
+};
+
 struct Config {
   std::string file;  // absolute path of slamon.yml
   GlobalConfig global;
@@ -207,6 +267,9 @@ struct Config {
   std::vector<MeasurementConfig> measurements;
   Inventory inventory;
   AuthConfig auth;
+  std::vector<NotifierConfig> notifiers;
+  std::vector<AlertRule> alert_rules;
+  CorrelationConfig correlation;
   std::vector<Policy> policies;              // provisioned, from rule files
   std::vector<std::string> rule_files;       // resolved paths, for logs
   std::vector<std::string> inventory_files;  // resolved paths

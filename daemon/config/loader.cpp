@@ -122,10 +122,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopKeys{"global"sv,  "rule_files"sv,   "inventory_files"sv,
-                              "sources"sv, "measurements"sv, "auth"sv};
-constexpr std::array kLaterTopKeys{"notifiers"sv,        "alert_rules"sv, "correlation"sv,
-                                   "report_schedules"sv, "maintenance"sv, "status_pages"sv};
+constexpr std::array kTopKeys{"global"sv,    "rule_files"sv,   "inventory_files"sv,
+                              "sources"sv,   "measurements"sv, "auth"sv,
+                              "notifiers"sv, "alert_rules"sv,  "correlation"sv};
+constexpr std::array kLaterTopKeys{"report_schedules"sv, "maintenance"sv, "status_pages"sv};
 constexpr std::array kGlobalKeys{"evaluation_interval"sv, "external_url"sv, "listen_address"sv,
                                  "web_config_file"sv,     "storage_path"sv, "reports_dir"sv,
                                  "log_level"sv,           "log_format"sv};
@@ -399,6 +399,15 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   if (auto f = top.get("measurements")) read_measurements(main, *f, *config, untyped_sources);
   AuthReferences auth_references;
   if (auto f = top.get("auth")) auth_references = read_auth(main, *f, base_dir, config->auth);
+  std::set<std::string> notifier_names;
+  if (auto f = top.get("notifiers")) {
+    notifier_names = read_notifiers(main, *f, base_dir, config->notifiers);
+  }
+  std::vector<Field> alert_rule_orgs;
+  if (auto f = top.get("alert_rules")) {
+    alert_rule_orgs = read_alert_rules(main, *f, notifier_names, config->alert_rules);
+  }
+  if (auto f = top.get("correlation")) read_correlation(main, *f, config->correlation);
   config->inventory_files = resolve_files(main, top, "inventory_files", base_dir);
   config->rule_files = resolve_files(main, top, "rule_files", base_dir);
   apply_flags(diagnostics, flags, config->global);
@@ -412,6 +421,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   }
   config->inventory.index();
   check_auth_references(main, auth_references, *config);
+  check_alert_rule_orgs(main, alert_rule_orgs, *config);
 
   std::map<std::string, Location> policy_ids;
   std::map<std::pair<std::string, std::string>, Location> policy_names;

@@ -45,6 +45,23 @@ Location location_of(const Reporter& r, const YAML::Mark& mark);
 // Every entity id of the inventory (organizations included), across all inventory files.
 using EntityIds = std::unordered_map<std::string, std::pair<std::string, Location>>;
 
+// What a secret read: its value, and where it was given (for messages about it).
+struct Secret {
+  std::string value;
+  Field field;
+};
+
+// Reads secret `key` of `map` or its twin `key_file` (read now, relative to base_dir, trailing
+// newlines stripped); nullopt when neither is given or the one given is wrong (reported). Never
+// puts the secret's content into a diagnostic.
+std::optional<Secret> read_secret(const Reporter& r, const MapReader& map, std::string_view key,
+                                  const std::filesystem::path& base_dir);
+
+// A `tls_config` map (ca_file, cert_file, key_file, insecure_skip_verify): files resolve against
+// base_dir and are checked readable now. nullopt when the value is not a map (reported).
+std::optional<TlsConfig> read_tls_config(const Reporter& r, const Field& field,
+                                         const std::filesystem::path& base_dir);
+
 // sources: of slamon.yml; secrets and TLS files resolve against base_dir. Returns the names of
 // sources left out because their type was missing or wrong, so that references to them are not
 // reported a second time as unknown.
@@ -75,5 +92,22 @@ AuthReferences read_auth(const Reporter& r, const Field& field,
 // Each token's organization must be in the inventory, and each of its sites a site of it.
 void check_auth_references(const Reporter& r, const AuthReferences& references,
                            const Config& config);
+
+// notifiers: of slamon.yml (SPEC §9.2). Secrets (url, secret, auth_password) are read from
+// their `_file` twins now; no diagnostic carries one. Returns every notifier name written, the
+// invalid notifiers' too, so that references to them are not reported again as unknown.
+std::set<std::string> read_notifiers(const Reporter& r, const Field& field,
+                                     const std::filesystem::path& base_dir,
+                                     std::vector<NotifierConfig>& notifiers);
+// alert_rules: of slamon.yml (SPEC §9.4), after the notifiers: every notifier a rule names must
+// be in `notifier_names`. Returns where each `match.org` was given, for the inventory check.
+std::vector<Field> read_alert_rules(const Reporter& r, const Field& field,
+                                    const std::set<std::string>& notifier_names,
+                                    std::vector<AlertRule>& rules);
+// Each organization an alert rule matches on must be in the inventory.
+void check_alert_rule_orgs(const Reporter& r, const std::vector<Field>& org_fields,
+                           const Config& config);
+// correlation: of slamon.yml (SPEC §9.4); its presence enables correlation.
+void read_correlation(const Reporter& r, const Field& field, CorrelationConfig& correlation);
 
 }  // namespace slamon::config_detail

@@ -89,46 +89,6 @@ bool is_http_url(std::string_view url) {
                       [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
-// What a secret read: its value, and where it was given (for messages about it).
-struct Secret {
-  std::string value;
-  Field field;
-};
-
-// Reads secret `key` or its twin `key_file` (read now, relative to base_dir, trailing newlines
-// stripped). Never puts the secret's content into a diagnostic.
-std::optional<Secret> read_secret(const Reporter& r, const MapReader& map, std::string_view key,
-                                  const std::filesystem::path& base_dir) {
-  const std::string file_key = std::string(key) + "_file";
-  const auto inline_field = map.get(key);
-  const auto file_field = map.get(file_key);
-  if (inline_field && file_field) {
-    r.error(
-        file_field->key_mark, file_field->path,
-        "`" + std::string(key) + "` and `" + file_key + "` are mutually exclusive; give only one");
-    return std::nullopt;
-  }
-  if (inline_field) {
-    auto value = read_nonempty_string(r, *inline_field);
-    if (!value) return std::nullopt;
-    return Secret{std::move(*value), *inline_field};
-  }
-  if (!file_field) return std::nullopt;
-  const auto name = read_nonempty_string(r, *file_field);
-  if (!name) return std::nullopt;
-  const std::filesystem::path path = resolve_path(base_dir, *name);
-  auto content = read_file(path, kMaxSecretFileBytes);
-  if (!content) {
-    r.error(file_field->value_mark, file_field->path,
-            "cannot read " + file_key + " \"" + path.string() + "\": " + content.error().message);
-    return std::nullopt;
-  }
-  while (!content->empty() && (content->back() == '\n' || content->back() == '\r')) {
-    content->pop_back();
-  }
-  return Secret{std::move(*content), *file_field};
-}
-
 // A file the source opens later (CA, certificate, key): resolved now and checked readable.
 std::optional<std::string> read_file_reference(const Reporter& r, const Field& field,
                                                const std::filesystem::path& base_dir) {
@@ -173,28 +133,7 @@ void read_http_client(const Reporter& r, const MapReader& source,
       http.basic_auth_password = std::move(secret->value);
     }
   }
-  if (auto tls = source.get("tls_config")) {
-    MapReader map(r, *tls, kTlsKeys);
-    TlsConfig config;
-    if (auto f = map.get("ca_file"))
-      config.ca_file = read_file_reference(r, *f, base_dir).value_or("");
-    if (auto f = map.get("cert_file")) {
-      config.cert_file = read_file_reference(r, *f, base_dir).value_or("");
-    }
-    if (auto f = map.get("key_file"))
-      config.key_file = read_file_reference(r, *f, base_dir).value_or("");
-    if (auto f = map.get("insecure_skip_verify")) {
-      config.insecure_skip_verify = read_bool(r, *f).value_or(false);
-    }
-    const auto cert = map.get("cert_file");
-    const auto key = map.get("key_file");
-    if (cert.has_value() != key.has_value()) {
-      const Field& given = cert ? *cert : *key;
-      r.error(given.key_mark, given.path,
-              "`cert_file` and `key_file` go together: a client certificate needs its key");
-    }
-    http.tls = std::move(config);
-  }
+  if (auto tls = source.get("tls_config")) http.tls = read_tls_config(r, *tls, base_dir);
 }
 
 void read_snmp(const Reporter& r, const MapReader& source, const std::filesystem::path& base_dir,
@@ -559,6 +498,65 @@ void read_measurement(const Reporter& r, const Field& item, Config& config,
 }
 
 }  // namespace
+
+std::optional<Secret> read_secret(const Reporter& r, const MapReader& map, std::string_view key,
+                                  const std::filesystem::path& base_dir) {
+  const std::string file_key = std::string(key) + "_file";
+  const auto inline_field = map.get(key);
+  const auto file_field = map.get(file_key);
+  if (inline_field && file_field) {
+    r.error(
+        file_field->key_mark, file_field->path,
+        "`" + std::string(key) + "` and `" + file_key + "` are mutually exclusive; give only one");
+    return std::nullopt;
+  }
+  if (inline_field) {
+    auto value = read_nonempty_string(r, *inline_field);
+    if (!value) return std::nullopt;
+    return Secret{std::move(*value), *inline_field};
+  }
+  if (!file_field) return std::nullopt;
+  const auto name = read_nonempty_string(r, *file_field);
+  if (!name) return std::nullopt;
+  const std::filesystem::path path = resolve_path(base_dir, *name);
+  auto content = read_file(path, kMaxSecretFileBytes);
+  if (!content) {
+    r.error(file_field->value_mark, file_field->path,
+            "cannot read " + file_key + " \"" + path.string() + "\": " + content.error().message);
+    return std::nullopt;
+  }
+  while (!content->empty() && (content->back() == '\n' || content->back() == '\r')) {
+    content->pop_back();
+  }
+  return Secret{std::move(*content), *file_field};
+}
+
+std::optional<TlsConfig> read_tls_config(const Reporter& r, const Field& field,
+                                         const std::filesystem::path& base_dir) {
+  MapReader map(r, field, kTlsKeys);
+  if (!map.ok()) return std::nullopt;
+  TlsConfig config;
+  if (auto f = map.get("ca_file")) {
+    config.ca_file = read_file_reference(r, *f, base_dir).value_or("");
+  }
+  if (auto f = map.get("cert_file")) {
+    config.cert_file = read_file_reference(r, *f, base_dir).value_or("");
+  }
+  if (auto f = map.get("key_file")) {
+    config.key_file = read_file_reference(r, *f, base_dir).value_or("");
+  }
+  if (auto f = map.get("insecure_skip_verify")) {
+    config.insecure_skip_verify = read_bool(r, *f).value_or(false);
+  }
+  const auto cert = map.get("cert_file");
+  const auto key = map.get("key_file");
+  if (cert.has_value() != key.has_value()) {
+    const Field& given = cert ? *cert : *key;
+    r.error(given.key_mark, given.path,
+            "`cert_file` and `key_file` go together: a client certificate needs its key");
+  }
+  return config;
+}
 
 std::set<std::string> read_sources(const Reporter& r, const Field& field,
                                    const std::filesystem::path& base_dir, Config& config) {

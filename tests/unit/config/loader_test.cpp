@@ -445,12 +445,6 @@ measurements:
 INSTANTIATE_TEST_SUITE_P(
     LaterReleaseSections, MainFileRule,
     ::testing::Values(
-        PositionCase{"notifiers", "notifiers: []\n", 1, 1,
-                     "`notifiers` is not supported by this version of slamon yet"},
-        PositionCase{"alert_rules", "alert_rules: []\n", 1, 1,
-                     "`alert_rules` is not supported by this version of slamon yet"},
-        PositionCase{"correlation", "correlation: {window: 2m}\n", 1, 1,
-                     "`correlation` is not supported by this version of slamon yet"},
         PositionCase{"report_schedules", "report_schedules: []\n", 1, 1,
                      "`report_schedules` is not supported by this version of slamon yet"},
         PositionCase{"maintenance", "maintenance: []\n", 1, 1,
