@@ -111,7 +111,20 @@ std::vector<std::string> url_secrets(std::string_view url) {
 
 // Removes every secret the request carries from a message built partly by libcurl.
 std::string scrub(std::string message, const HttpRequest& request) {
-  std::vector<std::string> secrets = url_secrets(request.url);
+  std::vector<std::string> secrets;
+  if (request.url_is_secret) {
+    // Longest first, so the URL is redacted whole before any shorter part of it.
+    secrets.push_back(request.url);
+    const std::string path = redact_url(request.url);
+    if (const auto scheme_end = path.find("://"); scheme_end != std::string::npos) {
+      if (const auto slash = path.find('/', scheme_end + 3);
+          slash != std::string::npos && path.size() - slash > 1) {
+        secrets.push_back(path);
+        secrets.push_back(path.substr(slash));
+      }
+    }
+  }
+  for (auto& part : url_secrets(request.url)) secrets.push_back(std::move(part));
   secrets.push_back(request.auth.authorization_credentials);
   secrets.push_back(request.auth.basic_password);
   for (const auto& [name, value] : request.headers) {
@@ -132,8 +145,10 @@ std::string where(const HttpRequest& request) {
   std::string text;
   if (!request.context.empty()) text = request.context + ": ";
   text += to_string(request.method);
-  text += ' ';
-  text += redact_url(request.url);
+  if (!request.url_is_secret) {
+    text += ' ';
+    text += redact_url(request.url);
+  }
   return text;
 }
 

@@ -2,7 +2,8 @@
 // call (its own easy handle, so calls are thread-safe and share nothing), total and connect
 // timeouts, Authorization header or basic auth, TLS files, a response size cap, no redirects,
 // http/https only. Failures are Errors that name who asked (`context`), the method and the URL
-// without userinfo, query or fragment, and never carry a credential.
+// without userinfo, query or fragment (no URL at all when `url_is_secret`), and never carry a
+// credential.
 #pragma once
 
 #include <chrono>
@@ -55,6 +56,9 @@ struct HttpRequest {
   std::size_t max_response_bytes = kDefaultMaxResponseBytes;
   // Who is asking, prefixed to error messages, e.g. `source "prom"`. Must hold no secret.
   std::string context;
+  // The whole URL is a secret (a Slack or Teams webhook carries its token in the path): error
+  // messages then name no URL at all, and any part of it libcurl echoes is redacted.
+  bool url_is_secret = false;
 };
 
 struct HttpResponse {

@@ -1,0 +1,375 @@
+#include "notify/message.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "model/model.h"
+#include "notify/text.h"
+
+namespace slamon::notify {
+namespace {
+
+using nlohmann::json;
+
+// Long enough for any sane name or id; keeps a hostile value from bloating every card.
+constexpr std::size_t kMaxFieldBytes = 256;
+constexpr std::size_t kMaxTitleBytes = 250;
+constexpr std::size_t kMaxTextBreachLines = 200;
+
+const json* member(const json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// A field as display text: strings as they are (one line, bounded), numbers formatted, bools
+// spelled, anything else "".
+std::string text_field(const json& object, std::string_view key,
+                       std::size_t max_bytes = kMaxFieldBytes) {
+  const json* value = member(object, key);
+  if (value == nullptr) return {};
+  if (value->is_string())
+    return truncate_utf8(single_line(value->get_ref<const std::string&>()), max_bytes);
+  if (value->is_number()) return format_number(value->get<double>());
+  if (value->is_boolean()) return value->get<bool>() ? "true" : "false";
+  return {};
+}
+
+// A number field; "+Inf" / "-Inf" strings (how event JSON writes infinity) as infinities.
+std::optional<double> number_field(const json& object, std::string_view key) {
+  const json* value = member(object, key);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_number()) return value->get<double>();
+  if (value->is_string()) {
+    const auto& text = value->get_ref<const std::string&>();
+    if (text == "+Inf" || text == "Inf") return std::numeric_limits<double>::infinity();
+    if (text == "-Inf") return -std::numeric_limits<double>::infinity();
+  }
+  return std::nullopt;
+}
+
+struct MetricDisplay {
+  std::string suffix;  // "%", " ms", ""
+  std::string bound;   // "min", "max", ""
+};
+
+MetricDisplay metric_display(std::string_view metric) {
+  const auto parsed = parse_metric(metric);
+  if (!parsed) return {};
+  const ThresholdSpec& spec = threshold_spec(*parsed);
+  MetricDisplay display;
+  display.bound = spec.bound == Bound::min ? "min" : "max";
+  if (spec.unit == "percent") {
+    display.suffix = "%";
+  } else if (spec.unit == "milliseconds") {
+    display.suffix = " ms";
+  }
+  return display;
+}
+
+std::string with_suffix(const std::string& number, const std::string& suffix) {
+  if (number == "+Inf" || number == "-Inf") return number;
+  return number + suffix;
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  });
+  return out;
+}
+
+std::string scope_text(const BreachView& view) {
+  if (view.scope.empty()) return view.scope_id.empty() ? "(unknown scope)" : view.scope_id;
+  if (view.scope == "organization") return "organization";
+  std::string text = view.scope;
+  if (!view.scope_id.empty()) {
+    text += ' ' + view.scope_id;
+    if (!view.scope_name.empty()) text += " (" + view.scope_name + ')';
+  } else if (!view.scope_name.empty()) {
+    text += ' ' + view.scope_name;
+  }
+  return text;
+}
+
+std::string without_trailing_slashes(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return std::string(url);
+}
+
+int severity_rank(std::string_view severity) {
+  return severity == "critical" ? 2 : severity == "warning" ? 1 : 0;
+}
+
+std::string breach_verb(std::string_view type) {
+  if (type == "sla.breach.created") return "SLA breach opened";
+  if (type == "sla.breach.escalated") return "SLA breach escalated";
+  if (type == "sla.breach.acknowledged") return "SLA breach acknowledged";
+  if (type == "sla.breach.resolved") return "SLA breach resolved";
+  if (type.empty()) return "SLA event";
+  return "SLA event " + std::string(type);
+}
+
+std::string group_text(const std::vector<std::pair<std::string, std::string>>& group) {
+  std::string text;
+  for (const auto& [key, value] : group) {
+    if (!text.empty()) text += ", ";
+    text += key + '=' + value;
+  }
+  return text;
+}
+
+std::string breach_count_text(std::size_t count) {
+  return std::to_string(count) + (count == 1 ? " breach" : " breaches");
+}
+
+}  // namespace
+
+std::string_view to_string(Tone tone) {
+  switch (tone) {
+    case Tone::critical:
+      return "critical";
+    case Tone::warning:
+      return "warning";
+    case Tone::resolved:
+      return "resolved";
+    case Tone::acknowledged:
+      return "acknowledged";
+  }
+  return "warning";
+}
+
+std::string_view colour_hex(Tone tone) {
+  switch (tone) {
+    case Tone::critical:
+      return "#D50000";
+    case Tone::warning:
+      return "#FFA000";
+    case Tone::resolved:
+      return "#2E7D32";
+    case Tone::acknowledged:
+      return "#1E88E5";
+  }
+  return "#FFA000";
+}
+
+std::string BreachView::summary() const {
+  std::string text = policy_name + ": " + (metric.empty() ? "(unknown metric)" : metric) + ' ' +
+                     actual + " vs " + threshold;
+  if (!deviation.empty()) text += " (deviation " + deviation + ')';
+  if (!severity.empty()) text += ", " + severity;
+  if (status == "acknowledged" || status == "resolved") text += ", " + status;
+  text += ", " + scope_text;
+  return text;
+}
+
+BreachView read_breach(const json& breach, const json& policy, std::string_view external_url) {
+  BreachView view;
+  view.breach_id = text_field(breach, "id");
+  view.policy_id = text_field(policy, "id");
+  if (view.policy_id.empty()) view.policy_id = text_field(breach, "policy_id");
+  view.policy_name = text_field(policy, "name");
+  if (view.policy_name.empty()) view.policy_name = "(unnamed policy)";
+  if (const json* labels = member(policy, "labels"); labels != nullptr && labels->is_object()) {
+    for (const auto& [key, value] : labels->items()) {
+      if (value.is_string()) {
+        view.policy_labels[truncate_utf8(single_line(key), kMaxFieldBytes)] =
+            truncate_utf8(single_line(value.get_ref<const std::string&>()), kMaxFieldBytes);
+      }
+    }
+  }
+  view.scope = text_field(breach, "scope");
+  if (view.scope.empty()) view.scope = text_field(policy, "scope");
+  view.scope_id = text_field(breach, "scope_id");
+  if (view.scope_id.empty()) view.scope_id = text_field(policy, "scope_id");
+  view.scope_name = text_field(breach, "scope_name");
+  if (view.scope_name.empty()) view.scope_name = text_field(policy, "scope_name");
+  view.scope_text = scope_text(view);
+
+  view.metric = text_field(breach, "metric");
+  const MetricDisplay display = metric_display(view.metric);
+  view.severity = text_field(breach, "severity");
+  view.peak_severity = text_field(breach, "peak_severity");
+  if (view.severity.empty()) view.severity = view.peak_severity;
+  if (view.peak_severity.empty()) view.peak_severity = view.severity;
+  view.status = text_field(breach, "status");
+
+  if (const auto actual = number_field(breach, "actual_value")) {
+    view.actual_value = format_number(*actual);
+    view.actual = with_suffix(view.actual_value, display.suffix);
+  } else {
+    view.actual = "no data";
+  }
+  if (const auto threshold = number_field(breach, "threshold")) {
+    view.threshold_value = format_number(*threshold);
+    view.threshold = with_suffix(view.threshold_value, display.suffix);
+    if (!display.bound.empty()) view.threshold = display.bound + ' ' + view.threshold;
+  } else {
+    view.threshold = "(unknown threshold)";
+  }
+  if (const auto deviation = number_field(breach, "deviation_percent")) {
+    view.deviation_value = format_number(*deviation);
+    view.deviation = with_suffix(view.deviation_value, "%");
+  }
+  view.opened_at = text_field(breach, "opened_at");
+  view.resolved_at = text_field(breach, "resolved_at");
+  view.acknowledged_by = text_field(breach, "acknowledged_by");
+  view.notes = text_field(breach, "notes", 1000);
+  view.resolve_reason = text_field(breach, "resolve_reason");
+  if (!external_url.empty() && !view.policy_id.empty()) {
+    view.link = without_trailing_slashes(external_url) +
+                "/api/v1/sla/breaches?policy_id=" + url_encode_component(view.policy_id);
+  }
+  return view;
+}
+
+Result<nlohmann::json> event_of(const Notification& notification) {
+  if (notification.event.is_object()) return notification.event;
+  json parsed = json::parse(notification.payload, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return fail("malformed event: the payload is not a JSON object");
+  return parsed;
+}
+
+Result<Message> build_message(const json& event, std::string_view external_url) {
+  if (!event.is_object()) return fail("malformed event: not a JSON object");
+  Message message;
+  message.event_id = text_field(event, "id");
+  message.type = text_field(event, "type");
+  message.priority = text_field(event, "priority");
+  message.occurred_at = text_field(event, "occurred_at");
+  message.org_id = text_field(event, "org_id");
+  message.landing_url = without_trailing_slashes(external_url);
+
+  const json* incident = member(event, "incident");
+  const json* breach = member(event, "breach");
+  message.is_incident =
+      message.type.starts_with("sla.incident.") || (incident != nullptr && incident->is_object());
+  const bool resolved_event =
+      message.type == "sla.breach.resolved" || message.type == "sla.incident.resolved";
+
+  if (message.is_incident) {
+    if (incident == nullptr || !incident->is_object()) {
+      return fail("malformed event: " + message.type + " without an incident object");
+    }
+    message.incident_id = text_field(*incident, "id");
+    if (const json* group = member(*incident, "group"); group != nullptr && group->is_object()) {
+      for (const auto& [key, value] : group->items()) {
+        std::string text = value.is_null() ? "(none)" : text_field(*group, key);
+        message.group.emplace_back(truncate_utf8(single_line(key), kMaxFieldBytes),
+                                   std::move(text));
+      }
+    }
+    message.incident_opened_at = text_field(*incident, "opened_at");
+    message.incident_resolved_at = text_field(*incident, "resolved_at");
+    if (const json* entries = member(*incident, "breaches");
+        entries != nullptr && entries->is_array()) {
+      message.breaches.reserve(entries->size());
+      for (const json& entry : *entries) {
+        const json* entry_breach = member(entry, "breach");
+        if (entry_breach == nullptr || !entry_breach->is_object()) {
+          ++message.unreadable_breaches;
+          continue;
+        }
+        const json* entry_policy = member(entry, "policy");
+        message.breaches.push_back(
+            read_breach(*entry_breach, entry_policy ? *entry_policy : json(), external_url));
+      }
+    }
+  } else {
+    if (breach == nullptr || !breach->is_object()) {
+      return fail(
+          "malformed event: " + (message.type.empty() ? std::string("event") : message.type) +
+          " has neither a breach nor an incident object");
+    }
+    const json* policy = member(event, "policy");
+    message.breaches.push_back(read_breach(*breach, policy ? *policy : json(), external_url));
+  }
+
+  for (const BreachView& view : message.breaches) {
+    if (severity_rank(view.severity) > severity_rank(message.severity)) {
+      message.severity = view.severity;
+    }
+  }
+  if (message.severity.empty()) message.severity = "warning";
+
+  if (resolved_event) {
+    message.tone = Tone::resolved;
+  } else if (message.type == "sla.breach.acknowledged") {
+    message.tone = Tone::acknowledged;
+  } else {
+    message.tone = message.severity == "critical" ? Tone::critical : Tone::warning;
+  }
+
+  std::string tag = resolved_event                              ? "RESOLVED"
+                    : message.type == "sla.breach.acknowledged" ? "ACKNOWLEDGED"
+                                                                : upper(message.severity);
+  std::string title = '[' + tag + "] ";
+  if (message.is_incident) {
+    title += resolved_event ? "SLA incident resolved: " : "SLA incident opened: ";
+    title += breach_count_text(message.breaches.size() + message.unreadable_breaches);
+    if (!message.group.empty()) title += " (" + group_text(message.group) + ')';
+  } else {
+    title += breach_verb(message.type) + ": " + message.breaches.front().policy_name;
+  }
+  message.title = truncate_utf8(title, kMaxTitleBytes);
+  return message;
+}
+
+std::vector<Fact> Message::facts() const {
+  std::vector<Fact> facts;
+  const auto add = [&facts](std::string label, std::string value) {
+    if (!value.empty()) facts.push_back(Fact{std::move(label), std::move(value)});
+  };
+  if (is_incident) {
+    add("Group", group_text(group));
+    add("Breaches", std::to_string(breaches.size() + unreadable_breaches));
+    add("Severity", severity);
+    add("Opened", incident_opened_at);
+    add("Resolved", incident_resolved_at);
+    add("Incident", incident_id);
+    return facts;
+  }
+  const BreachView& b = breaches.front();
+  add("Policy", b.policy_name);
+  add("Scope", b.scope_text);
+  add("Metric", b.metric);
+  add("Actual", b.actual);
+  add("Threshold", b.threshold);
+  add("Deviation", b.deviation);
+  std::string severity_text = b.severity;
+  if (!b.peak_severity.empty() && b.peak_severity != b.severity) {
+    severity_text += " (peak " + b.peak_severity + ')';
+  }
+  add("Severity", severity_text);
+  add("Status", b.status);
+  add("Opened", b.opened_at);
+  add("Resolved", b.resolved_at);
+  add("Resolve reason", b.resolve_reason);
+  add("Acknowledged by", b.acknowledged_by);
+  add("Notes", b.notes);
+  return facts;
+}
+
+std::string Message::text() const {
+  std::string text = title + "\n\n";
+  for (const Fact& fact : facts()) text += fact.label + ": " + fact.value + '\n';
+  if (is_incident) {
+    text += "\nBreaches:\n";
+    const std::size_t shown = std::min(breaches.size(), kMaxTextBreachLines);
+    for (std::size_t i = 0; i < shown; ++i) text += "- " + breaches[i].summary() + '\n';
+    const std::size_t more = breaches.size() - shown + unreadable_breaches;
+    if (more > 0) text += "- and " + std::to_string(more) + " more\n";
+  }
+  if (!landing_url.empty()) {
+    text += "\nslamon: " + landing_url + '\n';
+    if (!is_incident && !breaches.front().link.empty()) {
+      text += "Breaches of this policy: " + breaches.front().link + '\n';
+    }
+  }
+  return text;
+}
+
+}  // namespace slamon::notify

@@ -1,0 +1,77 @@
+#include "sample_events.h"
+
+#include "common/uuid.h"
+#include "model/event_json.h"
+
+namespace slamon::notify::testing {
+
+WallTime test_now() {
+  return from_unix_seconds(1795255200);  // 2026-11-21T10:00:00Z
+}
+
+Breach sample_breach() {
+  Breach breach;
+  breach.id = "6f0b1c2e-1111-4222-8333-444455556666";
+  breach.org = "0a0b0c0d-0000-4000-8000-000000000001";
+  breach.policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd";
+  breach.scope = Scope::site;
+  breach.scope_id = "site-1";
+  breach.metric = Metric::uptime_percent;
+  breach.actual = 97.2;
+  breach.threshold = 99.9;
+  breach.deviation_percent = 2.7027;
+  breach.severity = Severity::critical;
+  breach.peak_severity = Severity::critical;
+  breach.status = BreachStatus::active;
+  breach.opened_at = test_now() - std::chrono::minutes(10);
+  breach.last_evaluated_at = test_now();
+  return breach;
+}
+
+PolicyRef sample_policy() {
+  PolicyRef policy;
+  policy.id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd";
+  policy.name = "Gold uptime";
+  policy.scope = Scope::site;
+  policy.scope_id = "site-1";
+  policy.labels = {{"tier", "gold"}};
+  return policy;
+}
+
+nlohmann::json breach_event(EventType type, const Breach& breach, const PolicyRef& policy) {
+  Event event = make_event(type, breach, policy, test_now());
+  return to_json(event);
+}
+
+nlohmann::json incident_event(const std::string& type, std::size_t breaches) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (std::size_t i = 0; i < breaches; ++i) {
+    Breach breach = sample_breach();
+    breach.id = uuid_v4();
+    PolicyRef policy = sample_policy();
+    policy.name = "Policy " + std::to_string(i);
+    entries.push_back({{"breach", to_json(breach)}, {"policy", to_json(policy)}});
+  }
+  nlohmann::json incident = {{"id", "1c1c1c1c-2222-4333-8444-555555555555"},
+                             {"group", {{"org", sample_breach().org}, {"site", "site-1"}}},
+                             {"opened_at", format_rfc3339(test_now() - std::chrono::minutes(5))},
+                             {"breaches", std::move(entries)}};
+  if (type == "sla.incident.resolved") incident["resolved_at"] = format_rfc3339(test_now());
+  return {{"id", uuid_v4()},
+          {"type", type},
+          {"priority", "HIGH"},
+          {"occurred_at", format_rfc3339(test_now())},
+          {"org_id", sample_breach().org},
+          {"incident", std::move(incident)}};
+}
+
+Notification notification_of(const nlohmann::json& event) {
+  Notification notification;
+  notification.event_id = event.value("id", "");
+  notification.type = event.value("type", "");
+  notification.payload = event.dump();
+  notification.event = event;
+  return notification;
+}
+
+}  // namespace slamon::notify::testing
