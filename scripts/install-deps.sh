@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libspdlog-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libcli11-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus
+  prometheus prometheus-alertmanager python3-aiosmtpd
   libjwt-dev libcrypt-dev openssl
   wrk
 )

@@ -36,6 +36,10 @@ constexpr ApiRoute kRoutes[] = {
     {"POST", "/api/v1/sla/breaches/{breach_id}/acknowledge", Permission::config_write,
      &ApiHandlers::acknowledge},
     {"POST", "/api/v1/sla/evaluate", Permission::config_write, &ApiHandlers::evaluate},
+    {"GET", "/api/v1/sla/notifications/dead-letters", Permission::config_read,
+     &ApiHandlers::list_dead_letters},
+    {"POST", "/api/v1/sla/notifications/dead-letters/{dead_letter_id}/retry",
+     Permission::config_write, &ApiHandlers::retry_dead_letter},
 };
 
 }  // namespace

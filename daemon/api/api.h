@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "delivery/delivery_service.h"
 #include "engine/engine.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -25,6 +26,12 @@ struct ApiContext {
   Store* store = nullptr;
   Engine* engine = nullptr;
   Clock* clock = nullptr;
+  // The outbox's delivery worker (dead letters); null: none runs, the lists are empty and a
+  // retry answers 404.
+  delivery::DeliveryService* delivery = nullptr;
+  // Called after a write that added events to the outbox (an acknowledgement, an evaluation),
+  // so they are delivered now rather than at the worker's next poll. May be empty.
+  std::function<void()> events_committed;
   ApiOptions options;
 };
 

@@ -32,6 +32,9 @@ ApiError breach_not_found() {
 ApiError outside_site_grant() {
   return forbidden("the policy's scope is outside the sites this credential may write");
 }
+ApiError dead_letter_not_found() {
+  return not_found("dead letter not found");
+}
 ApiError taken() {
   return conflict("a policy with this id or name already exists");
 }
@@ -49,6 +52,44 @@ bool visible(const ApiHandlers::Caller& caller, const Policy& policy) {
 
 bool visible(const ApiHandlers::Caller& caller, const Breach& breach) {
   return caller.principal.covers_site(site_of(*caller.config, breach.scope, breach.scope_id));
+}
+
+// May the caller see this stored event? Its breach's scope (every breach's, for an incident)
+// must be covered by the caller's site grant.
+bool visible(const ApiHandlers::Caller& caller, const json& event) {
+  auto covers = [&](const json& breach) {
+    if (!breach.is_object()) return false;
+    const auto scope = parse_scope(breach.value("scope", ""));
+    if (!scope) return false;
+    std::optional<std::string> scope_id;
+    if (auto id = breach.find("scope_id"); id != breach.end() && id->is_string()) {
+      scope_id = id->get<std::string>();
+    }
+    return caller.principal.covers_site(site_of(*caller.config, *scope, scope_id));
+  };
+  if (!caller.principal.sites) return true;
+  if (!event.is_object()) return false;
+  if (auto breach = event.find("breach"); breach != event.end()) return covers(*breach);
+  const auto incident = event.find("incident");
+  if (incident == event.end() || !incident->is_object()) return false;
+  const auto breaches = incident->find("breaches");
+  if (breaches == incident->end() || !breaches->is_array() || breaches->empty()) return false;
+  for (const json& member : *breaches) {
+    if (!member.is_object() || !covers(member.value("breach", json()))) return false;
+  }
+  return true;
+}
+
+json dead_letter_json(const delivery::DeadLetter& letter) {
+  return json{{"id", letter.id},
+              {"event_id", letter.event_id},
+              {"event_type", letter.event_type},
+              {"notifier", letter.notifier},
+              {"attempts", letter.attempts},
+              {"last_error", letter.last_error},
+              {"occurred_at", format_rfc3339(letter.occurred_at)},
+              {"failed_at", format_rfc3339(letter.failed_at)},
+              {"event", letter.event}};
 }
 
 // The scope keys (site ids and the ids of devices located at those sites) a breach query is
@@ -513,6 +554,7 @@ ApiResult<http::HttpResponse> ApiHandlers::acknowledge(const Caller& caller,
     }
     return std::unexpected(internal("acknowledging a breach", acknowledged.error().message));
   }
+  if (context_.events_committed) context_.events_committed();
   return json_response(200, to_json(*acknowledged));
 }
 
@@ -528,6 +570,7 @@ ApiResult<http::HttpResponse> ApiHandlers::evaluate(const Caller& caller,
   options.wait_if_running = true;
   auto report = context_.engine->run_cycle(caller.config, options);
   if (!report) return std::unexpected(internal("evaluation cycle", report.error().message));
+  if (context_.events_committed) context_.events_committed();
   log::info("evaluation requested through the API", {{"org", org},
                                                      {"principal", caller.principal.name},
                                                      {"policies", report->policies_evaluated},
@@ -540,6 +583,80 @@ ApiResult<http::HttpResponse> ApiHandlers::evaluate(const Caller& caller,
                                  {"breaches_escalated", report->breaches_escalated},
                                  {"breaches_resolved", report->breaches_resolved},
                                  {"no_data", report->no_data}});
+}
+
+ApiResult<http::HttpResponse> ApiHandlers::list_dead_letters(const Caller& caller,
+                                                             const http::HttpRequest& request) {
+  auto page = parse_page(request);
+  if (!page) return std::unexpected(page.error());
+  if (context_.delivery == nullptr) return json_response(200, list_json(json::array(), 0, *page));
+  if (!caller.principal.sites) {
+    auto letters = context_.delivery->dead_letters(caller.principal.org, page->limit, page->offset);
+    if (!letters) return std::unexpected(internal("reading dead letters", letters.error().message));
+    json items = json::array();
+    for (const auto& letter : letters->items) items.push_back(dead_letter_json(letter));
+    return json_response(200, list_json(std::move(items), letters->total, *page));
+  }
+  // A site grant sees the dead letters of its sites only: filter the org's, then page.
+  json visible_items = json::array();
+  for (int offset = 0;; offset += kStorePage) {
+    auto letters = context_.delivery->dead_letters(caller.principal.org, kStorePage, offset);
+    if (!letters) return std::unexpected(internal("reading dead letters", letters.error().message));
+    for (const auto& letter : letters->items) {
+      if (visible(caller, letter.event)) visible_items.push_back(dead_letter_json(letter));
+    }
+    if (static_cast<int>(letters->items.size()) < kStorePage) break;
+  }
+  const auto total = static_cast<long long>(visible_items.size());
+  json items = json::array();
+  for (long long i = page->offset; i < total && i < page->offset + page->limit; ++i) {
+    items.push_back(std::move(visible_items[static_cast<std::size_t>(i)]));
+  }
+  return json_response(200, list_json(std::move(items), total, *page));
+}
+
+ApiResult<http::HttpResponse> ApiHandlers::retry_dead_letter(const Caller& caller,
+                                                             const http::HttpRequest& request) {
+  if (!request.body.empty() && request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    // Nothing to say in a retry: refuse a body rather than ignore what it might mean.
+    return std::unexpected(validation_failed("body", "a retry takes no body"));
+  }
+  if (context_.delivery == nullptr) return std::unexpected(dead_letter_not_found());
+  const std::string id = to_lower_ascii(request.path_param("dead_letter_id"));
+  if (caller.principal.sites) {
+    // Find it among the org's to check the grant; one answer for "missing" and "not yours".
+    bool allowed = false;
+    for (int offset = 0;; offset += kStorePage) {
+      auto letters = context_.delivery->dead_letters(caller.principal.org, kStorePage, offset);
+      if (!letters) {
+        return std::unexpected(internal("reading dead letters", letters.error().message));
+      }
+      for (const auto& letter : letters->items) {
+        if (letter.id == id) allowed = visible(caller, letter.event);
+      }
+      if (allowed || static_cast<int>(letters->items.size()) < kStorePage) break;
+    }
+    if (!allowed) return std::unexpected(dead_letter_not_found());
+  }
+  auto retried =
+      context_.delivery->retry_dead_letter(caller.principal.org, id, context_.clock->now());
+  if (!retried) {
+    switch (retried.error().kind) {
+      case WriteFailure::not_found:
+        return std::unexpected(dead_letter_not_found());
+      case WriteFailure::conflict:
+        return std::unexpected(conflict("its notifier is no longer configured"));
+      case WriteFailure::storage:
+        break;
+    }
+    return std::unexpected(internal("retrying a dead letter", retried.error().message));
+  }
+  log::info("dead letter queued for another delivery", {{"dead_letter", id},
+                                                        {"notifier", retried->notifier},
+                                                        {"event_id", retried->event_id},
+                                                        {"principal", caller.principal.name}});
+  context_.delivery->wake();
+  return json_response(200, dead_letter_json(*retried));
 }
 
 }  // namespace slamon::api

@@ -46,6 +46,10 @@ class ApiHandlers {
                                               const http::HttpRequest& request);
   ApiResult<http::HttpResponse> acknowledge(const Caller& caller, const http::HttpRequest& request);
   ApiResult<http::HttpResponse> evaluate(const Caller& caller, const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> list_dead_letters(const Caller& caller,
+                                                  const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> retry_dead_letter(const Caller& caller,
+                                                  const http::HttpRequest& request);
 
  private:
   // A policy of the caller's org: provisioned (from a rule file) or created through the API,

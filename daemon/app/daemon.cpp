@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "app/landing_page.h"
+#include "app/notifications.h"
 #include "app/scheduler.h"
 #include "common/log.h"
 #include "http/server.h"
@@ -59,7 +60,10 @@ Daemon::Daemon(std::string config_path, FlagOverrides flags, Clock& clock)
     : config_path_(std::move(config_path)), flags_(std::move(flags)), clock_(clock) {}
 
 Daemon::~Daemon() {
-  http_.reset();  // stop serving before the engine and store it reads go away
+  http_.reset();  // stop serving before the engine, outbox and store it reads go away
+  if (alert_refresh_.valid()) alert_refresh_.wait();
+  if (delivery_) delivery_->stop();
+  delivery_.reset();
   engine_.reset();
   store_.reset();
 }
@@ -84,6 +88,19 @@ Status Daemon::start() {
     return fail("cannot open the store " + global.storage_path + ": " + store.error().message);
   store_ = std::move(*store);
   engine_ = std::make_unique<Engine>(clock_, store_.get());
+
+  auto notifications = build_notification_setup(loaded.config);
+  if (!notifications) return fail(notifications.error().message);
+  notification_router_ = notifications->router;
+  alertmanagers_ = notifications->alertmanagers;
+  auto delivery = delivery::DeliveryService::open(global.storage_path, clock_,
+                                                  std::move(notifications->delivery));
+  if (!delivery) {
+    return fail("cannot open the notification outbox in " + global.storage_path + ": " +
+                delivery.error().message);
+  }
+  delivery_ = std::move(*delivery);
+  delivery_->start();
 
   http::HttpServerOptions options;
   options.listen_address = global.listen_address;
@@ -137,6 +154,8 @@ void Daemon::run_scheduled_cycle() {
     log::error("evaluation cycle failed", {{"err", report.error().message}});
     return;
   }
+  delivery_->wake();
+  refresh_alertmanagers(report->snapshot);
   log::info("evaluation cycle finished",
             {{"policies", report->policies_evaluated},
              {"opened", report->breaches_opened},
@@ -146,6 +165,39 @@ void Daemon::run_scheduled_cycle() {
              {"queries", report->queries},
              {"fetch_seconds", report->fetch_seconds},
              {"duration_seconds", report->snapshot->duration_seconds}});
+}
+
+void Daemon::refresh_alertmanagers(const SnapshotPtr& snapshot) {
+  if (!snapshot) return;
+  std::shared_ptr<const routing::EventRouter> router;
+  std::vector<std::shared_ptr<notify::AlertmanagerNotifier>> alertmanagers;
+  {
+    std::lock_guard lock(config_mutex_);
+    router = notification_router_;
+    alertmanagers = alertmanagers_;
+  }
+  if (alertmanagers.empty() || !router) return;
+  // A refresh still running (a slow Alertmanager) is not queued behind: the next cycle's
+  // refresh carries the same alerts.
+  if (alert_refresh_.valid() &&
+      alert_refresh_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    log::warn("Alertmanager refresh still running; skipping this cycle's");
+    return;
+  }
+  const WallTime now = clock_.now();
+  alert_refresh_ = std::async(std::launch::async, [router, alertmanagers, snapshot, now] {
+    for (const auto& alertmanager : alertmanagers) {
+      auto events = open_breach_events_for(alertmanager->name(), *router, *snapshot);
+      if (events.empty()) continue;
+      const notify::DeliveryResult result = alertmanager->resend(events, now);
+      if (result.outcome != notify::DeliveryOutcome::delivered) {
+        log::warn("Alertmanager refresh failed; its alerts may expire until the next one",
+                  {{"notifier", alertmanager->name()},
+                   {"alerts", events.size()},
+                   {"err", result.detail}});
+      }
+    }
+  });
 }
 
 void Daemon::request_reload() {
@@ -187,6 +239,16 @@ Status Daemon::reload_now() {
                {{"problems", count}});
     return fail(applied.error().message);
   }
+  auto notifications = build_notification_setup(loaded.config);
+  if (!notifications) {
+    reload_.last_successful = false;
+    log::error("reload rejected", {{"problem", notifications.error().message}});
+    log::error("configuration reload failed; keeping the running configuration", {{"problems", 1}});
+    return fail(notifications.error().message);
+  }
+  if (delivery_) delivery_->reconfigure(std::move(notifications->delivery));
+  notification_router_ = notifications->router;
+  alertmanagers_ = notifications->alertmanagers;
   warn_about_restart_only_changes(config_->global, loaded.config->global);
   apply_logging(loaded.config->global);
   config_ = loaded.config;
@@ -194,6 +256,23 @@ Status Daemon::reload_now() {
   log::info("configuration reloaded", {{"policies", config_->policies.size()}});
   clock_.wake();  // a changed evaluation interval applies from the next due time
   return {};
+}
+
+std::optional<metrics::OutboxStatus> Daemon::outbox_status() const {
+  metrics::OutboxStatus status;
+  for (const delivery::NotifierCounts& counts : delivery_->counts()) {
+    status.notifiers.push_back({counts.notifier, counts.delivered, counts.retried, counts.dead});
+  }
+  auto pending = delivery_->pending_count();
+  auto oldest = delivery_->oldest_pending_age(clock_.now());
+  if (!pending || !oldest) {
+    log::warn("cannot read the notification outbox for /metrics",
+              {{"err", !pending ? pending.error().message : oldest.error().message}});
+    return std::nullopt;
+  }
+  status.pending = *pending;
+  status.oldest_pending_age_seconds = static_cast<double>(oldest->count()) / 1000.0;
+  return status;
 }
 
 ConfigPtr Daemon::config() const {
@@ -212,8 +291,8 @@ int Daemon::http_port() const {
 
 void Daemon::install_routes(http::HttpServer& router) {
   router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
-    const metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
-                                         build::kVersion, build::kRevision};
+    metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
+                                   build::kVersion,     build::kRevision,    outbox_status()};
     return http::HttpResponse::text(200, metrics::render_metrics(input),
                                     metrics::kExpositionContentType);
   });
@@ -235,8 +314,14 @@ void Daemon::install_routes(http::HttpServer& router) {
     }
     return http::HttpResponse::text(200, "");
   });
-  api::install_routes(router, api::ApiContext{[this] { return config(); }, store_.get(),
-                                              engine_.get(), &clock_, api::ApiOptions{}});
+  api::ApiContext api;
+  api.config = [this] { return config(); };
+  api.store = store_.get();
+  api.engine = engine_.get();
+  api.clock = &clock_;
+  api.delivery = delivery_.get();
+  api.events_committed = [this] { delivery_->wake(); };
+  api::install_routes(router, std::move(api));
   router.handle("GET", "/", [this](const http::HttpRequest&) {
     return http::HttpResponse::text(200, render_landing_page(config()->global.external_url),
                                     "text/html; charset=utf-8");

@@ -1,11 +1,13 @@
 // Daemon: the long-running `slamon run` process. Owns the configuration snapshot, the store,
-// the engine and the HTTP server; runs evaluation cycles on schedule (SPEC §6.1); reloads
-// atomically on request, keeping the running configuration when the new one is invalid
-// (SPEC §1); stops cleanly. Thread-safe: request_reload / request_stop / reload_now may be
-// called from any thread (signal thread, HTTP workers) while run() loops on its own.
+// the engine, the notification delivery worker and the HTTP server; runs evaluation cycles on
+// schedule (SPEC §6.1); reloads atomically on request, keeping the running configuration when the
+// new one is invalid (SPEC §1); stops cleanly. Thread-safe: request_reload / request_stop /
+// reload_now may be called from any thread (signal thread, HTTP workers) while run() loops on its
+// own.
 #pragma once
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,8 +16,11 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/loader.h"
+#include "delivery/delivery_service.h"
 #include "engine/engine.h"
 #include "metrics/exposition.h"
+#include "notify/alertmanager.h"
+#include "routing/routing.h"
 
 namespace slamon {
 
@@ -54,6 +59,9 @@ class Daemon {
 
  private:
   void run_scheduled_cycle();
+  // Re-posts the open breaches' alerts to each Alertmanager notifier, off the cycle's thread.
+  void refresh_alertmanagers(const SnapshotPtr& snapshot);
+  std::optional<metrics::OutboxStatus> outbox_status() const;
   void install_routes(http::HttpServer& server);
 
   std::string config_path_;
@@ -67,6 +75,11 @@ class Daemon {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<delivery::DeliveryService> delivery_;
+  // Of the running configuration; guarded by config_mutex_.
+  std::shared_ptr<const routing::EventRouter> notification_router_;
+  std::vector<std::shared_ptr<notify::AlertmanagerNotifier>> alertmanagers_;
+  std::future<void> alert_refresh_;  // the last Alertmanager refresh (cycle thread only)
   std::unique_ptr<http::HttpServer> http_;
 
   std::atomic<bool> ready_{false};

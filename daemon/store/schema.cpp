@@ -92,10 +92,67 @@ CREATE INDEX breaches_open_by_org_opened
   ON breaches (org, opened_at DESC, id) WHERE status != 'resolved';
 )sql";
 
+// Notification delivery (SPEC 9.3, daemon/delivery). The router reads events whose routed_at
+// is NULL in sequence order and, in one transaction, writes one `deliveries` row per notifier
+// the alert rules name (none: the event is finished at once, delivered_at set) and stamps
+// routed_at. events.delivered_at keeps meaning "finished": set when every delivery of the
+// event is delivered or dead, cleared again when a dead letter is retried. events.attempts
+// (v1) is no longer used: attempts are counted per delivery.
+//
+// deliveries.id is a random UUID (it is the dead-letter id of the API, so it must not be
+// guessable); ordering_key is the breach id (the incident id for incident events): a notifier
+// sends the deliveries of one key strictly in sequence order. retried_at is set when a dead
+// letter is retried by hand; the notifier's max_age then counts from it rather than from the
+// event's occurred_at. correlator_state holds the incident correlator's saved state (one row).
+//
+// Events already in the outbox were written by a slamon that had no notifiers: they are
+// marked routed and finished, with no deliveries, so an upgrade does not send a flood of
+// stale notifications.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE events ADD COLUMN routed_at INTEGER;
+UPDATE events SET
+  routed_at = CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER),
+  delivered_at = coalesce(delivered_at,
+                          CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+CREATE INDEX events_unrouted ON events (sequence) WHERE routed_at IS NULL;
+CREATE INDEX events_pending_by_occurred ON events (occurred_at) WHERE delivered_at IS NULL;
+
+CREATE TABLE deliveries (
+  id              TEXT    NOT NULL PRIMARY KEY,
+  event_sequence  INTEGER NOT NULL REFERENCES events (sequence),
+  notifier        TEXT    NOT NULL,
+  org             TEXT    NOT NULL,
+  ordering_key    TEXT    NOT NULL,
+  state           TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  finished_at     INTEGER,
+  retried_at      INTEGER,
+  UNIQUE (event_sequence, notifier)
+);
+-- Due deliveries of a notifier in sequence order; also counts the pending ones.
+CREATE INDEX deliveries_pending ON deliveries (notifier, event_sequence) WHERE state = 'pending';
+-- "Is an earlier delivery of the same breach still pending for this notifier?"
+CREATE INDEX deliveries_pending_by_key
+  ON deliveries (notifier, ordering_key, event_sequence) WHERE state = 'pending';
+-- Dead letters of an org, newest first.
+CREATE INDEX deliveries_dead_by_org ON deliveries (org, finished_at DESC, id) WHERE state = 'dead';
+
+CREATE TABLE correlator_state (
+  id       INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  state    TEXT    NOT NULL,
+  saved_at INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1},
     Migration{2, kSchemaV2},
     Migration{3, kSchemaV3},
+    Migration{4, kSchemaV4},
 };
 
 void require_ordered(std::span<const Migration> list) {

@@ -179,6 +179,33 @@ void write_source_families(const Snapshot& snapshot, std::string& out) {
   duration.finish();
 }
 
+void write_outbox_families(const OutboxStatus& outbox, std::string& out) {
+  FamilyWriter sent(out, "slamon_notifications_total",
+                    "Delivery attempts per notifier since the daemon started, by result "
+                    "(delivered, retried: failed and to be retried, dead: given up).",
+                    MetricType::Counter);
+  for (const NotifierDeliveryCounts& counts : outbox.notifiers) {
+    sent.add({{"notifier", counts.notifier}, {"result", "delivered"}},
+             static_cast<double>(counts.delivered));
+    sent.add({{"notifier", counts.notifier}, {"result", "retried"}},
+             static_cast<double>(counts.retried));
+    sent.add({{"notifier", counts.notifier}, {"result", "dead"}}, static_cast<double>(counts.dead));
+  }
+  sent.finish();
+
+  FamilyWriter pending(out, "slamon_outbox_pending",
+                       "Notifications not yet delivered nor given up, and events not yet routed.",
+                       MetricType::Gauge);
+  pending.add({}, static_cast<double>(outbox.pending));
+  pending.finish();
+
+  FamilyWriter oldest(out, "slamon_outbox_oldest_pending_age_seconds",
+                      "Age of the oldest event with a notification still pending; 0 when none.",
+                      MetricType::Gauge);
+  oldest.add({}, outbox.oldest_pending_age_seconds);
+  oldest.finish();
+}
+
 void write_process_families(const ExpositionInput& input, std::string& out) {
   FamilyWriter reload_ok(out, "slamon_config_last_reload_successful",
                          "Whether the last configuration reload succeeded (1) or was rejected (0).",
@@ -222,6 +249,7 @@ std::string render_metrics(const ExpositionInput& input) {
   }
   write_engine_families(input, out);
   if (input.snapshot) write_source_families(*input.snapshot, out);
+  if (input.outbox) write_outbox_families(*input.outbox, out);
   write_process_families(input, out);
   return out;
 }

@@ -4,9 +4,11 @@
 // snapshot stops being exported at once. A pure function of its input: thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "engine/engine.h"
@@ -23,12 +25,26 @@ struct ReloadStatus {
   std::optional<WallTime> last_success;
 };
 
+// The delivery worker's figures (SPEC §9.3, §12).
+struct NotifierDeliveryCounts {
+  std::string notifier;
+  std::uint64_t delivered = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t dead = 0;
+};
+struct OutboxStatus {
+  std::vector<NotifierDeliveryCounts> notifiers;  // every configured notifier
+  long long pending = 0;                          // deliveries pending + events not yet routed
+  double oldest_pending_age_seconds = 0;          // 0 when nothing is pending
+};
+
 struct ExpositionInput {
   SnapshotPtr snapshot;  // null before the first cycle finished
   EngineCounters counters;
   ReloadStatus reload;
   std::string version;
   std::string revision;
+  std::optional<OutboxStatus> outbox;  // nullopt: not known (the outbox could not be read)
 };
 
 // Families whose input is empty (no policies, no sources, no breaches opened yet, no

@@ -206,8 +206,26 @@ ApiWorld::ApiWorld(ApiOptions options) {
   http::HttpServerOptions server_options;
   server_options.listen_address = "127.0.0.1:0";
   server_ = std::make_unique<http::HttpServer>(server_options);
-  ApiContext context{[this] { return this->config(); }, store_.get(), engine_.get(), &clock_,
-                     options};
+  // Dead letters come from a notifier that refuses every event (see make_dead_letter).
+  delivery::DeliverySetup setup;
+  NotifierConfig refusing;
+  refusing.name = kRefusingNotifier;
+  refusing.type = NotifierType::webhook;
+  refusing.rate_limit = 1e9;  // tests make many dead letters without moving the clock
+  setup.notifiers.push_back({refusing, std::make_shared<RefusingNotifier>()});
+  setup.select = [](const nlohmann::json&) { return std::vector<std::string>{kRefusingNotifier}; };
+  auto delivery = delivery::DeliveryService::open((dir_.path() / "state.db").string(), clock_,
+                                                  std::move(setup));
+  if (!delivery) throw std::runtime_error("delivery: " + delivery.error().message);
+  delivery_ = std::move(*delivery);
+
+  ApiContext context;
+  context.config = [this] { return this->config(); };
+  context.store = store_.get();
+  context.engine = engine_.get();
+  context.clock = &clock_;
+  context.delivery = delivery_.get();
+  context.options = options;
   install_routes(
       [this](std::string_view method, std::string_view pattern, http::Handler handler) {
         registered_.emplace_back(method, pattern);
@@ -314,6 +332,35 @@ Breach ApiWorld::commit_breach(const std::string& org, const std::string& policy
     throw std::runtime_error("commit: " + committed.error().message);
   }
   return b;
+}
+
+std::string ApiWorld::make_dead_letter(const std::string& org, const std::string& site) {
+  Breach b = commit_breach(org, "dead-letter-" + uuid_v4(), Scope::site, site);
+  PolicyRef ref;
+  ref.id = b.policy_id;
+  ref.name = "Dead letter policy";
+  ref.scope = Scope::site;
+  ref.scope_id = site;
+  const Event event = make_event(EventType::breach_created, b, ref, clock_.now());
+  b.last_evaluated_at = clock_.now();
+  if (auto committed = store_->commit({b}, {event}); !committed) {
+    throw std::runtime_error("commit: " + committed.error().message);
+  }
+  if (auto routed = delivery_->route_once(clock_.now()); !routed) {
+    throw std::runtime_error("route: " + routed.error().message);
+  }
+  if (auto delivered = delivery_->deliver_once(kRefusingNotifier, clock_.now()); !delivered) {
+    throw std::runtime_error("deliver: " + delivered.error().message);
+  }
+  for (int offset = 0;; offset += 200) {
+    auto page = delivery_->dead_letters(org, 200, offset);
+    if (!page) throw std::runtime_error("dead letters: " + page.error().message);
+    for (const auto& letter : page->items) {
+      if (letter.event_id == event.id) return letter.id;
+    }
+    if (page->items.size() < 200) break;
+  }
+  throw std::runtime_error("the refused event did not become a dead letter");
 }
 
 StoredPolicy ApiWorld::insert_policy(const Policy& policy) {

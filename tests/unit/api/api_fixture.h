@@ -20,8 +20,10 @@
 #include "api_client.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "delivery/delivery_service.h"
 #include "engine/engine.h"
 #include "http/server.h"
+#include "notify/notifier.h"
 #include "sources/metric_source.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -106,6 +108,16 @@ struct JwtClaims {
     return copy;
   }
 };
+// The notifier of ApiWorld's delivery worker: it refuses every event for good.
+inline const std::string kRefusingNotifier = "refusing-hook";
+class RefusingNotifier final : public notify::Notifier {
+ public:
+  const std::string& name() const override { return kRefusingNotifier; }
+  notify::DeliveryResult send(const notify::Notification&, WallTime) override {
+    return {notify::DeliveryOutcome::dead, std::nullopt, "HTTP 400"};
+  }
+};
+
 enum class JwtSigning { hs256, rs256, hs256_wrong_secret, rs256_wrong_key };
 
 class ApiWorld {
@@ -142,6 +154,10 @@ class ApiWorld {
   Breach commit_breach(const std::string& org, const std::string& policy_id, Scope scope,
                        std::optional<std::string> scope_id, Metric metric = Metric::uptime_percent,
                        Severity severity = Severity::warning);
+  // A breach at `site` whose sla.breach.created event the refusing notifier turned into a dead
+  // letter; returns the dead letter's id.
+  std::string make_dead_letter(const std::string& org, const std::string& site);
+  delivery::DeliveryService& delivery() { return *delivery_; }
   // A policy stored as if created through the API.
   StoredPolicy insert_policy(const Policy& policy);
   static Policy site_policy(const std::string& id, const std::string& org, const std::string& site,
@@ -159,6 +175,7 @@ class ApiWorld {
   std::unique_ptr<Store> store_;
   std::shared_ptr<FakeSource> source_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<delivery::DeliveryService> delivery_;
   std::unique_ptr<http::HttpServer> server_;
   std::vector<std::pair<std::string, std::string>> registered_;
 };

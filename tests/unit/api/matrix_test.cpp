@@ -223,6 +223,38 @@ const std::vector<Row>& table() {
        [](const Reply& reply, const Cell&) {
          EXPECT_EQ(reply.json()["policies_evaluated"], 3) << reply.body;
        }},
+      {"GET", "/api/v1/sla/notifications/dead-letters", Permission::config_read, 200, 200, 200,
+       false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         world.make_dead_letter(org, site);
+         return Target{"/api/v1/sla/notifications/dead-letters?limit=200", std::nullopt};
+       },
+       [](const Reply& reply, const Cell& cell) {
+         const json body = reply.json();
+         ASSERT_TRUE(body["items"].is_array()) << reply.body;
+         // Only the caller's org, and within a site grant only its sites.
+         for (const json& item : body["items"]) {
+           EXPECT_EQ(item["event"]["org_id"], kOrgA) << reply.body;
+           if (cell.grant == Grant::site_a1) {
+             EXPECT_EQ(item["event"]["breach"]["scope_id"], kSiteA1) << reply.body;
+           }
+           EXPECT_EQ(item["notifier"], kRefusingNotifier);
+         }
+         if (cell.sees()) {
+           EXPECT_FALSE(body["items"].empty()) << reply.body;
+         }
+       }},
+      {"POST", "/api/v1/sla/notifications/dead-letters/{dead_letter_id}/retry",
+       Permission::config_write, 200, 404, 404, true,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         return Target{"/api/v1/sla/notifications/dead-letters/" +
+                           world.make_dead_letter(org, site) + "/retry",
+                       std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["notifier"], kRefusingNotifier) << reply.body;
+         EXPECT_EQ(reply.json()["event_type"], "sla.breach.created") << reply.body;
+       }},
   };
   return rows;
 }

@@ -368,3 +368,39 @@ TEST(RenderMetrics, PromtoolParsesTheOutput) {
 
 }  // namespace
 }  // namespace slamon::metrics
+
+namespace slamon::metrics {
+namespace {
+
+TEST(RenderMetrics, OutboxFamiliesCountEveryNotifierAndResult) {
+  ExpositionInput input;
+  input.outbox = OutboxStatus{{{"ops-slack", 7, 2, 1}, {"itsm", 0, 0, 0}}, 3, 42.5};
+  const std::vector<std::string> lines = lines_of(render_metrics(input));
+  EXPECT_THAT(lines, Contains("# TYPE slamon_notifications_total counter"));
+  EXPECT_THAT(lines,
+              Contains(R"(slamon_notifications_total{notifier="ops-slack",result="delivered"} 7)"));
+  EXPECT_THAT(lines,
+              Contains(R"(slamon_notifications_total{notifier="ops-slack",result="retried"} 2)"));
+  EXPECT_THAT(lines,
+              Contains(R"(slamon_notifications_total{notifier="ops-slack",result="dead"} 1)"));
+  EXPECT_THAT(lines, Contains(R"(slamon_notifications_total{notifier="itsm",result="dead"} 0)"));
+  EXPECT_THAT(lines, Contains("slamon_outbox_pending 3"));
+  EXPECT_THAT(lines, Contains("slamon_outbox_oldest_pending_age_seconds 42.5"));
+}
+
+TEST(RenderMetrics, NoOutboxFamiliesWhenTheOutboxIsUnknown) {
+  const std::string text = render_metrics(ExpositionInput{});
+  EXPECT_EQ(text.find("slamon_outbox_pending"), std::string::npos);
+  EXPECT_EQ(text.find("slamon_notifications_total"), std::string::npos);
+}
+
+TEST(RenderMetrics, NoNotificationSeriesWithoutNotifiers) {
+  ExpositionInput input;
+  input.outbox = OutboxStatus{};
+  const std::string text = render_metrics(input);
+  EXPECT_EQ(text.find("slamon_notifications_total"), std::string::npos);
+  EXPECT_NE(text.find("slamon_outbox_pending 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slamon::metrics
