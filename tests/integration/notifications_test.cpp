@@ -2,12 +2,14 @@
 // receiver on loopback. The receiver first fails every attempt, slamon is killed (SIGKILL)
 // while the events are pending, and a new slamon on the same state delivers every one of them
 // once the receiver recovers: nothing is lost, duplicates only ever repeat the same
-// webhook-id and body, and every signature verifies.
+// webhook-id and body, and every signature verifies. And a real Alertmanager shows the open
+// breaches as alerts and loses an alert once its breach resolves.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <fstream>
@@ -18,7 +20,9 @@
 #include <string>
 #include <thread>
 
+#include "integration/child_process.h"
 #include "integration/fleet.h"
+#include "integration/http_get.h"
 #include "integration/slamon_daemon.h"
 #include "integration/state_db.h"
 #include "support/http_stub.h"
@@ -138,7 +142,9 @@ TEST_F(NotificationsEndToEnd, EventsPendingWhenSlamonIsKilledAreDeliveredAfterTh
     const std::string id = request.header("webhook-id");
     EXPECT_TRUE(committed.contains(id)) << id;
     auto [slot, first_seen] = body_of.emplace(id, request.body);
-    if (!first_seen) EXPECT_EQ(slot->second, request.body) << "a retry changed the body";
+    if (!first_seen) {
+      EXPECT_EQ(slot->second, request.body) << "a retry changed the body";
+    }
     EXPECT_EQ(request.header("webhook-signature"), expected_signature(request));
     const auto event = nlohmann::json::parse(request.body, nullptr, false);
     ASSERT_TRUE(event.is_object()) << request.body;
@@ -165,6 +171,117 @@ TEST_F(NotificationsEndToEnd, EventsPendingWhenSlamonIsKilledAreDeliveredAfterTh
   const auto stopped = (*second)->stop();
   ASSERT_TRUE(stopped) << stopped.error().message;
   EXPECT_EQ(stopped->code(), 0) << (*second)->log();
+}
+
+// The real Alertmanager (Debian prometheus-alertmanager) on a free loopback port.
+class AlertmanagerProcess {
+ public:
+  static constexpr const char* kBinary = "/usr/bin/prometheus-alertmanager";
+
+  static std::unique_ptr<AlertmanagerProcess> start(const testing::TempDir& dir) {
+    auto port = free_loopback_port();
+    if (!port) return nullptr;
+    const std::string config = dir.write("alertmanager.yml",
+                                         "route: {receiver: nowhere}\n"
+                                         "receivers: [{name: nowhere}]\n");
+    auto spawned = ChildProcess::spawn(
+        {kBinary, "--config.file=" + config, "--storage.path=" + (dir.path() / "am").string(),
+         "--cluster.listen-address=", "--web.listen-address=127.0.0.1:" + std::to_string(*port),
+         "--log.level=warn"},
+        dir.path() / "alertmanager.stdout", dir.path() / "alertmanager.stderr", dir.path());
+    if (!spawned) return nullptr;
+    auto process = std::unique_ptr<AlertmanagerProcess>(new AlertmanagerProcess);
+    process->process_ = std::move(*spawned);
+    process->port_ = *port;
+    const bool ready = wait_until(
+        [&] {
+          auto answer = http_request(*port, "GET", "/-/ready");
+          return answer && answer->status == 200;
+        },
+        20s);
+    return ready ? std::move(process) : nullptr;
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // The active (not resolved) alerts' label sets.
+  std::vector<nlohmann::json> active_alerts() const {
+    std::vector<nlohmann::json> alerts;
+    auto answer = http_request(port_, "GET", "/api/v2/alerts?active=true&silenced=false");
+    if (!answer || answer->status != 200) return alerts;
+    const auto body = nlohmann::json::parse(answer->body, nullptr, false);
+    if (!body.is_array()) return alerts;
+    for (const auto& alert : body) {
+      if (alert.value("status", nlohmann::json::object()).value("state", "") == "active") {
+        alerts.push_back(alert["labels"]);
+      }
+    }
+    return alerts;
+  }
+
+ private:
+  AlertmanagerProcess() = default;
+  std::unique_ptr<ChildProcess> process_;
+  int port_ = 0;
+};
+
+bool has_alert_of(const std::vector<nlohmann::json>& alerts, const std::string& policy_id) {
+  return std::any_of(alerts.begin(), alerts.end(), [&](const nlohmann::json& labels) {
+    return labels.value("policy_id", "") == policy_id;
+  });
+}
+
+TEST_F(NotificationsEndToEnd, AlertmanagerShowsOpenBreachesAndLosesThemWhenTheyResolve) {
+  if (!std::filesystem::exists(AlertmanagerProcess::kBinary)) {
+    GTEST_SKIP() << AlertmanagerProcess::kBinary << " is not installed";
+  }
+  auto alertmanager = AlertmanagerProcess::start(dir_);
+  ASSERT_TRUE(alertmanager) << "Alertmanager did not start";
+  const FleetFiles files = write_fleet();
+  {
+    std::ofstream config(files.config, std::ios::app);
+    config << "notifiers:\n"
+              "  - {name: am, type: alertmanager, url: "
+           << alertmanager->url()
+           << "}\n"
+              "alert_rules:\n"
+              "  - name: breaches-to-am\n"
+              "    events: [sla.breach.created, sla.breach.escalated, sla.breach.resolved]\n"
+              "    notifiers: [am]\n";
+  }
+  auto daemon = SlamonDaemon::start(files.config, dir_.path(), "slamon");
+  ASSERT_TRUE(daemon) << daemon.error().message;
+
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto alerts = alertmanager->active_alerts();
+        return has_alert_of(alerts, kBravoPolicy) && has_alert_of(alerts, kCharliePolicy);
+      },
+      30s))
+      << (*daemon)->log();
+  for (const auto& labels : alertmanager->active_alerts()) {
+    EXPECT_EQ(labels.value("alertname", ""), "SLABreach") << labels.dump();
+    EXPECT_EQ(labels.value("org", ""), kOrg) << labels.dump();
+    if (labels.value("policy_id", "") == kCharliePolicy) {
+      EXPECT_EQ(labels.value("severity", ""), "critical") << labels.dump();
+      EXPECT_EQ(labels.value("metric", ""), "latency_ms") << labels.dump();
+    }
+  }
+
+  // Disabling charlie's policy resolves its breach: its alert leaves Alertmanager's active
+  // alerts, bravo's stays.
+  dir_.write("rules/charlie.yml", charlie_rules("disabled"));
+  ASSERT_TRUE((*daemon)->send_signal(SIGHUP));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto alerts = alertmanager->active_alerts();
+        return !has_alert_of(alerts, kCharliePolicy) && has_alert_of(alerts, kBravoPolicy);
+      },
+      30s))
+      << (*daemon)->log();
+  const auto stopped = (*daemon)->stop();
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  EXPECT_EQ(stopped->code(), 0) << (*daemon)->log();
 }
 
 }  // namespace
