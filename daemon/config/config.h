@@ -227,7 +227,7 @@ struct NotifierConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // webhook: extra headers
   TeamsFormat teams_format = TeamsFormat::adaptive_card;
   SmtpConfig smtp;
-  std::optional<TlsConfig> tls;  // tls_config for https endpoints
+  std::optional<TlsConfig> tls;                                 // tls_config for https endpoints
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // one delivery attempt
   // Sends per second at most; 0 = the type's default (slack 1, teams 4, others 10).
   double rate_limit = 0;
@@ -238,10 +238,10 @@ struct NotifierConfig {
 // SPEC §9.4. An event is sent to the notifiers of every rule it matches (each notifier once);
 // an event matching no rule is kept in the outbox and sent nowhere.
 struct AlertRuleMatch {
-  std::vector<Severity> severities;  // empty = any
-  std::vector<std::string> orgs;     // empty = any
-  std::vector<Scope> scopes;         // empty = any
-  std::vector<std::string> policies;  // policy ids or names; empty = any
+  std::vector<Severity> severities;           // empty = any
+  std::vector<std::string> orgs;              // empty = any
+  std::vector<Scope> scopes;                  // empty = any
+  std::vector<std::string> policies;          // policy ids or names; empty = any
   std::map<std::string, std::string> labels;  // every one must equal the policy's label
 };
 

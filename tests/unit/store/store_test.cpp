@@ -184,11 +184,10 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
             store_schema::kApplicationId);
   EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 4);
   EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 4);
-  for (const char* name :
-       {"breaches", "events", "breaches_one_open_per_policy_metric",
-        "breaches_by_org_status_opened", "breaches_by_policy", "events_pending", "policies",
-        "breaches_by_org_scope_key", "breaches_open_by_org_opened", "deliveries",
-        "correlator_state"}) {
+  for (const char* name : {"breaches", "events", "breaches_one_open_per_policy_metric",
+                           "breaches_by_org_status_opened", "breaches_by_policy", "events_pending",
+                           "policies", "breaches_by_org_scope_key", "breaches_open_by_org_opened",
+                           "deliveries", "correlator_state"}) {
     auto statement = db.prepare("find object", "SELECT count(*) FROM sqlite_schema WHERE name = ?");
     ASSERT_TRUE(statement);
     statement->bind_text(1, std::string_view(name));
@@ -583,14 +582,13 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerSlamon) {
   const int newer = store_schema::latest_version() + 1;
   {
     auto db = raw_connection(path_);
-    ASSERT_TRUE(db.exec("stamp", "INSERT INTO schema_migrations VALUES (" +
-                                     std::to_string(newer) + ", '2030-01-01T00:00:00Z')"));
+    ASSERT_TRUE(db.exec("stamp", "INSERT INTO schema_migrations VALUES (" + std::to_string(newer) +
+                                     ", '2030-01-01T00:00:00Z')"));
   }
   auto store = Store::open(path_);
   ASSERT_FALSE(store);
   const std::string& message = store.error().message;
-  EXPECT_NE(message.find("schema version " + std::to_string(newer)), std::string::npos)
-      << message;
+  EXPECT_NE(message.find("schema version " + std::to_string(newer)), std::string::npos) << message;
   EXPECT_NE(message.find("newer"), std::string::npos) << message;
   EXPECT_NE(message.find("refusing to start"), std::string::npos) << message;
   EXPECT_EQ(query_int(path_, "SELECT max(version) FROM schema_migrations"), newer);
