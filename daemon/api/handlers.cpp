@@ -624,19 +624,12 @@ ApiResult<http::HttpResponse> ApiHandlers::retry_dead_letter(const Caller& calle
   if (context_.delivery == nullptr) return std::unexpected(dead_letter_not_found());
   const std::string id = to_lower_ascii(request.path_param("dead_letter_id"));
   if (caller.principal.sites) {
-    // Find it among the org's to check the grant; one answer for "missing" and "not yours".
-    bool allowed = false;
-    for (int offset = 0;; offset += kStorePage) {
-      auto letters = context_.delivery->dead_letters(caller.principal.org, kStorePage, offset);
-      if (!letters) {
-        return std::unexpected(internal("reading dead letters", letters.error().message));
-      }
-      for (const auto& letter : letters->items) {
-        if (letter.id == id) allowed = visible(caller, letter.event);
-      }
-      if (allowed || static_cast<int>(letters->items.size()) < kStorePage) break;
+    // Within a site grant only its sites' letters: one answer for "missing" and "not yours".
+    auto letter = context_.delivery->dead_letter(caller.principal.org, id);
+    if (!letter) return std::unexpected(internal("reading a dead letter", letter.error().message));
+    if (!*letter || !visible(caller, (*letter)->event)) {
+      return std::unexpected(dead_letter_not_found());
     }
-    if (!allowed) return std::unexpected(dead_letter_not_found());
   }
   auto retried =
       context_.delivery->retry_dead_letter(caller.principal.org, id, context_.clock->now());

@@ -499,6 +499,11 @@ Result<DeadLetterPage> DeliveryService::dead_letters(const std::string& org, int
   return outbox_->dead_letters(org, limit, offset);
 }
 
+Result<std::optional<DeadLetter>> DeliveryService::dead_letter(const std::string& org,
+                                                               const std::string& id) {
+  return outbox_->dead_letter(org, id);
+}
+
 WriteResult<DeadLetter> DeliveryService::retry_dead_letter(const std::string& org,
                                                            const std::string& id, WallTime now) {
   auto letter = outbox_->dead_letter(org, id);

@@ -106,6 +106,8 @@ class DeliveryService {
   // (0 when none).
   Result<std::chrono::milliseconds> oldest_pending_age(WallTime now);
   Result<DeadLetterPage> dead_letters(const std::string& org, int limit, int offset);
+  // One dead letter of `org` by id; nullopt when there is none (or it is another org's).
+  Result<std::optional<DeadLetter>> dead_letter(const std::string& org, const std::string& id);
   // Back to pending, due at `now`, attempts reset and max_age counted afresh from `now`.
   // not_found: no such dead letter in `org` (another org's answers the same); conflict: its
   // notifier is no longer configured.
