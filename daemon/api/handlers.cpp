@@ -568,7 +568,12 @@ ApiResult<http::HttpResponse> ApiHandlers::evaluate(const Caller& caller,
   CycleOptions options;
   options.org = org;
   options.wait_if_running = true;
-  auto report = context_.engine->run_cycle(caller.config, options);
+  Result<CycleReport> report = fail("not run");
+  {
+    std::optional<delivery::DeliveryService::CycleYield> yield;
+    if (context_.delivery != nullptr) yield.emplace(*context_.delivery);
+    report = context_.engine->run_cycle(caller.config, options);
+  }
   if (!report) return std::unexpected(internal("evaluation cycle", report.error().message));
   if (context_.events_committed) context_.events_committed();
   log::info("evaluation requested through the API", {{"org", org},

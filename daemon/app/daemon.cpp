@@ -149,7 +149,11 @@ int Daemon::run() {
 
 void Daemon::run_scheduled_cycle() {
   const ConfigPtr config = this->config();
-  auto report = engine_->run_cycle(config);
+  Result<CycleReport> report = fail("not run");
+  {
+    const auto yield = delivery_->yield_to_cycle();
+    report = engine_->run_cycle(config);
+  }
   if (!report) {
     log::error("evaluation cycle failed", {{"err", report.error().message}});
     return;

@@ -172,6 +172,17 @@ void DeliveryService::wake() {
   router_waiter_->notify();
 }
 
+DeliveryService::CycleYield::CycleYield(DeliveryService& service) : service_(service) {
+  ++service_.cycle_yields_;
+}
+
+DeliveryService::CycleYield::~CycleYield() {
+  if (--service_.cycle_yields_ == 0) {
+    service_.router_waiter_->notify();
+    service_.wake_lanes();
+  }
+}
+
 void DeliveryService::wake_lanes() {
   std::lock_guard lock(lanes_mutex_);
   for (auto& [name, lane] : lanes_) lane->waiter.notify();
@@ -324,19 +335,43 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
 
   LanePass pass;
   WallTime now = now_of();
+  if (cycle_yields_.load() > 0) {  // woken when the cycle ends
+    pass.resume_at = now + policy_.poll_interval;
+    return pass;
+  }
   if (auto until = lane.breaker.blocked_until(); until && now < *until) {
     pass.resume_at = until;
     return pass;
   }
   // While the circuit is not closed only one attempt, the probe, may go.
-  const int limit =
-      lane.breaker.state() == CircuitBreaker::State::closed ? policy_.delivery_batch : 1;
+  // Reading more than the rate limit lets go now would only parse events to put them back.
+  const int limit = lane.breaker.state() == CircuitBreaker::State::closed
+                        ? std::clamp(lane.bucket.available(now), 1, policy_.delivery_batch)
+                        : 1;
   auto due = outbox_->due(lane.name, now, limit);
   if (!due) return std::unexpected(due.error());
+
+  // Outcomes are written together (one transaction, not one per attempt) so a busy lane does
+  // not contend with the evaluation cycle for the database. They are flushed at least every
+  // kRecordEvery, so a crash re-sends (same event id) at most that much.
+  constexpr auto kRecordEvery = std::chrono::milliseconds(250);
+  std::vector<Outbox::RecordedAttempt> unrecorded;
+  auto first_unrecorded = std::chrono::steady_clock::time_point{};
+  auto flush = [&]() -> Status {
+    auto recorded = outbox_->record_all(unrecorded);
+    // On failure the deliveries stay as they were and are attempted again: at least once.
+    unrecorded.clear();
+    return recorded;
+  };
 
   bool finished_batch = true;
   for (const DueDelivery& delivery : *due) {
     if (stop != nullptr && stop->load()) {
+      finished_batch = false;
+      break;
+    }
+    if (cycle_yields_.load() > 0) {
+      pass.resume_at = now_of() + policy_.poll_interval;
       finished_batch = false;
       break;
     }
@@ -395,9 +430,10 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
         break;
     }
 
-    if (auto recorded = outbox_->record(delivery, outcome, done); !recorded) {
-      // The delivery stays as it was and is attempted again: at least once.
-      return std::unexpected(recorded.error());
+    if (unrecorded.empty()) first_unrecorded = std::chrono::steady_clock::now();
+    unrecorded.push_back({&delivery, outcome, done});
+    if (std::chrono::steady_clock::now() - first_unrecorded >= kRecordEvery) {
+      if (auto recorded = flush(); !recorded) return std::unexpected(recorded.error());
     }
     if (circuit_opened) {
       log::warn("notifier keeps failing; pausing its deliveries",
@@ -410,7 +446,13 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
       log::info("notifier answers again; deliveries resume", {{"notifier", lane.name}});
     }
   }
+  if (auto recorded = flush(); !recorded) return std::unexpected(recorded.error());
   pass.more = finished_batch && static_cast<int>(due->size()) >= limit;
+  if (pass.more && lane.bucket.available(now_of()) == 0) {
+    // The batch was as large as the tokens allowed: more is due, but not before the next one.
+    pass.more = false;
+    pass.resume_at = lane.bucket.next_token_at(now_of());
+  }
   return pass;
 }
 
@@ -425,6 +467,10 @@ void DeliveryService::router_loop() {
   while (!stopping_) {
     const WallTime now = clock_.now();
     WallTime deadline = now + policy_.poll_interval;
+    if (cycle_yields_.load() > 0) {  // woken when the cycle ends
+      router_waiter_->wait_for(wait_until(deadline));
+      continue;
+    }
     try {
       auto stats = route_once(now);
       if (!stats) {

@@ -88,6 +88,22 @@ class DeliveryService {
   void stop();
   // New events were committed: route them now rather than at the next poll.
   void wake();
+
+  // While a CycleYield lives the worker starts no attempt and routes nothing, so an evaluation
+  // cycle has the CPU and the database's write lock to itself; attempts already in flight
+  // finish. Delivery resumes (woken) when the last one is destroyed. A cycle lasts well under
+  // a second, so this costs delivery latency only, never an event.
+  class CycleYield {
+   public:
+    explicit CycleYield(DeliveryService& service);
+    ~CycleYield();
+    CycleYield(const CycleYield&) = delete;
+    CycleYield& operator=(const CycleYield&) = delete;
+
+   private:
+    DeliveryService& service_;
+  };
+  CycleYield yield_to_cycle() { return CycleYield(*this); }
   // A reloaded configuration. Counters and circuit state of kept notifiers carry over, the new
   // correlator takes over the old one's state, removed notifiers' lanes stop and their
   // pending deliveries become dead letters.
@@ -153,6 +169,7 @@ class DeliveryService {
   std::mutex lifecycle_mutex_;  // start, stop and reconfigure, one at a time
   bool running_ = false;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> cycle_yields_{0};  // live CycleYield objects
   std::unique_ptr<Waiter> router_waiter_;
   std::thread router_thread_;
 };

@@ -72,6 +72,11 @@ bool TokenBucket::try_take(WallTime now) {
   return true;
 }
 
+int TokenBucket::available(WallTime now) {
+  refill(now);
+  return static_cast<int>(tokens_);
+}
+
 WallTime TokenBucket::next_token_at(WallTime now) {
   refill(now);
   if (tokens_ >= 1.0) return now;

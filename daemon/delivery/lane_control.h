@@ -59,6 +59,8 @@ class TokenBucket {
   bool try_take(WallTime now);
   // When the next token is available (`now` when one is).
   WallTime next_token_at(WallTime now);
+  // Whole tokens available at `now`: how many attempts may go without waiting.
+  int available(WallTime now);
 
  private:
   void refill(WallTime now);

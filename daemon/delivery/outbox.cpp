@@ -523,10 +523,30 @@ Result<std::optional<WallTime>> Outbox::next_attempt_at(const std::string& notif
 }
 
 Status Outbox::record(const DueDelivery& delivery, const AttemptOutcome& outcome, WallTime now) {
-  constexpr std::string_view kContext = "record delivery attempt";
+  const RecordedAttempt attempt{&delivery, outcome, now};
+  return record_all(std::span(&attempt, 1));
+}
+
+Status Outbox::record_all(std::span<const RecordedAttempt> attempts) {
+  constexpr std::string_view kContext = "record delivery attempts";
+  if (attempts.empty()) return {};
   std::lock_guard lock(write_mutex_);
   auto transaction = sqlite::Transaction::begin(writer_);
   if (!transaction) return in_context(kContext, transaction.error());
+  for (const RecordedAttempt& attempt : attempts) {
+    if (auto recorded = record_locked(*attempt.delivery, attempt.outcome, attempt.at); !recorded) {
+      return recorded;
+    }
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return in_context(kContext, committed.error());
+  }
+  return {};
+}
+
+Status Outbox::record_locked(const DueDelivery& delivery, const AttemptOutcome& outcome,
+                             WallTime now) {
+  constexpr std::string_view kContext = "record delivery attempt";
   const bool finished = outcome.state != DeliveryState::pending;
   auto update = writer_.prepare(
       kContext,
@@ -548,9 +568,6 @@ Status Outbox::record(const DueDelivery& delivery, const AttemptOutcome& outcome
     if (auto done = finish_event_if_done(writer_, delivery.event_sequence, now); !done) {
       return in_context(kContext, done.error());
     }
-  }
-  if (auto committed = transaction->commit(); !committed) {
-    return in_context(kContext, committed.error());
   }
   return {};
 }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,13 @@ class Outbox {
   // Records an attempt. When the delivery is finished and it was its event's last pending one,
   // the event is finished too.
   Status record(const DueDelivery& delivery, const AttemptOutcome& outcome, WallTime now);
+  // Records several attempts in one transaction (a lane's pass): all or none.
+  struct RecordedAttempt {
+    const DueDelivery* delivery = nullptr;
+    AttemptOutcome outcome;
+    WallTime at{};
+  };
+  Status record_all(std::span<const RecordedAttempt> attempts);
 
   // Turns the pending deliveries of notifiers not in `notifiers` into dead letters ("notifier
   // no longer configured"). Returns how many.
@@ -124,6 +132,7 @@ class Outbox {
 
  private:
   Outbox(sqlite::Connection writer, sqlite::Connection reader);
+  Status record_locked(const DueDelivery& delivery, const AttemptOutcome& outcome, WallTime now);
   Result<RouteStats> route_locked(WallTime now, const NotifierSelector& select,
                                   routing::Correlator* correlator,
                                   const std::set<std::string>& notifiers, int limit);

@@ -533,5 +533,24 @@ TEST_F(DeliveryTest, OpeningADatabaseWithoutTheStoreFails) {
   EXPECT_FALSE(std::filesystem::exists(other));
 }
 
+TEST_F(DeliveryTest, NothingIsAttemptedWhileAnEvaluationCycleRuns) {
+  auto hook = add_notifier("hook");
+  auto& service = open_service();
+  commit(EventType::breach_created, {"b1", "b2"});
+  ASSERT_TRUE(service.route_once(clock_.now()));
+  {
+    const auto yield = service.yield_to_cycle();
+    auto pass = service.deliver_once("hook", clock_.now());
+    ASSERT_TRUE(pass);
+    EXPECT_EQ(pass->attempts, 0);
+    EXPECT_TRUE(pass->resume_at.has_value()) << "the lane waits, it does not spin";
+    EXPECT_EQ(hook->sent_count(), 0u);
+  }
+  auto pass = service.deliver_once("hook", clock_.now());
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->attempts, 2);
+  EXPECT_EQ(hook->sent_count(), 2u);
+}
+
 }  // namespace
 }  // namespace slamon::testing
