@@ -11,6 +11,7 @@ packages=(
   prometheus prometheus-alertmanager python3-aiosmtpd
   libjwt-dev libcrypt-dev openssl
   wrk
+  libsnmp-dev snmpd snmp mawk prometheus-snmp-exporter
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/version.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -59,6 +60,28 @@ int check_config(const std::string& file) {
   return 0;
 }
 
+// The SNMP poller keeps one socket per device in flight (up to 1,000 by default) beside the
+// HTTP connections and SQLite files; a soft limit of 1,024 would narrow its window. Raised to
+// the hard limit, as Prometheus does.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log::warn("cannot raise the open-file limit", {{"soft", static_cast<long long>(before)}});
+  }
+}
+
+bool has_snmp_devices(const Config& config) {
+  for (const Organization& org : config.inventory.organizations) {
+    for (const Device& device : org.devices) {
+      if (device.snmp) return true;
+    }
+  }
+  return false;
+}
+
 int eval_once(const std::string& config_file, const FlagOverrides& flags, bool dry_run,
               const std::string& output) {
   const LoadResult loaded = load_config(config_file, flags);
@@ -79,7 +102,22 @@ int eval_once(const std::string& config_file, const FlagOverrides& flags, bool d
     store = std::move(*opened);
   }
   RealClock clock;
-  Engine engine(clock, store.get());
+  // SNMP measurements read the sample history: add one poll of every device to it first.
+  std::unique_ptr<snmp::SnmpService> snmp_service;
+  if (has_snmp_devices(*loaded.config)) {
+    raise_open_file_limit();
+    // A dry run stores nothing: its poll goes to a history in memory.
+    auto opened =
+        snmp::SnmpService::open(store && !dry_run ? storage : ":memory:", clock, loaded.config);
+    if (!opened) {
+      std::cerr << "slamon: cannot open the SNMP sample history: " << opened.error().message
+                << '\n';
+      return 1;
+    }
+    snmp_service = std::move(*opened);
+    snmp_service->poll_once();
+  }
+  Engine engine(clock, store.get(), default_source_factory(snmp_service.get()));
   CycleOptions options;
   options.dry_run = dry_run;
   const auto report = engine.run_cycle(loaded.config, options);
@@ -116,6 +154,7 @@ int run_daemon(const std::string& config_file, const FlagOverrides& flags) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  raise_open_file_limit();
 
   RealClock clock;
   Daemon daemon(config_file, flags, clock);

@@ -65,6 +65,8 @@ Daemon::~Daemon() {
   if (delivery_) delivery_->stop();
   delivery_.reset();
   engine_.reset();
+  if (snmp_) snmp_->stop();
+  snmp_.reset();
   store_.reset();
 }
 
@@ -87,7 +89,14 @@ Status Daemon::start() {
   if (!store)
     return fail("cannot open the store " + global.storage_path + ": " + store.error().message);
   store_ = std::move(*store);
-  engine_ = std::make_unique<Engine>(clock_, store_.get());
+  auto snmp = snmp::SnmpService::open(global.storage_path, clock_, loaded.config);
+  if (!snmp) {
+    return fail("cannot open the SNMP sample history in " + global.storage_path + ": " +
+                snmp.error().message);
+  }
+  snmp_ = std::move(*snmp);
+  snmp_->start();
+  engine_ = std::make_unique<Engine>(clock_, store_.get(), default_source_factory(snmp_.get()));
 
   auto notifications = build_notification_setup(loaded.config);
   if (!notifications) return fail(notifications.error().message);
@@ -251,6 +260,7 @@ Status Daemon::reload_now() {
     return fail(notifications.error().message);
   }
   if (delivery_) delivery_->reconfigure(std::move(notifications->delivery));
+  if (snmp_) snmp_->reconfigure(loaded.config);
   notification_router_ = notifications->router;
   alertmanagers_ = notifications->alertmanagers;
   warn_about_restart_only_changes(config_->global, loaded.config->global);
@@ -296,7 +306,8 @@ int Daemon::http_port() const {
 void Daemon::install_routes(http::HttpServer& router) {
   router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
     metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
-                                   build::kVersion,     build::kRevision,    outbox_status()};
+                                   build::kVersion,     build::kRevision,    outbox_status(),
+                                   snmp_->status()};
     return http::HttpResponse::text(200, metrics::render_metrics(input),
                                     metrics::kExpositionContentType);
   });

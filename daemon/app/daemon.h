@@ -21,6 +21,7 @@
 #include "metrics/exposition.h"
 #include "notify/alertmanager.h"
 #include "routing/routing.h"
+#include "snmp/snmp_service.h"
 
 namespace slamon {
 
@@ -74,6 +75,7 @@ class Daemon {
   std::mutex reload_mutex_;  // one reload at a time
 
   std::unique_ptr<Store> store_;
+  std::unique_ptr<snmp::SnmpService> snmp_;  // outlives engine_, whose sources read it
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
   // Of the running configuration; guarded by config_mutex_.

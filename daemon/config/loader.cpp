@@ -436,17 +436,6 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
     sort_by_file_and_position(diagnostics);
     return result;
   }
-  // SNMP sources are validated now so configurations can be written ahead, but polling them
-  // arrives in a later release: say so on every load rather than let their policies sit at
-  // "no data" unexplained.
-  for (const auto& source : config->sources) {
-    if (source.type == SourceType::snmp) {
-      log::warn(
-          "snmp source is validated but not polled by this version of slamon; policies measured "
-          "through it report no data (slamon_policy_metric_up 0)",
-          {{"source", source.name}});
-    }
-  }
   result.config = std::move(config);
   return result;
 }

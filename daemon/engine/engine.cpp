@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "engine/evaluator.h"
 #include "engine/planner.h"
+#include "snmp/measurement_math.h"
+#include "snmp/snmp_service.h"
 #include "sources/prometheus_source.h"
 #include "store/store.h"
 
@@ -55,6 +57,31 @@ std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
     for (std::size_t t = 0; t < thread_count; ++t) threads.emplace_back(worker);
   }
   return outcomes;
+}
+
+// Joins an SNMP query's per-device samples to its targets: each target's value aggregates the
+// devices of its scope that this source polls (SPEC §4 `aggregate`); none with a value is no data.
+void join_device_samples(const Config& config, const PlannedQuery& query,
+                         const std::vector<Sample>& samples, MeasuredValues& values) {
+  std::unordered_map<std::string, double> by_device;
+  for (const auto& sample : samples) {
+    auto label = sample.labels.find(query.scope_label);
+    if (label != sample.labels.end()) by_device.emplace(label->second, sample.value);
+  }
+  std::vector<double> scope_values;
+  for (const auto& target : query.targets) {
+    scope_values.clear();
+    for (const Device* device :
+         config.inventory.devices_of(target.org, target.scope, target.devices_key)) {
+      if (!device->snmp || device->snmp->source != query.source) continue;
+      if (auto it = by_device.find(device->id); it != by_device.end()) {
+        scope_values.push_back(it->second);
+      }
+    }
+    if (auto value = snmp::aggregate(scope_values, *query.device_aggregate, target.metric)) {
+      values[{target.policy_id, target.metric}] = *value;
+    }
+  }
 }
 
 // Joins one query's samples to its targets. A scope key that appears in more than one series
@@ -138,9 +165,10 @@ std::string_view to_string(VerdictState s) {
   return "";
 }
 
-SourceFactory default_source_factory() {
-  return [](const SourceConfig& config) -> MetricSourcePtr {
+SourceFactory default_source_factory(snmp::SnmpService* snmp) {
+  return [snmp](const SourceConfig& config) -> MetricSourcePtr {
     if (config.type == SourceType::prometheus) return std::make_shared<PrometheusSource>(config);
+    if (config.type == SourceType::snmp && snmp != nullptr) return snmp->metric_source(config.name);
     return nullptr;
   };
 }
@@ -237,7 +265,11 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
         source_failed_keys.insert({target.policy_id, target.metric});
       continue;
     }
-    join_samples(runnable[i], outcome->samples, values);
+    if (runnable[i].device_aggregate) {
+      join_device_samples(*config, runnable[i], outcome->samples, values);
+    } else {
+      join_samples(runnable[i], outcome->samples, values);
+    }
   }
   for (auto& [name, status] : source_status) status.up = !failed_sources.contains(name);
 

@@ -25,9 +25,15 @@ namespace slamon {
 
 class Store;
 
+namespace snmp {
+class SnmpService;
+}
+
 // Creates the MetricSource for a configured source; injected so tests can use fakes.
 using SourceFactory = std::function<MetricSourcePtr(const SourceConfig&)>;
-SourceFactory default_source_factory();
+// The production sources: Prometheus over HTTP, and SNMP sources answered from `snmp`'s
+// sample history (which must outlive the factory; nullptr: SNMP sources are not available).
+SourceFactory default_source_factory(snmp::SnmpService* snmp = nullptr);
 
 struct CycleOptions {
   bool dry_run = false;            // evaluate only: persist nothing, publish nothing

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "snmp/snmp_service.h"
+
 namespace slamon {
 std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<Policy>& policies) {
   std::vector<PlannedQuery> planned;
@@ -15,10 +17,29 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
       const MeasurementConfig* measurement = config.measurement_for(metric, policy.scope);
       if (measurement == nullptr) continue;  // the loader rejects this; a defensive skip = no data
       const SourceConfig* source = config.source(measurement->source);
-      if (source == nullptr || source->type != SourceType::prometheus) continue;
+      if (source == nullptr) continue;
       const auto window = config.window_of(*measurement);
       const std::string key = policy.scope_key();
-      QueryTarget target{policy.id, metric, key};
+      QueryTarget target{
+          policy.id,    metric,
+          key,          policy.org,
+          policy.scope, policy.scope == Scope::ssid ? policy.scope_name.value_or(key) : key};
+
+      if (source->type == SourceType::snmp) {
+        auto [it, inserted] = batched_index.emplace(measurement, planned.size());
+        if (inserted) {
+          PlannedQuery query{
+              source->name,
+              snmp::encode_query({measurement->snmp, measurement->oid, measurement->scale, window}),
+              snmp::kDeviceIdLabel,
+              false,
+              {},
+              measurement->aggregate};
+          planned.push_back(std::move(query));
+        }
+        planned[it->second].targets.push_back(std::move(target));
+        continue;
+      }
 
       if (!measurement->per_scope()) {
         auto [it, inserted] = batched_index.emplace(measurement, planned.size());
@@ -27,7 +48,8 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
                                          measurement->render_query(window),
                                          measurement->scope_label,
                                          false,
-                                         {}});
+                                         {},
+                                         std::nullopt});
         }
         planned[it->second].targets.push_back(std::move(target));
         continue;
@@ -41,7 +63,8 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
             measurement->render_query(window, scope_id, policy.scope_name.value_or("")),
             measurement->scope_label,
             true,
-            {}});
+            {},
+            std::nullopt});
       }
       planned[it->second].targets.push_back(std::move(target));
     }

@@ -4,6 +4,7 @@
 // distinct scope. Pure; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,10 @@ struct QueryTarget {
   std::string policy_id;
   Metric metric;
   std::string scope_key;
+  // For SNMP measurements: whose devices are aggregated (SPEC §5 devices of a scope).
+  std::string org;
+  Scope scope = Scope::organization;
+  std::string devices_key;  // the scope id, or the SSID name for ssid scopes
 };
 
 struct PlannedQuery {
@@ -25,10 +30,13 @@ struct PlannedQuery {
   std::string scope_label;  // empty for a per-scope query without one: its single series counts
   bool per_scope = false;
   std::vector<QueryTarget> targets;
+  // Set for an SNMP measurement: the source answers one series per device (label
+  // snmp::kDeviceIdLabel) and each target's value aggregates its scope's devices this way.
+  std::optional<Aggregate> device_aggregate;
 };
 
-// Plans the queries for every active policy × threshold of `policies` (only Prometheus
-// sources; SNMP measurements are planned by the SNMP poller).
+// Plans the queries for every active policy × threshold of `policies`: one per batched
+// Prometheus measurement, one per scope of a per-scope one, one per SNMP measurement.
 std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<Policy>& policies);
 
 }  // namespace slamon

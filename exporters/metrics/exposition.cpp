@@ -206,6 +206,122 @@ void write_outbox_families(const OutboxStatus& outbox, std::string& out) {
   oldest.finish();
 }
 
+void write_snmp_families(const snmp::SnmpStatus& status, std::string& out) {
+  auto device_labels = [](const snmp::DeviceState& d) {
+    return std::array<LabelRef, 3>{
+        {{"source", d.source}, {"device", d.device_name}, {"device_id", d.device_id}}};
+  };
+  FamilyWriter up(out, "slamon_snmp_target_up", "Whether the device answered its latest SNMP poll.",
+                  MetricType::Gauge);
+  for (const auto& device : status.devices) {
+    if (device.polled) up.add(device_labels(device), device.up ? 1 : 0);
+  }
+  up.finish();
+
+  FamilyWriter response(out, "slamon_snmp_response_seconds",
+                        "SNMP round-trip time of the device's latest answered poll.",
+                        MetricType::Gauge);
+  for (const auto& device : status.devices) {
+    if (device.up) response.add(device_labels(device), device.response_seconds);
+  }
+  response.finish();
+
+  FamilyWriter failing(out, "slamon_snmp_target_failure",
+                       "1 while the device's latest poll failed, labelled with the reason "
+                       "(timeout, authentication, agent_error, ...).",
+                       MetricType::Gauge);
+  for (const auto& device : status.devices) {
+    if (device.failure.empty()) continue;
+    const auto base = device_labels(device);
+    const std::array<LabelRef, 4> labels{{base[0], base[1], base[2], {"reason", device.failure}}};
+    failing.add(labels, 1);
+  }
+  failing.finish();
+
+  FamilyWriter oper(out, "slamon_snmp_interface_oper_up",
+                    "Whether a monitored interface's ifOperStatus was up(1) at the latest poll.",
+                    MetricType::Gauge);
+  for (const auto& device : status.devices) {
+    const auto base = device_labels(device);
+    for (const auto& interface : device.interfaces) {
+      if (!interface.oper_up) continue;
+      const std::string ifindex = std::to_string(interface.ifindex);
+      const std::array<LabelRef, 4> labels{{base[0], base[1], base[2], {"ifindex", ifindex}}};
+      oper.add(labels, *interface.oper_up ? 1 : 0);
+    }
+  }
+  oper.finish();
+
+  FamilyWriter errors(out, "slamon_snmp_interface_errors_total",
+                      "The device's ifInErrors / ifOutErrors counter at the latest poll.",
+                      MetricType::Counter);
+  for (const auto& device : status.devices) {
+    const auto base = device_labels(device);
+    for (const auto& interface : device.interfaces) {
+      const std::string ifindex = std::to_string(interface.ifindex);
+      if (interface.in_errors) {
+        const std::array<LabelRef, 5> labels{
+            {base[0], base[1], base[2], {"ifindex", ifindex}, {"direction", "in"}}};
+        errors.add(labels, static_cast<double>(*interface.in_errors));
+      }
+      if (interface.out_errors) {
+        const std::array<LabelRef, 5> labels{
+            {base[0], base[1], base[2], {"ifindex", ifindex}, {"direction", "out"}}};
+        errors.add(labels, static_cast<double>(*interface.out_errors));
+      }
+    }
+  }
+  errors.finish();
+
+  struct SourceFamily {
+    const char* name;
+    const char* help;
+    MetricType type;
+    double (*value)(const snmp::SourcePollState&);
+  };
+  const SourceFamily families[] = {
+      {"slamon_snmp_targets", "Devices polled through the SNMP source.", MetricType::Gauge,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.targets); }},
+      {"slamon_snmp_polls_total", "Poll rounds of the SNMP source since the daemon started.",
+       MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.rounds); }},
+      {"slamon_snmp_polls_missed_total",
+       "Poll rounds that could not start on time because the previous round overran the "
+       "source's interval.",
+       MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.missed_rounds); }},
+      {"slamon_snmp_poll_duration_seconds", "Wall time of the SNMP source's latest poll round.",
+       MetricType::Gauge, [](const snmp::SourcePollState& s) { return s.last_round_seconds; }},
+      {"slamon_snmp_requests_total", "SNMP request PDUs sent, retries included.",
+       MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.counters.requests); }},
+      {"slamon_snmp_retries_total", "SNMP requests re-sent after a timeout.", MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.counters.retries); }},
+      {"slamon_snmp_timeouts_total", "Device polls that got no answer after every retry.",
+       MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.counters.timeouts); }},
+      {"slamon_snmp_poll_failures_total", "Device polls that failed, for any reason.",
+       MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.counters.failures); }},
+      {"slamon_snmp_varbinds_total", "Variable bindings received from devices.",
+       MetricType::Counter,
+       [](const snmp::SourcePollState& s) { return static_cast<double>(s.counters.varbinds); }},
+  };
+  for (const SourceFamily& family : families) {
+    FamilyWriter writer(out, family.name, family.help, family.type);
+    for (const auto& source : status.sources)
+      writer.add({{"source", source.source}}, family.value(source));
+    writer.finish();
+  }
+  FamilyWriter last(out, "slamon_snmp_last_poll_timestamp_seconds",
+                    "Unix time the SNMP source's latest poll round started.", MetricType::Gauge);
+  for (const auto& source : status.sources) {
+    if (source.last_round_at)
+      last.add({{"source", source.source}}, to_unix_seconds(*source.last_round_at));
+  }
+  last.finish();
+}
+
 void write_process_families(const ExpositionInput& input, std::string& out) {
   FamilyWriter reload_ok(out, "slamon_config_last_reload_successful",
                          "Whether the last configuration reload succeeded (1) or was rejected (0).",
@@ -250,6 +366,7 @@ std::string render_metrics(const ExpositionInput& input) {
   write_engine_families(input, out);
   if (input.snapshot) write_source_families(*input.snapshot, out);
   if (input.outbox) write_outbox_families(*input.outbox, out);
+  if (input.snmp) write_snmp_families(*input.snmp, out);
   write_process_families(input, out);
   return out;
 }

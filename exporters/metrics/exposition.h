@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "engine/engine.h"
 #include "engine/snapshot.h"
+#include "snmp/snmp_service.h"
 
 namespace slamon::metrics {
 
@@ -44,7 +45,8 @@ struct ExpositionInput {
   ReloadStatus reload;
   std::string version;
   std::string revision;
-  std::optional<OutboxStatus> outbox;  // nullopt: not known (the outbox could not be read)
+  std::optional<OutboxStatus> outbox;    // nullopt: not known (the outbox could not be read)
+  std::optional<snmp::SnmpStatus> snmp;  // nullopt: no SNMP service running
 };
 
 // Families whose input is empty (no policies, no sources, no breaches opened yet, no

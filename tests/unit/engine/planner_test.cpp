@@ -288,13 +288,36 @@ TEST(Planner, DisabledAndDraftPoliciesPlanNothing) {
   EXPECT_EQ(planned[0].targets[0].policy_id, "a");
 }
 
-TEST(Planner, SnmpMeasurementsAreLeftToThePoller) {
+TEST(Planner, SnmpMeasurementIsOneDeviceQueryWhateverThePolicies) {
   MeasurementConfig snmp =
-      measurement(Metric::uptime_percent, {Scope::site}, "", "", 0ms, "switches");
+      measurement(Metric::uptime_percent, {Scope::site}, "", "", 10min, "switches");
   snmp.snmp = "reachability";
+  snmp.aggregate = Aggregate::worst;
   const Config config = make_config({snmp});
-  EXPECT_TRUE(
-      plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99)}).empty());
+  const auto planned =
+      plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99),
+                            site_policy("b", "site-2", Metric::uptime_percent, 99)});
+  ASSERT_EQ(planned.size(), 1u);
+  EXPECT_EQ(planned[0].source, "switches");
+  EXPECT_EQ(planned[0].query, "snmp=reachability window_ms=600000");
+  EXPECT_EQ(planned[0].scope_label, "device_id");
+  EXPECT_EQ(planned[0].device_aggregate, Aggregate::worst);
+  ASSERT_EQ(planned[0].targets.size(), 2u);
+  EXPECT_EQ(planned[0].targets[1].devices_key, "site-2");
+  EXPECT_EQ(planned[0].targets[1].scope, Scope::site);
+  EXPECT_EQ(planned[0].targets[1].org, kOrg);
+}
+
+TEST(Planner, SsidDevicesAreFoundByTheSsidName) {
+  MeasurementConfig snmp =
+      measurement(Metric::client_satisfaction, {Scope::ssid}, "", "", 5min, "switches");
+  snmp.snmp = "oid";
+  snmp.oid = "1.3.6.1.4.1.99999.1.0";
+  Policy p = ssid_policy("a", "Corp-WiFi");
+  p.scope_id = "ssid-id-1";
+  const auto planned = plan_queries(make_config({snmp}), {p});
+  ASSERT_EQ(planned.size(), 1u);
+  EXPECT_EQ(planned[0].targets.at(0).devices_key, "Corp-WiFi");
 }
 
 TEST(Planner, NoPoliciesNoQueries) {
