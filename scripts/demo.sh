@@ -3,21 +3,25 @@
 #
 #   sudo bash scripts/demo.sh          # or as root, or as a user who may sudo
 #
-# 1. installs the build dependencies and Prometheus from Debian (scripts/install-deps.sh),
+# 1. installs the build dependencies, Prometheus and snmpd from Debian (scripts/install-deps.sh),
 # 2. builds slamon into build/,
 # 3. writes 12 hours of made-up measurements for two organisations (demo/generate-data.sh) and
 #    backfills them into a private Prometheus under .demo/, started on a free loopback port,
-# 4. validates demo/slamon.yml, runs one dry evaluation and prints its table,
-# 5. runs the slamon daemon against that Prometheus until Ctrl-C, and stops everything on exit.
+# 4. starts a private snmpd under .demo/ on free loopback UDP ports, one per SNMP device of the
+#    inventory, serving a made-up interface table (demo/snmpd/),
+# 5. validates demo/slamon.yml, runs one dry evaluation and prints its table,
+# 6. runs the slamon daemon, which queries that Prometheus and polls those SNMP devices itself,
+#    until Ctrl-C, and stops everything on exit.
 #
 # --ci (or DEMO_NO_WAIT=1) runs the same steps, checks that the expected warning and critical
-# breaches appear on /metrics, prints PASS or FAIL, stops everything and exits 0 or 1.
+# breaches and the SNMP devices' state appear on /metrics, prints PASS or FAIL, stops
+# everything and exits 0 or 1.
 #
 # Other knobs: SLAMON_BIN=path uses that binary instead of building; DEMO_SKIP_DEPS=1 skips
-# scripts/install-deps.sh; DEMO_BUILD_DIR (default build); DEMO_STATE_DIR (default .demo).
-# When started through sudo, only
-# the package installation runs as root: the build, Prometheus and slamon run as the user
-# who called sudo, so the checkout stays theirs.
+# scripts/install-deps.sh; DEMO_BUILD_DIR (default build); DEMO_STATE_DIR (default .demo);
+# SNMPD_BIN (default /usr/sbin/snmpd). When started through sudo, only the package
+# installation runs as root: the build, Prometheus, snmpd and slamon run as the user who
+# called sudo, so the checkout stays theirs.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -64,6 +68,7 @@ user_file() { "${as_user[@]}" touch "$@"; }
 
 # --- processes we start, and their end ---------------------------------------------------------
 prometheus_pid=
+snmpd_pid=
 slamon_pid=
 
 stop_process() {
@@ -85,17 +90,21 @@ stop_process() {
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
-  if [ -n "$slamon_pid$prometheus_pid" ]; then
+  if [ -n "$slamon_pid$snmpd_pid$prometheus_pid" ]; then
     step "Stopping"
     if [ -n "$slamon_pid" ]; then
       stop_process "$slamon_pid" slamon
       note "slamon stopped"
     fi
+    if [ -n "$snmpd_pid" ]; then
+      stop_process "$snmpd_pid" snmpd
+      note "snmpd stopped"
+    fi
     if [ -n "$prometheus_pid" ]; then
       stop_process "$prometheus_pid" Prometheus
       note "Prometheus stopped"
     fi
-    rm -f "$state/slamon.pid" "$state/prometheus.pid"
+    rm -f "$state/slamon.pid" "$state/snmpd.pid" "$state/prometheus.pid"
   fi
   exit "$code"
 }
@@ -128,6 +137,11 @@ port_in_use() {
   fi
 }
 
+# Without ss a port is taken to be free; snmpd then fails to start if it is not.
+udp_port_in_use() {
+  command -v ss >/dev/null 2>&1 && [ -n "$(ss -Huan "sport = :$1" 2>/dev/null)" ]
+}
+
 free_port() {
   local port
   for port in $(seq "$1" $(($1 + 100))); do
@@ -155,9 +169,11 @@ if [ "${DEMO_SKIP_DEPS:-0}" != 1 ]; then
   step "Installing dependencies (scripts/install-deps.sh)"
   bash "$repo/scripts/install-deps.sh"
 fi
-for tool in curl awk prometheus promtool; do
+for tool in curl awk sed prometheus promtool snmpget; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run scripts/install-deps.sh"
 done
+snmpd_bin=${SNMPD_BIN:-/usr/sbin/snmpd}
+[ -x "$snmpd_bin" ] || die "$snmpd_bin not found; run scripts/install-deps.sh (package snmpd)"
 
 # --- 2. build --------------------------------------------------------------------------------------
 if [ -n "${SLAMON_BIN:-}" ]; then
@@ -166,8 +182,10 @@ if [ -n "${SLAMON_BIN:-}" ]; then
   step "Using $slamon"
 else
   step "Building slamon into ${build_dir#"$repo"/}"
-  "${as_user[@]}" cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DSLAMON_BUILD_TESTS=OFF \
-    -DSLAMON_BUILD_BENCH=OFF >/dev/null
+  # The same configuration as scripts/test.sh, so the README's two commands share one build
+  # directory instead of rebuilding it from scratch for each other; only slamon is built here.
+  "${as_user[@]}" cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSLAMON_BUILD_BENCH=ON >/dev/null
   "${as_user[@]}" cmake --build "$build_dir" -j"$(nproc)" --target slamon
   slamon=$build_dir/daemon/slamon
   [ -x "$slamon" ] || die "the build produced no $slamon"
@@ -176,6 +194,7 @@ fi
 # --- 3. data and Prometheus ------------------------------------------------------------------------
 "${as_user[@]}" mkdir -p "$state"
 stop_stale slamon
+stop_stale snmpd
 stop_stale prometheus
 
 step "Generating 12 h of demo measurements and backfilling them into Prometheus"
@@ -229,7 +248,89 @@ wait_for_url "$prometheus_url/-/ready" 60 "$prometheus_pid" || {
 }
 note "ready (pid $prometheus_pid, log .demo/prometheus.log)"
 
-# --- 4. configuration ------------------------------------------------------------------------------
+# --- 4. snmpd --------------------------------------------------------------------------------------
+# The SNMP devices of demo/inventory/ name placeholder ports on 127.0.0.1. Each gets a free UDP
+# port instead: snmpd answers on the first three (one agent, one port per device), and nothing
+# listens on the last one (pdx-nvr-1, the recorder that never answers).
+snmp_placeholders=(10161 10162 10163 10169)
+snmp_ports=()
+candidate=10161
+for _ in "${snmp_placeholders[@]}"; do
+  while udp_port_in_use "$candidate"; do
+    candidate=$((candidate + 1))
+    [ "$candidate" -le 10460 ] || die "no free UDP ports in 10161-10460 for snmpd"
+  done
+  snmp_ports+=("$candidate")
+  candidate=$((candidate + 1))
+done
+snmp_live_ports=("${snmp_ports[@]:0:3}")
+snmp_dead_port=${snmp_ports[3]}
+case $state in
+  *[[:space:]]*) die "DEMO_STATE_DIR must not contain white space: snmpd.conf cannot quote paths" ;;
+esac
+community=$(head -n 1 "$repo/demo/snmpd/community")
+case $community in
+  '' | *[[:space:]]*) die "demo/snmpd/community must hold one word" ;;
+esac
+
+# Everything snmpd reads or writes lives in .demo/snmpd*; the interface table is a copy, so it
+# can be edited while the demo runs (the next poll sees the change).
+"${as_user[@]}" rm -rf "$state/snmpd" "$state/snmpd-persist"
+"${as_user[@]}" mkdir -p "$state/snmpd" "$state/snmpd-persist"
+"${as_user[@]}" cp "$repo/demo/snmpd/pass-table.sh" "$repo/demo/snmpd/pass-table.awk" \
+  "$repo/demo/snmpd/interfaces.values" "$state/snmpd/"
+if_table=.1.3.6.1.2.1.2.2.1
+ifx_table=.1.3.6.1.2.1.31.1.1.1
+"${as_user[@]}" tee "$state/snmpd/snmpd.conf" >/dev/null <<EOF
+# Written by scripts/demo.sh; rewritten on every run.
+dontLogTCPWrappersConnects yes
+sysLocation slamon demo (scripts/demo.sh)
+rocommunity $community 127.0.0.1
+# The interface tables come from .demo/snmpd/interfaces.values (snmpd's own interfaces
+# modules are left out with -I).
+pass_persist $if_table /bin/sh $state/snmpd/pass-table.sh $if_table $state/snmpd/interfaces.values
+pass_persist $ifx_table /bin/sh $state/snmpd/pass-table.sh $ifx_table $state/snmpd/interfaces.values
+EOF
+"${as_user[@]}" chmod 600 "$state/snmpd/snmpd.conf"
+endpoints=$(printf 'udp:127.0.0.1:%s,' "${snmp_live_ports[@]}")
+endpoints=${endpoints%,}
+# MIBS= keeps snmpd and snmpget from loading (and complaining about) MIB files; the
+# persistent directory keeps what they save under .demo/.
+snmp_env=(env MIBS= SNMP_PERSISTENT_DIR="$state/snmpd-persist" SNMPCONFPATH="$state/snmpd-persist")
+
+step "Starting snmpd on UDP 127.0.0.1:$(IFS=,; echo "${snmp_live_ports[*]}")"
+user_file "$state/snmpd.log"
+"${as_user[@]}" "${snmp_env[@]}" "$snmpd_bin" -f -Lf "$state/snmpd.log" -C -c "$state/snmpd/snmpd.conf" \
+  -I -interfaces,ifTable,ifXTable "$endpoints" >/dev/null 2>&1 &
+snmpd_pid=$!
+echo "$snmpd_pid" >"$state/snmpd.pid"
+# snmp_get TIMEOUT PORT OID... prints the values.
+snmp_get() {
+  "${as_user[@]}" "${snmp_env[@]}" snmpget -v2c -c "$community" -t "$1" -r 0 -On -Oqv "127.0.0.1:$2" "${@:3}"
+}
+for port in "${snmp_live_ports[@]}"; do
+  ready=0
+  for _ in $(seq 50); do
+    kill -0 "$snmpd_pid" 2>/dev/null || break
+    if snmp_get 0.3 "$port" .1.3.6.1.2.1.1.3.0 >/dev/null 2>&1; then
+      ready=1
+      break
+    fi
+    sleep 0.2
+  done
+  [ "$ready" = 1 ] || {
+    tail -n 20 "$state/snmpd.log" >&2
+    die "snmpd did not answer on 127.0.0.1:$port (log: .demo/snmpd.log)"
+  }
+done
+# The first request under the table starts the pass_persist program, which may take a moment.
+oper_status=$(snmp_get 5 "${snmp_live_ports[0]}" "$if_table.8.1" "$if_table.8.2" 2>/dev/null | tr '\n' ' ') || true
+[ "$oper_status" = "1 2 " ] ||
+  die "snmpd does not serve .demo/snmpd/interfaces.values (ifOperStatus of 1, 2: ${oper_status:-none})"
+note "ready (pid $snmpd_pid, log .demo/snmpd.log); ifOperStatus of interfaces 1, 2: up, down"
+note "pdx-nvr-1 is polled at 127.0.0.1:$snmp_dead_port, where nothing listens"
+
+# --- 5. configuration ------------------------------------------------------------------------------
 sed_escape() { printf '%s' "$1" | sed 's/[&|\\]/\\&/g'; }
 r=$(sed_escape "$repo")
 s=$(sed_escape "$state")
@@ -238,12 +339,29 @@ s=$(sed_escape "$state")
   -e "s|^\(  listen_address: \).*|\1127.0.0.1:$slamon_port|" \
   -e "s|^\(  storage_path: \).*|\1\"$s/slamon.db\"|" \
   -e "s|^\(  reports_dir: \).*|\1\"$s/reports\"|" \
+  -e "s|^\(  *community_file: \)snmpd/community\$|\1\"$r/demo/snmpd/community\"|" \
   -e "s|^rule_files: .*|rule_files: [\"$r/demo/rules/*.yml\"]|" \
-  -e "s|^inventory_files: .*|inventory_files: [\"$r/demo/inventory/*.yml\"]|" \
+  -e "s|^inventory_files: .*|inventory_files: [\"$s/inventory/*.yml\"]|" \
   "$repo/demo/slamon.yml" | "${as_user[@]}" tee "$state/slamon.yml" >/dev/null
 for expected in "url: $prometheus_url" "listen_address: 127.0.0.1:$slamon_port" "storage_path: \"$state/" \
-  "reports_dir: \"$state/" "rule_files: [\"$repo/" "inventory_files: [\"$repo/"; do
+  "reports_dir: \"$state/" "community_file: \"$repo/" "rule_files: [\"$repo/" "inventory_files: [\"$state/"; do
   grep -qF "$expected" "$state/slamon.yml" || die "demo/slamon.yml changed shape: could not set '$expected'"
+done
+# The inventory, with the SNMP placeholder ports swapped for the free ones (through markers, so
+# that a free port which is also a placeholder is not swapped twice).
+to_markers=() to_ports=()
+for i in "${!snmp_placeholders[@]}"; do
+  to_markers+=(-e "s|\"127\.0\.0\.1:${snmp_placeholders[$i]}\"|\"127.0.0.1:@snmp$i@\"|g")
+  to_ports+=(-e "s|@snmp$i@|${snmp_ports[$i]}|g")
+done
+"${as_user[@]}" rm -rf "$state/inventory"
+"${as_user[@]}" mkdir -p "$state/inventory"
+for file in "$repo"/demo/inventory/*.yml; do
+  sed "${to_markers[@]}" "${to_ports[@]}" "$file" | "${as_user[@]}" tee "$state/inventory/${file##*/}" >/dev/null
+done
+for port in "${snmp_ports[@]}"; do
+  grep -qF "\"127.0.0.1:$port\"" "$state"/inventory/*.yml ||
+    die "demo/inventory/ changed shape: no SNMP device moved to 127.0.0.1:$port"
 done
 "${as_user[@]}" mkdir -p "$state/reports"
 
@@ -253,7 +371,7 @@ step "slamon check config .demo/slamon.yml"
 step "slamon eval --once --dry-run (one evaluation, nothing stored)"
 "${as_user[@]}" "$slamon" eval --once --dry-run --config.file="$state/slamon.yml" || die "the evaluation failed"
 
-# --- 5. the daemon ---------------------------------------------------------------------------------
+# --- 6. the daemon ---------------------------------------------------------------------------------
 step "Starting slamon on $slamon_url (evaluates every 15 s)"
 user_file "$state/slamon.log"
 "${as_user[@]}" "$slamon" --config.file="$state/slamon.yml" >"$state/slamon.log" 2>&1 &
@@ -272,11 +390,19 @@ cat <<EOF
       open $slamon_url/metrics
       curl -s $slamon_url/metrics | grep slamon_breach_active
       curl -s $slamon_url/metrics | grep slamon_policy_compliant
+      curl -s $slamon_url/metrics | grep slamon_snmp_   (the devices slamon polls over SNMP itself)
       Prometheus UI: $prometheus_url/graph?g0.expr=slamon_breach_active   (Prometheus scrapes slamon every 5 s)
                      $prometheus_url/graph?g0.expr=probe_success   (the demo data; it runs 6 h into the future)
 
-    Configuration .demo/slamon.yml (from demo/slamon.yml), policies demo/rules/, inventory demo/inventory/.
-    Logs: .demo/slamon.log, .demo/prometheus.log
+    snmpd answers for sea-nvr-1, muc-nvr-1 and pdx-ap-1 on 127.0.0.1:$(IFS=,; echo "${snmp_live_ports[*]}"); nothing listens for
+    pdx-nvr-1 on 127.0.0.1:$snmp_dead_port. Ask the agent what slamon sees (2 = down):
+      snmpget -v2c -c "\$(cat demo/snmpd/community)" 127.0.0.1:${snmp_live_ports[2]} 1.3.6.1.2.1.2.2.1.8.2
+    Bring pdx-ap-1's 5 GHz radio up; the nw-scanner-wifi breach resolves once a whole 1 m window was up:
+      sed -i 's/^1.3.6.1.2.1.2.2.1.8.2 integer 2/1.3.6.1.2.1.2.2.1.8.2 integer 1/' .demo/snmpd/interfaces.values
+
+    Configuration .demo/slamon.yml (from demo/slamon.yml), policies demo/rules/, inventory .demo/inventory/
+    (demo/inventory/ with the SNMP ports), snmpd .demo/snmpd/ (from demo/snmpd/).
+    Logs: .demo/slamon.log, .demo/prometheus.log, .demo/snmpd.log
 EOF
 
 # The breaches this data must produce (see the notes in demo/rules/*.yml): policy metric severity.
@@ -286,7 +412,40 @@ expected_breaches=(
   "nw-dock-camera uptime_percent critical"
   "co-staff-wifi client_satisfaction warning"
   "co-berlin-hq-network packet_loss_percent critical"
+  "nw-warehouse-nvr uptime_percent critical"
+  "nw-scanner-wifi uptime_percent critical"
 )
+expected_policies=21 expected_compliant=14
+
+# The state of the SNMP devices this demo must show on /metrics: metric, labels (device, plus
+# ifindex for an interface), value.
+expected_snmp=(
+  'slamon_snmp_target_up device="sea-nvr-1" 1'
+  'slamon_snmp_target_up device="muc-nvr-1" 1'
+  'slamon_snmp_target_up device="pdx-ap-1" 1'
+  'slamon_snmp_target_up device="pdx-nvr-1" 0'
+  'slamon_snmp_interface_oper_up device="pdx-ap-1",ifindex="1" 1'
+  'slamon_snmp_interface_oper_up device="pdx-ap-1",ifindex="2" 0'
+)
+
+# The value of metric $2 in /metrics text $1 for the series whose labels include each of the
+# comma-separated name="value" pairs $3; nothing when there is no such series.
+sample_value() {
+  local lines pair pairs
+  lines=$(grep -E "^$2\{" <<<"$1" || true)
+  IFS=, read -ra pairs <<<"$3"
+  for pair in "${pairs[@]}"; do lines=$(grep -F "$pair" <<<"$lines" || true); done
+  if [ -n "$lines" ]; then awk 'NR == 1 { print $NF + 0 }' <<<"$lines"; fi
+}
+
+# True when /metrics text $1 shows every expected SNMP device state.
+snmp_state_present() {
+  local metric labels value
+  for expected in "${expected_snmp[@]}"; do
+    read -r metric labels value <<<"$expected"
+    [ "$(sample_value "$1" "$metric" "$labels")" = "$value" ] || return 1
+  done
+}
 
 breach_lines() { grep -E '^slamon_breach_active\{' <<<"$1" | grep -E ' 1(\.0+)?$' || true; }
 
@@ -310,7 +469,7 @@ for _ in $(seq 120); do
   if [ -z "$first_breach_after" ] && [ -n "$(breach_lines "$metrics")" ]; then
     first_breach_after=$(awk -v a="$slamon_started_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   fi
-  all_expected_present "$metrics" && break
+  all_expected_present "$metrics" && snmp_state_present "$metrics" && break
   sleep 0.5
 done
 if [ -n "$first_breach_after" ]; then
@@ -318,6 +477,8 @@ if [ -n "$first_breach_after" ]; then
 fi
 printf '\n    $ curl -s %s/metrics | grep -E "^slamon_(breach_active|policy_compliant)"\n' "$slamon_url"
 grep -E '^slamon_(breach_active|policy_compliant)\{' <<<"$metrics" | sed 's/^/    /' || true
+printf '\n    $ curl -s %s/metrics | grep -E "^slamon_snmp_(target_up|interface_oper_up)"\n' "$slamon_url"
+grep -E '^slamon_snmp_(target_up|interface_oper_up)\{' <<<"$metrics" | sed 's/^/    /' || true
 
 if [ "$ci" = 1 ]; then
   step "Checking the result"
@@ -347,12 +508,22 @@ if [ "$ci" = 1 ]; then
   fi
   compliant=$(grep -cE '^slamon_policy_compliant\{.* 1(\.0+)?$' <<<"$metrics" || true)
   policies=$(grep -cE '^slamon_policy_compliant\{' <<<"$metrics" || true)
-  if [ "$policies" -eq 19 ] && [ "$compliant" -eq 14 ]; then
+  if [ "$policies" -eq "$expected_policies" ] && [ "$compliant" -eq "$expected_compliant" ]; then
     note "ok   $compliant of $policies policies compliant"
   else
-    note "FAIL $compliant of $policies policies compliant, expected 14 of 19"
+    note "FAIL $compliant of $policies policies compliant, expected $expected_compliant of $expected_policies"
     failures=$((failures + 1))
   fi
+  for expected in "${expected_snmp[@]}"; do
+    read -r metric labels value <<<"$expected"
+    actual=$(sample_value "$metrics" "$metric" "$labels")
+    if [ "$actual" = "$value" ]; then
+      note "ok   $metric{$labels} $value"
+    else
+      note "FAIL $metric{$labels} is ${actual:-absent}, expected $value"
+      failures=$((failures + 1))
+    fi
+  done
   no_data=$(grep -E '^slamon_policy_metric_up\{.* 0(\.0+)?$' <<<"$metrics" || true)
   if [ -n "$no_data" ]; then
     note "FAIL measurements without data:"
@@ -361,12 +532,13 @@ if [ "$ci" = 1 ]; then
   else
     note "ok   every policy metric had data"
   fi
-  # Prometheus scrapes slamon every 5 s; give it a few scrapes.
+  # Prometheus scrapes slamon every 5 s; give it a few scrapes (an early one may predate the
+  # latest breaches).
   scraped=
   for _ in $(seq 30); do
     scraped=$(curl -sf -G "$prometheus_url/api/v1/query" --data-urlencode 'query=count(slamon_breach_active == 1)' |
       sed -n 's/.*"value":\[[^,]*,"\([0-9.]*\)"\].*/\1/p')
-    [ -n "$scraped" ] && break
+    [ "$scraped" = "${#expected_breaches[@]}" ] && break
     sleep 1
   done
   if [ "$scraped" = "${#expected_breaches[@]}" ]; then
