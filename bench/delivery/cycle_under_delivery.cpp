@@ -1,7 +1,7 @@
 // slamon_bench_cycle_under_delivery: does notification delivery slow evaluation down? Runs the
 // cycle benchmark's fleet (10,000 policies × 3 thresholds over 5,000 sites, 1,414 breaches in
 // the steady state) through a real Engine and Store with an in-process source, first with the
-// delivery worker idle, then while a started DeliveryService delivers 10,000 events over real
+// delivery worker idle, then while a started DeliveryService delivers 40,000 events over real
 // HTTP to a loopback receiver (tests/support's HttpStub). Prints the median cycle wall time and
 // its fetch / evaluate / commit parts for both. The source is in-process so that the figures
 // show slamon's own costs and its SQLite contention, not Prometheus's.
@@ -145,8 +145,8 @@ void print_row(const char* label, const CycleFigures& f) {
 
 int run() {
   log::configure(log::Level::warn, log::Format::logfmt);
-  const int cycles = 7;
-  const int events = 10'000;
+  const int cycles = 15;
+  const int events = 40'000;  // enough to keep the worker busy through all 14 cycles
   slamon::testing::TempDir dir;
   const std::string database = (dir.path() / "slamon.db").string();
   const Fleet fleet = make_fleet(FleetOptions{});
@@ -159,9 +159,13 @@ int run() {
   Engine engine(engine_clock, store->get(), [source](const SourceConfig&) { return source; });
   run_cycle(engine, config, fleet.expected_breaches);  // warm-up: opens the breaches
 
+  // Every phase spaces its cycles the same way, so only the worker differs between them.
+  constexpr auto kGap = std::chrono::milliseconds(300);
   std::vector<CycleFigures> idle;
-  for (int i = 0; i < cycles; ++i)
+  for (int i = 0; i < cycles; ++i) {
+    std::this_thread::sleep_for(kGap);
     idle.push_back(run_cycle(engine, config, fleet.expected_breaches));
+  }
 
   slamon::testing::HttpStub receiver;
   receiver.set_fallback(slamon::testing::StubResponse::text(200, "ok"));
@@ -183,7 +187,6 @@ int run() {
   // Cycles are spaced so delivery runs between them and is in full flow when each starts.
   // "delivering" runs each cycle as the daemon does, yielding the worker for its length;
   // "delivering, no yield" lets the worker compete with it.
-  constexpr auto kGap = std::chrono::milliseconds(300);
   std::vector<CycleFigures> busy;
   std::vector<CycleFigures> competing;
   std::size_t received_before = receiver.request_count();
