@@ -165,6 +165,7 @@ int run() {
   for (int i = 0; i < cycles; ++i) {
     std::this_thread::sleep_for(kGap);
     idle.push_back(run_cycle(engine, config, fleet.expected_breaches));
+    (void)(*store)->checkpoint();  // as the daemon does after each cycle
   }
 
   slamon::testing::HttpStub receiver;
@@ -192,12 +193,16 @@ int run() {
   std::size_t received_before = receiver.request_count();
   for (int i = 0; i < cycles; ++i) {
     std::this_thread::sleep_for(kGap);
-    const auto yield = (*service)->yield_to_cycle();
-    busy.push_back(run_cycle(engine, config, fleet.expected_breaches));
+    {
+      const auto yield = (*service)->yield_to_cycle();
+      busy.push_back(run_cycle(engine, config, fleet.expected_breaches));
+    }
+    (void)(*store)->checkpoint();
   }
   for (int i = 0; i < cycles; ++i) {
     std::this_thread::sleep_for(kGap);
     competing.push_back(run_cycle(engine, config, fleet.expected_breaches));
+    (void)(*store)->checkpoint();
   }
   const std::size_t received_during = receiver.request_count() - received_before;
   auto pending = (*service)->pending_count();

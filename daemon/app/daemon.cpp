@@ -163,6 +163,11 @@ void Daemon::run_scheduled_cycle() {
     const auto yield = delivery_->yield_to_cycle();
     report = engine_->run_cycle(config);
   }
+  // The write-ahead log's pages go back to the database now that the cycle is published, not
+  // inside its commit (see Store::checkpoint).
+  if (auto checkpointed = store_->checkpoint(); !checkpointed) {
+    log::warn("cannot checkpoint the state database", {{"err", checkpointed.error().message}});
+  }
   if (!report) {
     log::error("evaluation cycle failed", {{"err", report.error().message}});
     return;

@@ -392,6 +392,13 @@ void SnmpService::reconfigure(ConfigPtr config) {
       const Device* device = config_->inventory.device(entry.first.second);
       return device == nullptr || !device->snmp || device->snmp->source != entry.first.first;
     });
+    // A removed device leaves no reading behind, and a re-addressed one may be another agent:
+    // it is asked for 64-bit counters again.
+    std::erase_if(previous_, [&](const auto& entry) {
+      const Device* device = config_->inventory.device(entry.first);
+      return device == nullptr || !device->snmp;
+    });
+    packets_32bit_.clear();
     std::erase_if(sources_, [&](const auto& entry) {
       const SourceConfig* source = config_->source(entry.first);
       return source == nullptr || source->type != SourceType::snmp;

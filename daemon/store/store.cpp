@@ -259,8 +259,14 @@ Status configure(sqlite::Connection& connection, const std::string& path) {
   if (*mode != "wal" && !(path == ":memory:" && *mode == "memory")) {
     return fail("database '" + path + "': cannot enable WAL journal mode (got '" + *mode + "')");
   }
-  if (auto set = connection.exec("set synchronous and foreign_keys",
-                                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+  // wal_autocheckpoint = 0: SQLite would otherwise copy the WAL back into the database inside
+  // whichever commit crosses 1,000 pages, and with the delivery worker and the SNMP pollers
+  // writing between cycles that is often the cycle's commit. The daemon checkpoints after each
+  // cycle instead (Store::checkpoint), the other connections keep the automatic one, and the
+  // last connection to close checkpoints what is left.
+  if (auto set = connection.exec(
+          "set synchronous, foreign_keys and wal_autocheckpoint",
+          "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0");
       !set) {
     return in_context("database '" + path + "'", set.error());
   }
@@ -289,6 +295,11 @@ Store::~Store() = default;
 int Store::schema_version() {
   std::lock_guard lock(mutex_);
   return schema_version_;
+}
+
+Status Store::checkpoint() {
+  std::lock_guard lock(mutex_);
+  return connection_.exec("checkpoint the write-ahead log", "PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 std::uint64_t Store::data_generation() {

@@ -140,6 +140,11 @@ class Store {
   // generation a reader may keep answers under).
   std::uint64_t data_generation();
 
+  // Copies the write-ahead log back into the database as far as no reader needs it (a PASSIVE
+  // checkpoint: it never waits for readers or writers). This connection does not checkpoint by
+  // itself inside a commit; the daemon calls this after each cycle.
+  Status checkpoint();
+
   // Outbox, oldest first, not yet marked delivered.
   Result<std::vector<StoredEvent>> pending_events(int limit);
   Result<long long> pending_event_count();
