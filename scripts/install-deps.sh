@@ -12,6 +12,7 @@ packages=(
   libjwt-dev libcrypt-dev openssl
   wrk
   libsnmp-dev snmpd snmp mawk prometheus-snmp-exporter
+  libhowardhinnant-date-dev libdate-tz3 tzdata
 )
 
 missing=()

@@ -289,13 +289,20 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
       return fail("cannot store the cycle's changes: " + committed.error().message);
     }
     for (const auto& event : evaluation.events) {
+      if (!event.breach) {
+        log::info("event", {{"type", to_string(event.type)},
+                            {"priority", to_string(event.priority)},
+                            {"org", event.org_id},
+                            {"policy_id", event.policy.id}});
+        continue;
+      }
       log::info("event", {{"type", to_string(event.type)},
                           {"priority", to_string(event.priority)},
                           {"org", event.org_id},
-                          {"policy_id", event.breach.policy_id},
-                          {"metric", to_string(event.breach.metric)},
-                          {"severity", to_string(event.breach.severity)},
-                          {"breach_id", event.breach.id}});
+                          {"policy_id", event.breach->policy_id},
+                          {"metric", to_string(event.breach->metric)},
+                          {"severity", to_string(event.breach->severity)},
+                          {"breach_id", event.breach->id}});
     }
   }
 
@@ -346,8 +353,8 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   ++counters_.evaluations_total;
   counters_.last_success = now;
   for (const auto& event : evaluation.events) {
-    if (event.type == EventType::breach_created) {
-      ++counters_.breaches_opened_total[{event.org_id, event.breach.severity}];
+    if (event.type == EventType::breach_created && event.breach) {
+      ++counters_.breaches_opened_total[{event.org_id, event.breach->severity}];
     }
   }
   snapshot_ = snapshot;

@@ -57,14 +57,33 @@ nlohmann::json to_json(const PolicyRef& p) {
                         {"labels", p.labels}};
 }
 
+nlohmann::json to_json(const BudgetSignal& b) {
+  return nlohmann::json{{"period_start", format_rfc3339(b.period_start)},
+                        {"period_end", format_rfc3339(b.period_end)},
+                        {"budget_used", number_or_inf(b.budget_used)},
+                        {"level", b.level},
+                        {"driver", b.driver}};
+}
+
+nlohmann::json to_json(const WindowSignal& w) {
+  return nlohmann::json{{"metric", to_string(w.metric)},
+                        {"mean", number_or_inf(w.mean)},
+                        {"upper", w.upper},
+                        {"lower", w.lower},
+                        {"interval_seconds", static_cast<double>(w.interval.count()) / 1000.0}};
+}
+
 nlohmann::json to_json(const Event& e) {
-  return nlohmann::json{{"id", e.id},
-                        {"type", to_string(e.type)},
-                        {"priority", to_string(e.priority)},
-                        {"occurred_at", format_rfc3339(e.occurred_at)},
-                        {"org_id", e.org_id},
-                        {"breach", to_json(e.breach)},
-                        {"policy", to_json(e.policy)}};
+  nlohmann::json out{{"id", e.id},
+                     {"type", to_string(e.type)},
+                     {"priority", to_string(e.priority)},
+                     {"occurred_at", format_rfc3339(e.occurred_at)},
+                     {"org_id", e.org_id},
+                     {"breach", e.breach ? to_json(*e.breach) : nlohmann::json(nullptr)},
+                     {"policy", to_json(e.policy)}};
+  if (e.budget) out["budget"] = to_json(*e.budget);
+  if (e.window) out["sliding_window"] = to_json(*e.window);
+  return out;
 }
 
 }  // namespace slamon

@@ -12,6 +12,10 @@ namespace slamon {
 // since JSON has no infinity; absent values are null.
 nlohmann::json to_json(const Breach& breach);
 nlohmann::json to_json(const PolicyRef& policy);
+// A breach event has "breach"; a policy-level event has "breach": null and "budget" (sla.budget.*)
+// or "sliding_window" (sla.escalate / sla.deescalate).
+nlohmann::json to_json(const BudgetSignal& budget);
+nlohmann::json to_json(const WindowSignal& window);
 nlohmann::json to_json(const Event& event);
 
 }  // namespace slamon

@@ -147,6 +147,30 @@ std::string_view to_string(EventType t) {
       return "sla.breach.acknowledged";
     case EventType::breach_resolved:
       return "sla.breach.resolved";
+    case EventType::budget_warning:
+      return "sla.budget.warning";
+    case EventType::budget_critical:
+      return "sla.budget.critical";
+    case EventType::escalate:
+      return "sla.escalate";
+    case EventType::deescalate:
+      return "sla.deescalate";
+  }
+  return "";
+}
+
+std::string_view to_string(PeriodKind k) {
+  switch (k) {
+    case PeriodKind::day:
+      return "day";
+    case PeriodKind::week:
+      return "week";
+    case PeriodKind::month:
+      return "month";
+    case PeriodKind::quarter:
+      return "quarter";
+    case PeriodKind::year:
+      return "year";
   }
   return "";
 }
@@ -167,6 +191,27 @@ std::optional<NoDataMode> parse_no_data_mode(std::string_view t) {
 std::optional<Severity> parse_severity(std::string_view t) {
   return parse_from(t, std::array{Severity::warning, Severity::critical});
 }
+std::optional<PeriodKind> parse_period_kind(std::string_view t) {
+  return parse_from(t, std::array{PeriodKind::day, PeriodKind::week, PeriodKind::month,
+                                  PeriodKind::quarter, PeriodKind::year});
+}
+std::optional<EventType> parse_event_type(std::string_view t) {
+  return parse_from(t, std::array{EventType::breach_created, EventType::breach_escalated,
+                                  EventType::breach_acknowledged, EventType::breach_resolved,
+                                  EventType::budget_warning, EventType::budget_critical,
+                                  EventType::escalate, EventType::deescalate});
+}
+bool is_breach_event(EventType type) {
+  switch (type) {
+    case EventType::breach_created:
+    case EventType::breach_escalated:
+    case EventType::breach_acknowledged:
+    case EventType::breach_resolved:
+      return true;
+    default:
+      return false;
+  }
+}
 std::optional<BreachStatus> parse_breach_status(std::string_view t) {
   return parse_from(
       t, std::array{BreachStatus::active, BreachStatus::acknowledged, BreachStatus::resolved});
@@ -178,14 +223,19 @@ std::string Policy::scope_key() const {
   return scope_id.value_or("");
 }
 
-Priority priority_of(EventType type, const Breach& breach) {
+Priority priority_of(EventType type, const Breach* breach) {
   switch (type) {
     case EventType::breach_created:
     case EventType::breach_escalated:
+    case EventType::budget_critical:
+    case EventType::escalate:
       return Priority::HIGH;
     case EventType::breach_acknowledged:
-      return breach.severity == Severity::critical ? Priority::CRITICAL : Priority::NORMAL;
+      return breach && breach->severity == Severity::critical ? Priority::CRITICAL
+                                                              : Priority::NORMAL;
     case EventType::breach_resolved:
+    case EventType::budget_warning:
+    case EventType::deescalate:
       return Priority::NORMAL;
   }
   return Priority::NORMAL;
@@ -197,7 +247,41 @@ PolicyRef policy_ref(const Policy& policy) {
 }
 
 Event make_event(EventType type, const Breach& breach, const PolicyRef& policy, WallTime at) {
-  return Event{uuid_v4(), type, priority_of(type, breach), at, breach.org, breach, policy};
+  Event event;
+  event.id = uuid_v4();
+  event.type = type;
+  event.priority = priority_of(type, &breach);
+  event.occurred_at = at;
+  event.org_id = breach.org;
+  event.breach = breach;
+  event.policy = policy;
+  return event;
+}
+
+Event make_budget_event(EventType type, const std::string& org, const PolicyRef& policy,
+                        const BudgetSignal& budget, WallTime at) {
+  Event event;
+  event.id = uuid_v4();
+  event.type = type;
+  event.priority = priority_of(type, nullptr);
+  event.occurred_at = at;
+  event.org_id = org;
+  event.policy = policy;
+  event.budget = budget;
+  return event;
+}
+
+Event make_window_event(EventType type, const std::string& org, const PolicyRef& policy,
+                        const WindowSignal& window, WallTime at) {
+  Event event;
+  event.id = uuid_v4();
+  event.type = type;
+  event.priority = priority_of(type, nullptr);
+  event.occurred_at = at;
+  event.org_id = org;
+  event.policy = policy;
+  event.window = window;
+  return event;
 }
 
 }  // namespace slamon

@@ -69,6 +69,71 @@ std::optional<NoDataMode> parse_no_data_mode(std::string_view);
 std::optional<Severity> parse_severity(std::string_view);
 std::optional<BreachStatus> parse_breach_status(std::string_view);
 
+// SPEC §7.2: the calendar period an SLA is judged over, in an IANA time zone.
+enum class PeriodKind { day, week, month, quarter, year };
+std::string_view to_string(PeriodKind);
+std::optional<PeriodKind> parse_period_kind(std::string_view);
+
+struct SlaPeriod {
+  PeriodKind kind = PeriodKind::month;
+  // IANA name ("Europe/Berlin"). Empty: the policy's site's time zone when it has one, else
+  // UTC (resolved by config when the policy is loaded).
+  std::string timezone;
+  bool operator==(const SlaPeriod&) const = default;
+};
+
+// A span of local clock time within a day, in minutes since midnight. end <= start spans
+// midnight: the window opens on its weekday and closes on the next day ("22:00-06:00").
+// start == 0 and end == 1440 is the whole day.
+struct DailyWindow {
+  int start_minute = 0;
+  int end_minute = 1440;
+  bool operator==(const DailyWindow&) const = default;
+};
+
+// SPEC §7.2 `time_period`: the local times that count (business hours). Index 0 is Monday.
+// A weekday with no window does not count at all. Time zone: the policy's SLA period's.
+struct TimePeriod {
+  std::array<std::vector<DailyWindow>, 7> by_weekday{};
+  bool operator==(const TimePeriod&) const = default;
+};
+
+// SPEC §7.4: at most `max_outages` breaches of `metric` lasting at least `min_duration` per SLA
+// period.
+struct OutageRequirement {
+  int max_outages = 0;
+  Duration min_duration{0};
+  Metric metric = Metric::uptime_percent;
+  bool operator==(const OutageRequirement&) const = default;
+};
+
+// SPEC §7.4 levels: the share of the period's budget used (0..1) at which a period turns
+// "at risk" and sla.budget.warning / sla.budget.critical are published (once per period).
+struct BudgetLevels {
+  double warn_at_budget_used = 0.5;
+  double crit_at_budget_used = 0.9;
+  bool operator==(const BudgetLevels&) const = default;
+};
+
+// SPEC §7.6: the mean of `metric` over `interval` above `upper` escalates, below `lower`
+// de-escalates; no new escalation within `cooldown` of the last.
+struct SlidingWindow {
+  Metric metric = Metric::latency_ms;
+  double upper = 0;
+  double lower = 0;
+  Duration interval{0};
+  Duration cooldown{0};
+  bool operator==(const SlidingWindow&) const = default;
+};
+
+// SPEC §7.7: a period whose achieved uptime is below `below` (percent) owes `percent` of the
+// fee. The tier with the lowest `below` that applies wins.
+struct CreditTier {
+  double below = 0;
+  double percent = 0;
+  bool operator==(const CreditTier&) const = default;
+};
+
 // A policy as evaluated: from a rule file (provisioned) or, later, from the API.
 struct Policy {
   std::string id;
@@ -84,6 +149,14 @@ struct Policy {
   std::array<std::optional<double>, kMetricCount> thresholds{};
   NoDataMode no_data = NoDataMode::keep;
   bool provisioned = false;
+  // SPEC §7. Without sla_period the policy is judged per calendar month in UTC (or its site's
+  // time zone); without time_period all time counts.
+  std::optional<SlaPeriod> sla_period;
+  std::optional<TimePeriod> time_period;
+  std::vector<OutageRequirement> requirements;
+  std::optional<BudgetLevels> levels;
+  std::optional<SlidingWindow> sliding_window;
+  std::vector<CreditTier> credits;
 
   std::optional<double> threshold(Metric m) const {
     return thresholds[static_cast<std::size_t>(m)];
@@ -123,11 +196,18 @@ enum class EventType {
   breach_escalated,
   breach_acknowledged,
   breach_resolved,
+  budget_warning,   // SPEC §7.4: a period's budget used reached warn_at_budget_used
+  budget_critical,  // ... reached crit_at_budget_used
+  escalate,         // SPEC §7.6: the sliding-window mean went above `upper`
+  deescalate,       // ... went below `lower`
 };
 std::string_view to_string(EventType);  // "sla.breach.created", ...
+std::optional<EventType> parse_event_type(std::string_view);
+// True for the four sla.breach.* events, which carry a breach; the others are about a policy.
+bool is_breach_event(EventType type);
 // SPEC §9.1: created/escalated HIGH; acknowledged CRITICAL for a critical breach else NORMAL;
-// resolved NORMAL.
-Priority priority_of(EventType type, const Breach& breach);
+// resolved NORMAL; budget warning NORMAL, critical HIGH; escalate HIGH, deescalate NORMAL.
+Priority priority_of(EventType type, const Breach* breach);
 
 // The policy summary every event carries (SPEC §9.1).
 struct PolicyRef {
@@ -140,17 +220,45 @@ struct PolicyRef {
 };
 PolicyRef policy_ref(const Policy& policy);
 
+// What a budget event (SPEC §7.4) reports: the SLA period and how much of its budget is used.
+struct BudgetSignal {
+  WallTime period_start{};
+  WallTime period_end{};
+  double budget_used = 0;  // share of the period's budget, 0..(may exceed 1)
+  double level = 0;        // the configured level that was reached
+  // What used the budget most: "downtime" (uptime budget) or "outages:<metric>".
+  std::string driver;
+};
+
+// What a sliding-window event (SPEC §7.6) reports.
+struct WindowSignal {
+  Metric metric = Metric::latency_ms;
+  double mean = 0;  // over `interval`, in the metric's unit
+  double upper = 0;
+  double lower = 0;
+  Duration interval{0};
+};
+
 struct Event {
   std::string id;
   EventType type = EventType::breach_created;
   Priority priority = Priority::NORMAL;
   WallTime occurred_at{};
   std::string org_id;
-  Breach breach;
+  std::optional<Breach> breach;  // set exactly for the sla.breach.* events
   PolicyRef policy;
+  std::optional<BudgetSignal> budget;  // sla.budget.*
+  std::optional<WindowSignal> window;  // sla.escalate / sla.deescalate
+  // The breach id for a breach event, else "" (the outbox orders deliveries per breach).
+  std::string breach_id() const { return breach ? breach->id : std::string(); }
 };
 
-// Builds an event with a fresh id and the priority of SPEC §9.1.
+// Builds a breach event with a fresh id and the priority of SPEC §9.1.
 Event make_event(EventType type, const Breach& breach, const PolicyRef& policy, WallTime at);
+// Builds a policy-level event (budget or sliding window) with a fresh id.
+Event make_budget_event(EventType type, const std::string& org, const PolicyRef& policy,
+                        const BudgetSignal& budget, WallTime at);
+Event make_window_event(EventType type, const std::string& org, const PolicyRef& policy,
+                        const WindowSignal& window, WallTime at);
 
 }  // namespace slamon

@@ -148,11 +148,57 @@ CREATE TABLE correlator_state (
 );
 )sql";
 
+// SLA semantics (SPEC 7). policy_status_segments is each policy's status over time, run-length
+// encoded: a row is a stretch of one status (up, degraded, down, unknown, maintenance) from
+// start_ms to end_ms; time covered by no row is unknown (slamon was not running). The engine
+// extends the newest row of a policy while its status holds, so a steady policy costs one row.
+//
+// maintenance_windows holds the windows created through the API (SPEC 7.3; `body` is the
+// window's JSON); windows from the config file are not stored. suppressed_events keeps every
+// event a maintenance window suppressed (SPEC 7.3: "recorded as suppressed"), with the window
+// that suppressed it. policy_signal_state is what the engine must remember across restarts
+// for SPEC 7.4 and 7.6: the budget levels already published in the current period and the
+// sliding window's escalation state, as JSON per policy.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE policy_status_segments (
+  policy_id TEXT    NOT NULL,
+  org       TEXT    NOT NULL,
+  start_ms  INTEGER NOT NULL,
+  end_ms    INTEGER NOT NULL,
+  status    TEXT    NOT NULL
+            CHECK (status IN ('up', 'degraded', 'down', 'unknown', 'maintenance')),
+  PRIMARY KEY (policy_id, start_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE maintenance_windows (
+  id         TEXT    NOT NULL PRIMARY KEY,
+  org        TEXT    NOT NULL,
+  body       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT    NOT NULL
+);
+CREATE INDEX maintenance_windows_by_org ON maintenance_windows (org, created_at);
+
+CREATE TABLE suppressed_events (
+  id             TEXT    NOT NULL PRIMARY KEY,
+  org_id         TEXT    NOT NULL,
+  type           TEXT    NOT NULL,
+  policy_id      TEXT    NOT NULL,
+  maintenance_id TEXT    NOT NULL,
+  occurred_at    INTEGER NOT NULL,
+  payload        TEXT    NOT NULL
+);
+CREATE INDEX suppressed_events_by_org ON suppressed_events (org_id, occurred_at DESC);
+
+CREATE TABLE policy_signal_state (
+  policy_id TEXT NOT NULL PRIMARY KEY,
+  state     TEXT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
-    Migration{1, kSchemaV1},
-    Migration{2, kSchemaV2},
-    Migration{3, kSchemaV3},
-    Migration{4, kSchemaV4},
+    Migration{1, kSchemaV1}, Migration{2, kSchemaV2}, Migration{3, kSchemaV3},
+    Migration{4, kSchemaV4}, Migration{5, kSchemaV5},
 };
 
 void require_ordered(std::span<const Migration> list) {

@@ -144,7 +144,7 @@ Status insert_events(sqlite::Connection& connection, const std::vector<Event>& e
         .bind_text(2, to_string(e.type))
         .bind_text(3, to_string(e.priority))
         .bind_text(4, e.org_id)
-        .bind_text(5, e.breach.id)
+        .bind_optional_text(5, e.breach ? std::optional<std::string>(e.breach->id) : std::nullopt)
         .bind_int64(6, to_millis(e.occurred_at))
         .bind_text(7, dump_json(to_json(e)));
     if (auto done = insert->run(); !done) {

@@ -374,7 +374,7 @@ TEST(BreachLife, CreationSetsEveryFieldAndPublishesCreated) {
   EXPECT_EQ(ev.priority, Priority::HIGH);
   EXPECT_EQ(ev.occurred_at, cycles.now());
   EXPECT_EQ(ev.org_id, kOrg);
-  EXPECT_EQ(ev.breach.id, b.id);
+  EXPECT_EQ(ev.breach->id, b.id);
   EXPECT_EQ(ev.policy.id, "core-uptime");
   EXPECT_EQ(ev.policy.name, policy.name);
   EXPECT_EQ(ev.policy.scope, Scope::site);
@@ -431,8 +431,8 @@ TEST(BreachLife, WarningToCriticalEscalates) {
   EXPECT_EQ(e.events[0].type, EventType::breach_escalated);
   EXPECT_EQ(to_string(e.events[0].type), "sla.breach.escalated");
   EXPECT_EQ(e.events[0].priority, Priority::HIGH);
-  EXPECT_EQ(e.events[0].breach.id, opened.id);
-  EXPECT_EQ(e.events[0].breach.severity, Severity::critical);
+  EXPECT_EQ(e.events[0].breach->id, opened.id);
+  EXPECT_EQ(e.events[0].breach->severity, Severity::critical);
   EXPECT_EQ(e.escalated, 1);
   ASSERT_EQ(e.changed_breaches.size(), 1u);
   EXPECT_EQ(e.changed_breaches[0].severity, Severity::critical);
@@ -479,7 +479,7 @@ TEST(BreachLife, RecoveryResolves) {
   EXPECT_EQ(e.events[0].type, EventType::breach_resolved);
   EXPECT_EQ(to_string(e.events[0].type), "sla.breach.resolved");
   EXPECT_EQ(e.events[0].priority, Priority::NORMAL);
-  EXPECT_EQ(e.events[0].breach.status, BreachStatus::resolved);
+  EXPECT_EQ(e.events[0].breach->status, BreachStatus::resolved);
   EXPECT_EQ(e.resolved, 1);
   EXPECT_EQ(e.verdicts.at(0).state, VerdictState::ok);
 }
@@ -541,7 +541,7 @@ TEST_P(PolicyRetirement, ResolvesTheOpenBreachWithAReason) {
   }
   for (const auto& ev : e.events) {
     EXPECT_EQ(ev.type, EventType::breach_resolved);
-    EXPECT_EQ(ev.breach.policy_id, "p");
+    EXPECT_EQ(ev.breach->policy_id, "p");
   }
   EXPECT_EQ(e.events.size(), resolved.size());
   EXPECT_EQ(e.resolved, static_cast<int>(resolved.size()));
@@ -626,7 +626,7 @@ TEST(BreachLife, AtMostOneOpenBreachPerPolicyAndMetricOverManyCycles) {
     for (const auto& ev : e.events) {
       if (ev.type != EventType::breach_created) continue;
       ++created;
-      EXPECT_FALSE(open_before.contains({ev.breach.policy_id, ev.breach.metric}))
+      EXPECT_FALSE(open_before.contains({ev.breach->policy_id, ev.breach->metric}))
           << "a second breach opened beside an open one, cycle " << cycle;
     }
     EXPECT_EQ(created, e.opened);

@@ -366,7 +366,7 @@ TEST_F(StoreApiTest, AcknowledgeSetsTheBreachAndWritesExactlyOneEvent) {
   expected.ack_notes = "rebooting the uplink";
   EXPECT_EQ(to_json(*acked), to_json(expected));
   EXPECT_EQ(to_json(stored_breach("b-1")), to_json(expected));
-  EXPECT_EQ(to_json(built[0].breach), to_json(expected)) << "the event sees the stored breach";
+  EXPECT_EQ(to_json(*built[0].breach), to_json(expected)) << "the event sees the stored breach";
 
   auto pending = store_->pending_events(10);
   ASSERT_TRUE(pending);

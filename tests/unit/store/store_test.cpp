@@ -522,7 +522,7 @@ TEST_F(StoreTest, PendingEventsComeOldestFirstWithTheirJson) {
     EXPECT_EQ(stored.id, written[i].id);
     EXPECT_EQ(stored.type, to_string(written[i].type));
     EXPECT_EQ(stored.org_id, written[i].org_id);
-    EXPECT_EQ(stored.breach_id, written[i].breach.id);
+    EXPECT_EQ(stored.breach_id, written[i].breach->id);
     EXPECT_EQ(stored.occurred_at, written[i].occurred_at);
     EXPECT_EQ(nlohmann::json::parse(stored.payload), to_json(written[i]));
     if (i > 0) {
