@@ -1,10 +1,12 @@
-// Turning an API policy body into a validated Policy with the rule-file validator
-// (config/loader.h parse_policy), so the API and rule files enforce one rule set (SPEC §3,
-// §11). The JSON is handed to the YAML reader as text (JSON is YAML), which keeps the
-// difference between a number and a quoted string that the strict reader checks.
-// Stateless; thread-safe.
+// Turning an API policy or maintenance window body into a validated Policy / MaintenanceWindow
+// with the config file's validators (config/loader.h parse_policy, parse_maintenance_window),
+// so the API and the files enforce one rule set (SPEC §3, §7.3, §11). The JSON is handed to the
+// YAML reader as text (JSON is YAML), which keeps the difference between a number and a quoted
+// string that the strict reader checks. Stateless; thread-safe.
 #pragma once
 
+#include <expected>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,5 +22,12 @@ namespace slamon::api {
 // caller found itself; any problem at all is a 422.
 ApiResult<Policy> validate_policy(const nlohmann::json& object, const Config& config,
                                   std::vector<FieldError> earlier = {});
+
+// Validates a POST /maintenance body: the window object of `maintenance:` without `org`, which
+// is `org` here (the caller's). The body must not carry `org` or the output-only keys (the
+// caller refuses those first). Every problem is a FieldError (path relative to the body); the
+// window comes back with an empty id (the caller assigns one) and provisioned false.
+std::expected<MaintenanceWindow, std::vector<FieldError>> validate_maintenance_json(
+    const nlohmann::json& body, const std::string& org, const Config& config);
 
 }  // namespace slamon::api

@@ -338,17 +338,6 @@ void read_jwt(const Reporter& r, const Field& field, const std::filesystem::path
   auth.jwt = std::move(jwt);
 }
 
-std::string kind_name(Scope scope) {
-  switch (scope) {
-    case Scope::site_group:
-      return "site group";
-    case Scope::device_group:
-      return "device group";
-    default:
-      return std::string(to_string(scope));
-  }
-}
-
 std::string organization_name(const Inventory& inventory, const std::string& id) {
   const Organization* org = inventory.organization(id);
   return org != nullptr ? org->name : id;

@@ -290,6 +290,20 @@ std::optional<std::string> Inventory::site_of(Scope scope, const std::string& sc
   return std::nullopt;
 }
 
+std::string Inventory::timezone_of(Scope scope, const std::optional<std::string>& scope_id) const {
+  if (!scope_id) return "UTC";
+  const auto site = site_of(scope, *scope_id);
+  if (!site) return "UTC";
+  const EntityRef* ref = entity(*site);
+  if (ref == nullptr) return "UTC";
+  const Organization* owner = organization(ref->org);
+  if (owner == nullptr) return "UTC";
+  for (const Site& candidate : owner->sites) {
+    if (candidate.id == *site) return candidate.timezone.empty() ? "UTC" : candidate.timezone;
+  }
+  return "UTC";
+}
+
 const SourceConfig* Config::source(const std::string& name) const {
   for (const SourceConfig& candidate : sources) {
     if (candidate.name == name) return &candidate;

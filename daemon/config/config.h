@@ -163,6 +163,9 @@ class Inventory {
                                         const std::string& scope_key) const;
   // The site a policy's scope is located at, when it has one (site, device, camera, nvr).
   std::optional<std::string> site_of(Scope scope, const std::string& scope_id) const;
+  // The IANA time zone a scope's local times are read in when none is written (SPEC §7.2,
+  // §7.3): the `timezone` of the site the scope is located at, else "UTC".
+  std::string timezone_of(Scope scope, const std::optional<std::string>& scope_id) const;
 
  private:
   std::unordered_map<std::string, EntityRef> entities_;
@@ -270,7 +273,9 @@ struct Config {
   std::vector<NotifierConfig> notifiers;
   std::vector<AlertRule> alert_rules;
   CorrelationConfig correlation;
-  std::vector<Policy> policies;              // provisioned, from rule files
+  std::vector<Policy> policies;  // provisioned, from rule files
+  // SPEC §7.3 `maintenance:` of slamon.yml (provisioned); the API's windows live in the store.
+  std::vector<MaintenanceWindow> maintenance;
   std::vector<std::string> rule_files;       // resolved paths, for logs
   std::vector<std::string> inventory_files;  // resolved paths
 

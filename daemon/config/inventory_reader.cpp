@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "config/loader_internal.h"
+#include "sla/calendar.h"
 
 namespace slamon::config_detail {
 namespace {
@@ -189,6 +190,11 @@ void read_sites(const Reporter& r, const MapReader& org_map, const std::string& 
           r.error(
               f->value_mark, f->path,
               "must be an IANA time zone name such as Europe/Berlin or UTC, got \"" + *tz + "\"");
+        } else if (!sla::TimeZone::find(*tz)) {
+          // SLA periods, business hours and maintenance recurrences are read in this zone.
+          r.error(f->value_mark, f->path,
+                  "unknown time zone \"" + *tz +
+                      "\": not in the tz database; use an IANA name such as Europe/Berlin or UTC");
         } else {
           site.timezone = *tz;
         }

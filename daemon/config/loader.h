@@ -58,4 +58,19 @@ struct PolicyParseResult {
 PolicyParseResult parse_policy(const YAML::Node& node, const Config& config,
                                const std::string& file, const std::string& path_prefix);
 
+// Validates one maintenance window object (SPEC §7.3; an item of `maintenance:` in slamon.yml,
+// or an API body parsed as YAML/JSON with the caller's `org` added) against `config`'s
+// inventory: `org` known; scope, scope_id and scope_name by the rules of policies; `start` and
+// `end` (RFC 3339, end after start, at most 366 days apart) or `recurrence` and `duration`
+// (above 0, at most 31 days) with an optional `timezone` (default: the scope's site's zone, else
+// UTC); `reason` required, at most 500 characters; `id` optional (a slug or a UUID). The window
+// is returned with `id` empty when none was given; `provisioned` is false.
+struct MaintenanceParseResult {
+  MaintenanceWindow window;
+  std::vector<Diagnostic> diagnostics;
+};
+MaintenanceParseResult parse_maintenance_window(const YAML::Node& node, const Config& config,
+                                                const std::string& file,
+                                                const std::string& path_prefix);
+
 }  // namespace slamon

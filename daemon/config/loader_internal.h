@@ -110,4 +110,46 @@ void check_alert_rule_orgs(const Reporter& r, const std::vector<Field>& org_fiel
 // correlation: of slamon.yml (SPEC §9.4); its presence enables correlation.
 void read_correlation(const Reporter& r, const Field& field, CorrelationConfig& correlation);
 
+// --- Shared by policies and maintenance windows ---
+
+// A slug [a-z0-9_-]{1,64}.
+bool is_slug(std::string_view id);
+// A number as messages print it (99.5, 1e+06).
+std::string format_number(double value);
+// "site group" for site_group, ...: how messages name an entity kind.
+std::string kind_name(Scope scope);
+
+// `org` of a policy or window: required, a UUID of the inventory. Sets `org` to the canonical
+// UUID when it is one; returns whether the organization is known.
+bool read_owner_org(const Reporter& r, const MapReader& map, const Inventory& inventory,
+                    std::string& org);
+
+// The scope of a policy or window (SPEC §3 rules): `scope`, then `scope_id` / `scope_name`.
+// `subject` names the object in messages ("policy", "window"). Returns whether `scope` itself
+// was read (its id may still be wrong, which is reported).
+struct ScopeFields {
+  Scope scope = Scope::organization;
+  std::optional<std::string> scope_id;
+  std::optional<std::string> scope_name;
+};
+bool read_scope_fields(const Reporter& r, const MapReader& map, const Inventory& inventory,
+                       const std::string& org, bool org_known, std::string_view subject,
+                       ScopeFields& out);
+
+// An IANA time zone name known to the tz database; reports and returns nullopt otherwise.
+std::optional<std::string> read_timezone(const Reporter& r, const Field& f);
+
+// The SPEC §7 keys of a policy (sla_period, time_period, requirements, levels, sliding_window,
+// credits), read after its scope and thresholds. `written_thresholds` holds the metrics whose
+// threshold key is written (valid or not), so a wrong threshold is not reported twice.
+// `scope_known`: the policy's scope was read (measurement checks need it).
+void read_policy_sla_keys(const Reporter& r, const MapReader& map, const Config& config,
+                          const std::set<Metric>& written_thresholds, bool scope_known,
+                          Policy& policy);
+
+// maintenance: of slamon.yml (SPEC §7.3), after the inventory is indexed. Appends the valid
+// windows to config.maintenance, with generated ids "config-<n>" (n: 1-based list position)
+// for those without one.
+void read_maintenance(const Reporter& r, const Field& field, Config& config);
+
 }  // namespace slamon::config_detail

@@ -65,9 +65,13 @@ constexpr std::array kReservedHeaders{
 
 constexpr std::array kAlertRuleKeys{"name"sv, "events"sv, "match"sv, "notifiers"sv};
 constexpr std::array kMatchKeys{"severity"sv, "org"sv, "scope"sv, "policy"sv, "labels"sv};
-constexpr std::array kEventTypes{"sla.breach.created"sv,      "sla.breach.escalated"sv,
-                                 "sla.breach.acknowledged"sv, "sla.breach.resolved"sv,
-                                 "sla.incident.opened"sv,     "sla.incident.resolved"sv};
+// SPEC §9.1 / §9.4: breach events, incident events, and the policy-level signals of SPEC §7.4
+// (budget levels) and §7.6 (sliding window), which carry no breach.
+constexpr std::array kEventTypes{
+    "sla.breach.created"sv,  "sla.breach.escalated"sv, "sla.breach.acknowledged"sv,
+    "sla.breach.resolved"sv, "sla.incident.opened"sv,  "sla.incident.resolved"sv,
+    "sla.budget.warning"sv,  "sla.budget.critical"sv,  "sla.escalate"sv,
+    "sla.deescalate"sv};
 constexpr std::array kSeverities{"warning"sv, "critical"sv};
 
 constexpr std::array kCorrelationKeys{"window"sv, "group_by"sv};

@@ -1,7 +1,9 @@
-// parse_policy: the one validation of a policy object (SPEC §3), shared by rule files and the API.
+// parse_policy: the one validation of a policy object (SPEC §3), shared by rule files and the API;
+// and the owner and scope readers that maintenance windows share with it.
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "common/uuid.h"
@@ -13,28 +15,21 @@ namespace {
 
 using namespace std::string_view_literals;
 using config_detail::Field;
+using config_detail::format_number;
 using config_detail::join_path;
+using config_detail::kind_name;
 using config_detail::MapReader;
 using config_detail::Reporter;
 
-constexpr std::array kPolicyKeys{"id"sv,     "org"sv,        "name"sv,       "description"sv,
-                                 "scope"sv,  "scope_id"sv,   "scope_name"sv, "status"sv,
-                                 "labels"sv, "thresholds"sv, "no_data"sv};
-constexpr std::array kLaterPolicyKeys{"sla_period"sv, "time_period"sv,    "requirements"sv,
-                                      "levels"sv,     "sliding_window"sv, "credits"sv};
+constexpr std::array kPolicyKeys{
+    "id"sv,          "org"sv,          "name"sv,   "description"sv,    "scope"sv,   "scope_id"sv,
+    "scope_name"sv,  "status"sv,       "labels"sv, "thresholds"sv,     "no_data"sv, "sla_period"sv,
+    "time_period"sv, "requirements"sv, "levels"sv, "sliding_window"sv, "credits"sv};
 constexpr std::array kStatuses{"active"sv, "disabled"sv, "draft"sv};
 constexpr std::array kNoDataModes{"keep"sv, "breach"sv, "resolve"sv};
 // The label names slamon itself puts on events and /metrics series.
 constexpr std::array kReservedLabels{"org"sv,   "policy_id"sv, "policy"sv,
                                      "scope"sv, "scope_id"sv,  "status"sv};
-constexpr std::size_t kMaxSlugLength = 64;
-
-bool is_slug(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxSlugLength &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-         });
-}
 
 bool is_label_name(std::string_view name) {
   if (name.empty()) return false;
@@ -46,12 +41,6 @@ bool is_label_name(std::string_view name) {
                      [&](char c) { return word_start(c) || (c >= '0' && c <= '9'); });
 }
 
-std::string format_number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
 std::string range_text(const ThresholdSpec& spec) {
   if (std::isinf(spec.range_max)) return "at least " + format_number(spec.range_min);
   return "between " + format_number(spec.range_min) + " and " + format_number(spec.range_max);
@@ -61,17 +50,6 @@ std::vector<std::string_view> threshold_keys() {
   std::vector<std::string_view> keys;
   for (const ThresholdSpec& spec : threshold_specs()) keys.push_back(spec.key);
   return keys;
-}
-
-std::string kind_name(Scope scope) {
-  switch (scope) {
-    case Scope::site_group:
-      return "site group";
-    case Scope::device_group:
-      return "device group";
-    default:
-      return std::string(to_string(scope));
-  }
 }
 
 // Why `id` is not a `scope` of `org`. Says what the id is only when it belongs to the same
@@ -114,27 +92,13 @@ class PolicyReader {
         policy_.no_data = *parse_no_data_mode(*mode);
       }
     }
+    config_detail::read_policy_sla_keys(r_, map_, config_, written_thresholds_, scope_known,
+                                        policy_);
   }
 
  private:
   bool read_org() {
-    const auto f = map_.require("org");
-    if (!f) return false;
-    const auto text = config_detail::read_nonempty_string(r_, *f);
-    if (!text) return false;
-    const auto org = config_detail::canonical_uuid(*text);
-    if (!org) {
-      r_.error(f->value_mark, f->path,
-               "must be the UUID of an organization, got \"" + *text + "\"");
-      return false;
-    }
-    policy_.org = *org;
-    if (config_.inventory.organization(*org) == nullptr) {
-      r_.error(f->value_mark, f->path,
-               "unknown organization `" + *org + "`: it is not defined in any inventory file");
-      return false;
-    }
-    return true;
+    return config_detail::read_owner_org(r_, map_, config_.inventory, policy_.org);
   }
 
   void read_name() {
@@ -148,7 +112,7 @@ class PolicyReader {
       if (!text) return;
       if (auto uuid = config_detail::canonical_uuid(*text)) {
         policy_.id = *uuid;
-      } else if (is_slug(*text)) {
+      } else if (config_detail::is_slug(*text)) {
         policy_.id = *text;
       } else {
         r_.error(f->value_mark, f->path,
@@ -164,55 +128,13 @@ class PolicyReader {
   }
 
   bool read_scope(bool org_known) {
-    const auto f = map_.require("scope");
-    if (!f) return false;
-    std::vector<std::string_view> names;
-    for (Scope s : kAllScopes) names.push_back(to_string(s));
-    const auto text = config_detail::read_choice(r_, *f, names);
-    if (!text) return false;
-    policy_.scope = *parse_scope(*text);
-    const Scope scope = policy_.scope;
-    const auto scope_id = map_.get("scope_id");
-    const auto scope_name = map_.get("scope_name");
-
-    if (scope_name && scope != Scope::ssid) {
-      r_.error(scope_name->key_mark, scope_name->path,
-               "`scope_name` applies only to scope ssid (this policy's scope is " + *text + ")");
-    }
-    if (scope == Scope::organization) {
-      if (scope_id) {
-        r_.error(scope_id->key_mark, scope_id->path,
-                 "must be absent for scope organization: the policy's organization is its scope");
-      }
-      return true;
-    }
-    if (scope == Scope::ssid) {
-      if (scope_id) {
-        if (auto id = config_detail::read_nonempty_string(r_, *scope_id)) policy_.scope_id = *id;
-      }
-      if (scope_name) {
-        if (auto name = config_detail::read_nonempty_string(r_, *scope_name))
-          policy_.scope_name = *name;
-      } else if (!scope_id) {
-        r_.error(map_.self().value_mark, join_path(map_.self().path, "scope_name"),
-                 "scope ssid needs `scope_name` (the SSID name) when `scope_id` is not given");
-      }
-      return true;
-    }
-    if (!scope_id) {
-      r_.error(map_.self().value_mark, join_path(map_.self().path, "scope_id"),
-               "missing required key `scope_id`: scope " + *text + " needs the id of a " +
-                   kind_name(scope));
-      return true;
-    }
-    const auto id = config_detail::read_nonempty_string(r_, *scope_id);
-    if (!id) return true;
-    policy_.scope_id = config_detail::canonical_uuid(*id).value_or(*id);
-    if (org_known && !config_.inventory.owns(policy_.org, scope, *policy_.scope_id)) {
-      r_.error(scope_id->value_mark, scope_id->path,
-               not_owned_message(config_.inventory, policy_.org, scope, *policy_.scope_id));
-    }
-    return true;
+    config_detail::ScopeFields scope;
+    const bool known = config_detail::read_scope_fields(r_, map_, config_.inventory, policy_.org,
+                                                        org_known, "policy", scope);
+    policy_.scope = scope.scope;
+    policy_.scope_id = std::move(scope.scope_id);
+    policy_.scope_name = std::move(scope.scope_name);
+    return known;
   }
 
   void read_labels() {
@@ -257,6 +179,7 @@ class PolicyReader {
     }
     for (const auto& [key, field] : thresholds.entries()) {
       const ThresholdSpec& spec = *threshold_spec_by_key(key);
+      written_thresholds_.insert(spec.metric);
       if (auto value = config_detail::read_number(r_, field)) {
         if (*value < spec.range_min || *value > spec.range_max) {
           r_.error(field.value_mark, field.path,
@@ -285,9 +208,115 @@ class PolicyReader {
   const MapReader& map_;
   const Config& config_;
   Policy& policy_;
+  std::set<Metric> written_thresholds_;
 };
 
 }  // namespace
+
+namespace config_detail {
+
+bool is_slug(std::string_view id) {
+  constexpr std::size_t kMaxSlugLength = 64;
+  return !id.empty() && id.size() <= kMaxSlugLength &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+         });
+}
+
+std::string format_number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+std::string kind_name(Scope scope) {
+  switch (scope) {
+    case Scope::site_group:
+      return "site group";
+    case Scope::device_group:
+      return "device group";
+    default:
+      return std::string(to_string(scope));
+  }
+}
+
+bool read_owner_org(const Reporter& r, const MapReader& map, const Inventory& inventory,
+                    std::string& org) {
+  const auto f = map.require("org");
+  if (!f) return false;
+  const auto text = read_nonempty_string(r, *f);
+  if (!text) return false;
+  const auto uuid = canonical_uuid(*text);
+  if (!uuid) {
+    r.error(f->value_mark, f->path, "must be the UUID of an organization, got \"" + *text + "\"");
+    return false;
+  }
+  org = *uuid;
+  if (inventory.organization(*uuid) == nullptr) {
+    r.error(f->value_mark, f->path,
+            "unknown organization `" + *uuid + "`: it is not defined in any inventory file");
+    return false;
+  }
+  return true;
+}
+
+bool read_scope_fields(const Reporter& r, const MapReader& map, const Inventory& inventory,
+                       const std::string& org, bool org_known, std::string_view subject,
+                       ScopeFields& out) {
+  const auto f = map.require("scope");
+  if (!f) return false;
+  std::vector<std::string_view> names;
+  for (Scope s : kAllScopes) names.push_back(to_string(s));
+  const auto text = read_choice(r, *f, names);
+  if (!text) return false;
+  out.scope = *parse_scope(*text);
+  const Scope scope = out.scope;
+  const auto scope_id = map.get("scope_id");
+  const auto scope_name = map.get("scope_name");
+  const std::string subject_text(subject);
+
+  if (scope_name && scope != Scope::ssid) {
+    r.error(scope_name->key_mark, scope_name->path,
+            "`scope_name` applies only to scope ssid (this " + subject_text + "'s scope is " +
+                *text + ")");
+  }
+  if (scope == Scope::organization) {
+    if (scope_id) {
+      r.error(scope_id->key_mark, scope_id->path,
+              "must be absent for scope organization: the " + subject_text +
+                  "'s organization is its scope");
+    }
+    return true;
+  }
+  if (scope == Scope::ssid) {
+    if (scope_id) {
+      if (auto id = read_nonempty_string(r, *scope_id)) out.scope_id = *id;
+    }
+    if (scope_name) {
+      if (auto name = read_nonempty_string(r, *scope_name)) out.scope_name = *name;
+    } else if (!scope_id) {
+      r.error(map.self().value_mark, join_path(map.self().path, "scope_name"),
+              "scope ssid needs `scope_name` (the SSID name) when `scope_id` is not given");
+    }
+    return true;
+  }
+  if (!scope_id) {
+    r.error(map.self().value_mark, join_path(map.self().path, "scope_id"),
+            "missing required key `scope_id`: scope " + *text + " needs the id of a " +
+                kind_name(scope));
+    return true;
+  }
+  const auto id = read_nonempty_string(r, *scope_id);
+  if (!id) return true;
+  out.scope_id = canonical_uuid(*id).value_or(*id);
+  if (org_known && !inventory.owns(org, scope, *out.scope_id)) {
+    r.error(scope_id->value_mark, scope_id->path,
+            not_owned_message(inventory, org, scope, *out.scope_id));
+  }
+  return true;
+}
+
+}  // namespace config_detail
 
 PolicyParseResult parse_policy(const YAML::Node& node, const Config& config,
                                const std::string& file, const std::string& path_prefix) {
@@ -299,7 +328,7 @@ PolicyParseResult parse_policy(const YAML::Node& node, const Config& config,
     r.error(mark, path_prefix, "expected a policy (a map), got nothing");
     return result;
   }
-  const MapReader map(r, self, kPolicyKeys, kLaterPolicyKeys);
+  const MapReader map(r, self, kPolicyKeys);
   if (!map.ok()) return result;
   PolicyReader(r, map, config, result.policy).read();
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),

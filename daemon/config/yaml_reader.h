@@ -26,6 +26,8 @@ class Reporter {
 
   void error(const YAML::Mark& at, std::string path, std::string message) const;
   const std::string& file() const { return file_; }
+  // How many diagnostics the shared list holds (to tell whether a part added any).
+  std::size_t count() const { return sink_->size(); }
 
  private:
   std::string file_;

@@ -166,6 +166,28 @@ struct Policy {
   std::string scope_key() const;
 };
 
+// SPEC §7.3: a maintenance window, one-off (start/end) or recurring (recurrence + duration in
+// `timezone`). Inside it a policy of the scope opens no breach, its events are suppressed and
+// its time counts as `maintenance`, not against compliance. A window's scope covers: the whole
+// org (organization); the entity itself; and for a site, every entity located at it.
+struct MaintenanceWindow {
+  std::string id;  // from config: the given `id` or "config-<n>"; from the API: a UUID
+  std::string org;
+  Scope scope = Scope::organization;
+  std::optional<std::string> scope_id;
+  std::optional<std::string> scope_name;  // ssid by name
+  std::optional<WallTime> start;          // one-off: start and end
+  std::optional<WallTime> end;
+  std::string recurrence;  // recurring: cron or RRULE subset (sla/recurrence.h)
+  Duration duration{0};    // recurring: each occurrence's length
+  std::string timezone;    // recurring: the zone the recurrence is read in ("" = UTC)
+  std::string reason;
+  bool provisioned = false;  // from the config file: read-only through the API
+  std::optional<WallTime> created_at;
+  std::string created_by;  // the API principal
+  bool recurring() const { return !recurrence.empty(); }
+};
+
 struct Breach {
   std::string id;
   std::string org;

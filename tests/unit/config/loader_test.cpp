@@ -447,8 +447,6 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         PositionCase{"report_schedules", "report_schedules: []\n", 1, 1,
                      "`report_schedules` is not supported by this version of slamon yet"},
-        PositionCase{"maintenance", "maintenance: []\n", 1, 1,
-                     "`maintenance` is not supported by this version of slamon yet"},
         PositionCase{"status_pages", "status_pages: []\n", 1, 1,
                      "`status_pages` is not supported by this version of slamon yet"}),
     [](const auto& info) { return info.param.name; });

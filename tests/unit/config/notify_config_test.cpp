@@ -202,6 +202,23 @@ alert_rules:
   EXPECT_EQ(rules[3].match.policies, std::vector<std::string>{"cams"});
 }
 
+TEST_F(NotifyConfigFixture, PolicySignalEventsCanBeRouted) {
+  const LoadResult result = load_notify(R"(notifiers:
+  - {name: ops-slack, type: slack, url_file: secrets/slack.url}
+alert_rules:
+  - name: budget-and-window
+    events: [sla.budget.warning, sla.budget.critical, sla.escalate, sla.deescalate]
+    match: {severity: critical, labels: {tier: gold}}
+    notifiers: [ops-slack]
+)");
+  ASSERT_TRUE(result.ok()) << dump(result.diagnostics);
+  const auto& rules = result.config->alert_rules;
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].events, (std::vector<std::string>{"sla.budget.warning", "sla.budget.critical",
+                                                       "sla.escalate", "sla.deescalate"}));
+  EXPECT_EQ(rules[0].match.severities, std::vector<Severity>{Severity::critical});
+}
+
 TEST_F(NotifyConfigFixture, CorrelationIsRead) {
   const LoadResult result =
       load_notify("correlation:\n  window: 90s\n  group_by: [org, site_group, metric]\n");
@@ -773,8 +790,9 @@ INSTANTIATE_TEST_SUITE_P(
                 rules("alert_rules:\n  - {name: a, events: [], notifiers: [ops-slack]}\n"), 5, 23,
                 "alert_rules[0].events",
                 "must list at least one event type: sla.breach.created, sla.breach.escalated, "
-                "sla.breach.acknowledged, sla.breach.resolved, sla.incident.opened or "
-                "sla.incident.resolved"},
+                "sla.breach.acknowledged, sla.breach.resolved, sla.incident.opened, "
+                "sla.incident.resolved, sla.budget.warning, sla.budget.critical, sla.escalate or "
+                "sla.deescalate"},
         BadCase{"unknown_event", rules(R"(alert_rules:
   - name: a
     events: [sla.breach.created, sla.breach.opened]
@@ -782,7 +800,8 @@ INSTANTIATE_TEST_SUITE_P(
 )"),
                 6, 34, "alert_rules[0].events[1]",
                 "must be one of sla.breach.created, sla.breach.escalated, sla.breach.acknowledged, "
-                "sla.breach.resolved, sla.incident.opened or sla.incident.resolved, got "
+                "sla.breach.resolved, sla.incident.opened, sla.incident.resolved, "
+                "sla.budget.warning, sla.budget.critical, sla.escalate or sla.deescalate, got "
                 "`sla.breach.opened`"},
         BadCase{"event_twice", rules(R"(alert_rules:
   - name: a

@@ -49,7 +49,8 @@ INSTANTIATE_TEST_SUITE_P(
                                  5, 5,
                                  "unknown key `owner`; allowed keys: id, org, name, description, "
                                  "scope, scope_id, scope_name, status, labels, thresholds, "
-                                 "no_data"},
+                                 "no_data, sla_period, time_period, requirements, levels, "
+                                 "sliding_window, credits"},
                       PolicyCase{"unknown_threshold_key", R"(policies:
   - id: p1
     org: $ORG_A
@@ -116,73 +117,6 @@ INSTANTIATE_TEST_SUITE_P(
     thresholds: {uptime_percent_min: 99.5}
 )",
                                  4, 11, "expected a string, got a list"}),
-    case_name);
-
-INSTANTIATE_TEST_SUITE_P(
-    LaterFeatures, PolicyRule,
-    ::testing::Values(
-        PolicyCase{"sla_period", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-    sla_period: {kind: month}
-)",
-                   8, 5, "`sla_period` is not supported by this version of slamon yet"},
-        PolicyCase{"time_period", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    time_period: {mon-fri: "09:00-18:00"}
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                   7, 5, "`time_period` is not supported by this version of slamon yet"},
-        PolicyCase{"requirements", R"(policies:
-  - requirements: []
-    id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                   2, 5, "`requirements` is not supported by this version of slamon yet"},
-        PolicyCase{"levels", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-    levels: {warn_at_budget_used: 0.5}
-)",
-                   8, 5, "`levels` is not supported by this version of slamon yet"},
-        PolicyCase{"sliding_window", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-    sliding_window: {metric: latency_ms}
-)",
-                   8, 5,
-                   "`sliding_window` is not supported by this version of slamon "
-                   "yet"},
-        PolicyCase{"credits", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-    credits: [{below: 99.9, percent: 10}]
-)",
-                   8, 5, "`credits` is not supported by this version of slamon yet"}),
     case_name);
 
 INSTANTIATE_TEST_SUITE_P(

@@ -31,6 +31,16 @@ Policy every_field_set() {
   }
   p.no_data = NoDataMode::breach;
   p.provisioned = true;
+  using namespace std::chrono_literals;
+  p.sla_period = SlaPeriod{PeriodKind::quarter, "Europe/Berlin"};
+  p.time_period = TimePeriod{};
+  p.time_period->by_weekday[0] = {{540, 1080}};
+  p.time_period->by_weekday[4] = {{0, 720}, {1320, 360}};
+  p.time_period->by_weekday[6] = {{0, 1440}};
+  p.requirements = {{5, 2min, Metric::uptime_percent}, {0, 90min, Metric::latency_ms}};
+  p.levels = BudgetLevels{0.25, 0.75};
+  p.sliding_window = SlidingWindow{Metric::latency_ms, 1000, 100.5, 10min, 0ms};
+  p.credits = {{99.9, 10}, {99.0, 25.5}};
   return p;
 }
 
@@ -47,6 +57,12 @@ void expect_same(const Policy& actual, const Policy& expected) {
   EXPECT_EQ(actual.thresholds, expected.thresholds);
   EXPECT_EQ(actual.no_data, expected.no_data);
   EXPECT_EQ(actual.provisioned, expected.provisioned);
+  EXPECT_EQ(actual.sla_period, expected.sla_period);
+  EXPECT_EQ(actual.time_period, expected.time_period);
+  EXPECT_EQ(actual.requirements, expected.requirements);
+  EXPECT_EQ(actual.levels, expected.levels);
+  EXPECT_EQ(actual.sliding_window, expected.sliding_window);
+  EXPECT_EQ(actual.credits, expected.credits);
 }
 
 TEST(PolicyJson, WritesEveryField) {
@@ -70,7 +86,17 @@ TEST(PolicyJson, WritesEveryField) {
       "error_rate_max": 0.05
     },
     "no_data": "breach",
-    "provisioned": true
+    "provisioned": true,
+    "sla_period": {"kind": "quarter", "timezone": "Europe/Berlin"},
+    "time_period": {"mon": "09:00-18:00", "fri": "00:00-12:00,22:00-06:00", "sun": "00:00-24:00"},
+    "requirements": [
+      {"max_outages": 5, "min_duration": "2m", "metric": "uptime_percent"},
+      {"max_outages": 0, "min_duration": "1h30m", "metric": "latency_ms"}
+    ],
+    "levels": {"warn_at_budget_used": 0.25, "crit_at_budget_used": 0.75},
+    "sliding_window": {"metric": "latency_ms", "upper": 1000, "lower": 100.5, "interval": "10m",
+                       "cooldown": "0s"},
+    "credits": [{"below": 99.9, "percent": 10}, {"below": 99.0, "percent": 25.5}]
   })"));
 }
 
@@ -90,7 +116,13 @@ TEST(PolicyJson, WritesOnlyTheThresholdsThatAreSetAndNullForAbsentScopeFields) {
   EXPECT_EQ(written.at("labels"), json::object());
   EXPECT_EQ(written.at("description"), "");
   EXPECT_EQ(written.at("provisioned"), false);
-  EXPECT_EQ(written.size(), 12u);
+  EXPECT_TRUE(written.at("sla_period").is_null());
+  EXPECT_TRUE(written.at("time_period").is_null());
+  EXPECT_EQ(written.at("requirements"), json::array());
+  EXPECT_TRUE(written.at("levels").is_null());
+  EXPECT_TRUE(written.at("sliding_window").is_null());
+  EXPECT_EQ(written.at("credits"), json::array());
+  EXPECT_EQ(written.size(), 18u);
 }
 
 TEST(PolicyJson, RoundTripsEveryField) {
@@ -134,10 +166,27 @@ TEST(PolicyJson, RoundTripsEachThresholdAloneAndEveryEnumValue) {
 TEST(PolicyJson, IntegerThresholdsAndUnknownKeysAreAccepted) {
   json stored = to_json(every_field_set());
   stored["thresholds"]["latency_ms_max"] = 100;  // an integer, as a client might write it
-  stored["sla_period"] = "month";                // a key of a later version
+  stored["status_page"] = "main";                // a key of a later version
   auto read = policy_from_stored_json(stored);
   ASSERT_TRUE(read) << read.error().message;
   EXPECT_EQ(read->threshold(Metric::latency_ms), 100.0);
+}
+
+TEST(PolicyJson, PoliciesStoredBeforeTheSlaKeysReadAsUnset) {
+  json stored = to_json(every_field_set());
+  for (const char* key :
+       {"sla_period", "time_period", "requirements", "levels", "sliding_window", "credits"}) {
+    stored.erase(key);
+  }
+  auto read = policy_from_stored_json(stored);
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_FALSE(read->sla_period);
+  EXPECT_FALSE(read->time_period);
+  EXPECT_TRUE(read->requirements.empty());
+  EXPECT_FALSE(read->levels);
+  EXPECT_FALSE(read->sliding_window);
+  EXPECT_TRUE(read->credits.empty());
+  EXPECT_EQ(read->threshold(Metric::uptime_percent), 10.0);
 }
 
 TEST(PolicyJson, RefusesWhatTheStoreCouldNotHaveWritten) {
@@ -165,6 +214,27 @@ TEST(PolicyJson, RefusesWhatTheStoreCouldNotHaveWritten) {
       {"text threshold", [](json& j) { j["thresholds"]["latency_ms_max"] = "100"; },
        "not a finite number"},
       {"provisioned text", [](json& j) { j["provisioned"] = "no"; }, "`provisioned` of type"},
+      {"sla_period text", [](json& j) { j["sla_period"] = "month"; }, "unreadable sla_period"},
+      {"sla_period kind", [](json& j) { j["sla_period"]["kind"] = "decade"; },
+       "unreadable sla_period"},
+      {"time_period range",
+       [](json& j) {
+         j["time_period"] = {{"mon-fri", "09:00-18:00"}};
+       },
+       "unreadable time_period"},
+      {"time_period hours", [](json& j) { j["time_period"]["mon"] = "9-18"; },
+       "unreadable time_period"},
+      {"requirement duration", [](json& j) { j["requirements"][0]["min_duration"] = 120; },
+       "unreadable requirement"},
+      {"requirements object", [](json& j) { j["requirements"] = json::object(); },
+       "requirements that are not a list"},
+      {"levels missing crit", [](json& j) { j["levels"].erase("crit_at_budget_used"); },
+       "unreadable levels"},
+      {"window metric", [](json& j) { j["sliding_window"]["metric"] = "jitter"; },
+       "unreadable sliding_window"},
+      {"window cooldown", [](json& j) { j["sliding_window"].erase("cooldown"); },
+       "unreadable sliding_window"},
+      {"credit text", [](json& j) { j["credits"][0]["percent"] = "10"; }, "unreadable credit tier"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
