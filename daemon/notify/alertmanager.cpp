@@ -78,8 +78,8 @@ AlertState state_of(const Message& message) {
   }
   // Without a type (a resend), the state is what the event says about the breach or incident.
   if (message.type.empty()) {
-    const bool resolved = message.is_incident ? !message.incident_resolved_at.empty()
-                                              : message.breaches.front().status == "resolved";
+    const bool resolved = message.is_incident() ? !message.incident_resolved_at.empty()
+                                                : message.breaches.front().status == "resolved";
     if (resolved) return AlertState::resolved;
   }
   return AlertState::firing;
@@ -140,6 +140,69 @@ json incident_alert(const Message& message, AlertState state, const std::string&
                message.landing_url);
 }
 
+// Policy signals (SPEC §7.4 budget levels, §7.6 sliding window) are announcements, not states
+// slamon keeps alive: each fires a short-lived alert (endsAt = now + resend TTL, never re-posted)
+// so Alertmanager routes it once and it then ends by itself. sla.budget.critical also ends the
+// warning alert of the same period; sla.deescalate ends the escalation's alert.
+json policy_signal_alerts(const Message& message, const std::string& firing_until,
+                          const std::string& now_text) {
+  const PolicySignalView& signal = message.signal;
+  const bool budget = signal.kind == PolicySignalView::Kind::budget;
+  const auto labels = [&](const std::string& severity) {
+    json labels = json::object();
+    labels["alertname"] = budget ? "SLABudget" : "SLASlidingWindow";
+    set_label(labels, "org", message.org_id);
+    set_label(labels, "policy", signal.policy_name);
+    set_label(labels, "policy_id", signal.policy_id);
+    if (budget) {
+      set_label(labels, "period_start", signal.period_start);
+    } else {
+      set_label(labels, "metric", signal.metric);
+    }
+    set_label(labels, "severity", severity);
+    set_label(labels, "scope", signal.scope);
+    set_label(labels, "scope_id", signal.scope_id);
+    return labels;
+  };
+  json annotations = {{"summary", message.title}, {"description", signal.summary()}};
+  if (budget) {
+    annotations["budget_used"] = signal.budget_used;
+    if (!signal.level.empty()) annotations["level"] = signal.level;
+    if (!signal.period_end.empty()) annotations["period_end"] = signal.period_end;
+    if (!signal.driver.empty()) annotations["driver"] = signal.driver;
+  } else {
+    annotations["mean"] = signal.mean;
+    annotations["upper"] = signal.upper;
+    annotations["lower"] = signal.lower;
+    if (!signal.interval.empty()) annotations["interval"] = signal.interval;
+  }
+  if (!signal.link.empty()) annotations["policy_url"] = signal.link;
+  const std::string ends_now = !message.occurred_at.empty() ? message.occurred_at : now_text;
+
+  json alerts = json::array();
+  if (message.type == "sla.deescalate") {
+    // Ends the escalation's alert; startsAt is left out, so Alertmanager takes endsAt for it.
+    alerts.push_back(alert(labels("critical"), annotations, "", ends_now, message.landing_url));
+    return alerts;
+  }
+  alerts.push_back(alert(labels(message.severity), annotations, message.occurred_at, firing_until,
+                         message.landing_url));
+  if (message.type == "sla.budget.critical") {
+    alerts.push_back(alert(labels("warning"), annotations, "", now_text, message.landing_url));
+  }
+  return alerts;
+}
+
+bool is_policy_signal_event(const json& event) {
+  if (!event.is_object()) return false;
+  if (const auto type = event.find("type"); type != event.end() && type->is_string()) {
+    if (is_policy_signal_type(type->get_ref<const std::string&>())) return true;
+  }
+  const auto breach = event.find("breach");
+  return (breach == event.end() || !breach->is_object()) &&
+         (event.contains("budget") || event.contains("sliding_window"));
+}
+
 std::string alerts_url(std::string_view base) {
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   return std::string(base) + "/api/v2/alerts";
@@ -152,7 +215,7 @@ Result<json> alertmanager_alerts(const json& event, WallTime now,
                                  std::string_view external_url) {
   auto message = build_message(event, external_url);
   if (!message) return std::unexpected(message.error());
-  if (message->org_id.empty() && !message->is_incident) {
+  if (message->org_id.empty() && message->is_breach()) {
     // Older events may carry the org only inside the breach.
     if (const auto it = event.find("breach"); it != event.end() && it->is_object()) {
       if (const auto org = it->find("org_id"); org != it->end() && org->is_string()) {
@@ -163,9 +226,10 @@ Result<json> alertmanager_alerts(const json& event, WallTime now,
   const AlertState state = state_of(*message);
   const std::string firing_until = format_rfc3339(now + resend_ttl);
   const std::string now_text = format_rfc3339(now);
-  if (message->is_incident) {
+  if (message->is_incident()) {
     return json::array({incident_alert(*message, state, firing_until, now_text)});
   }
+  if (message->is_policy_signal()) return policy_signal_alerts(*message, firing_until, now_text);
   return breach_alerts(*message, state, firing_until, now_text);
 }
 
@@ -191,6 +255,8 @@ DeliveryResult AlertmanagerNotifier::resend(const std::vector<json>& open_breach
     json batch = json::array();
     std::size_t skipped = 0;
     for (const json& event : open_breach_events) {
+      // Policy signals are short-lived by design (see policy_signal_alerts): never refreshed.
+      if (is_policy_signal_event(event)) continue;
       json firing = event;
       // A resend re-fires what is open: an acknowledged or escalated event fires the same
       // alert, and the escalation's resolution of the warning alert was sent already.

@@ -12,6 +12,12 @@
 // warning-labelled alert (endsAt = now) and fires the critical one; a resolution resolves both
 // label sets, so no stale warning alert outlives its breach even when the escalation event was
 // not routed to Alertmanager. The current severity and status are annotations.
+//
+// Policy signals (sla.budget.warning / .critical, sla.escalate / .deescalate) carry no breach:
+// each is a short-lived `SLABudget` or `SLASlidingWindow` alert (endsAt = now + resend_ttl, never
+// re-posted), so Alertmanager routes the announcement once and it then ends by itself; the
+// critical budget alert ends the warning one of the same period, sla.deescalate ends the
+// escalation's alert. See docs/notifications.md.
 #pragma once
 
 #include <chrono>
@@ -44,7 +50,8 @@ class AlertmanagerNotifier final : public Notifier {
   // Re-posts, in one POST, the firing alerts of currently open breaches (their latest breach
   // events) so that they do not expire; the latest sla.incident.opened event of an open
   // incident is accepted too. Events that cannot be read are skipped (and counted in the
-  // detail); none left to post is delivered without a request.
+  // detail); policy signals are skipped silently (they are not refreshed); none left to post is
+  // delivered without a request.
   DeliveryResult resend(const std::vector<nlohmann::json>& open_breach_events, WallTime now);
 
   std::chrono::milliseconds resend_ttl() const { return resend_ttl_; }

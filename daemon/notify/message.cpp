@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 
+#include "common/duration.h"
 #include "model/model.h"
 #include "notify/text.h"
 
@@ -82,17 +83,31 @@ std::string upper(std::string_view text) {
   return out;
 }
 
-std::string scope_text(const BreachView& view) {
-  if (view.scope.empty()) return view.scope_id.empty() ? "(unknown scope)" : view.scope_id;
-  if (view.scope == "organization") return "organization";
-  std::string text = view.scope;
-  if (!view.scope_id.empty()) {
-    text += ' ' + view.scope_id;
-    if (!view.scope_name.empty()) text += " (" + view.scope_name + ')';
-  } else if (!view.scope_name.empty()) {
-    text += ' ' + view.scope_name;
+std::string scope_text(const std::string& scope, const std::string& scope_id,
+                       const std::string& scope_name) {
+  if (scope.empty()) return scope_id.empty() ? "(unknown scope)" : scope_id;
+  if (scope == "organization") return "organization";
+  std::string text = scope;
+  if (!scope_id.empty()) {
+    text += ' ' + scope_id;
+    if (!scope_name.empty()) text += " (" + scope_name + ')';
+  } else if (!scope_name.empty()) {
+    text += ' ' + scope_name;
   }
   return text;
+}
+
+std::map<std::string, std::string> labels_of(const json& policy) {
+  std::map<std::string, std::string> labels;
+  if (const json* object = member(policy, "labels"); object != nullptr && object->is_object()) {
+    for (const auto& [key, value] : object->items()) {
+      if (value.is_string()) {
+        labels[truncate_utf8(single_line(key), kMaxFieldBytes)] =
+            truncate_utf8(single_line(value.get_ref<const std::string&>()), kMaxFieldBytes);
+      }
+    }
+  }
+  return labels;
 }
 
 std::string without_trailing_slashes(std::string_view url) {
@@ -124,6 +139,117 @@ std::string group_text(const std::vector<std::pair<std::string, std::string>>& g
 
 std::string breach_count_text(std::size_t count) {
   return std::to_string(count) + (count == 1 ? " breach" : " breaches");
+}
+
+constexpr std::string_view kBudgetWarning = "sla.budget.warning";
+constexpr std::string_view kBudgetCritical = "sla.budget.critical";
+constexpr std::string_view kEscalate = "sla.escalate";
+constexpr std::string_view kDeescalate = "sla.deescalate";
+constexpr std::string_view kEnDash = "\xE2\x80\x93";
+
+// A share (0.523) as a percentage: "52.3%" to one decimal; "+Inf" as it is.
+std::string share_percent(double share) {
+  if (!std::isfinite(share)) return format_number(share);
+  return format_number(std::round(share * 1000.0) / 10.0) + '%';
+}
+
+// Rounded down, so a title never claims more than was used: 0.899 is "89%", not "90%".
+std::string share_percent_whole(double share) {
+  if (!std::isfinite(share)) return format_number(share);
+  return format_number(std::floor(share * 100.0 + 1e-9)) + '%';
+}
+
+// A period bound for people: the date when it is midnight UTC (calendar periods in UTC), else
+// date and time ("2026-11-30 23:00 UTC": a month in Europe/Berlin).
+std::string period_bound_text(const std::string& rfc3339) {
+  if (rfc3339.size() < 19 || rfc3339[10] != 'T') return rfc3339;
+  const bool midnight_utc = rfc3339.substr(11, 8) == "00:00:00" &&
+                            (rfc3339.size() == 20 || rfc3339.substr(19) == ".000Z") &&
+                            rfc3339.back() == 'Z';
+  if (midnight_utc) return rfc3339.substr(0, 10);
+  if (rfc3339.back() == 'Z') return rfc3339.substr(0, 10) + ' ' + rfc3339.substr(11, 5) + " UTC";
+  return rfc3339;
+}
+
+std::string driver_text(const std::string& driver) {
+  constexpr std::string_view kOutages = "outages:";
+  if (driver.starts_with(kOutages)) return "outages of " + driver.substr(kOutages.size());
+  return driver;
+}
+
+std::string interval_text(const json& window) {
+  const auto seconds = number_field(window, "interval_seconds");
+  if (!seconds || !std::isfinite(*seconds) || *seconds < 0 || *seconds > 1e9) return {};
+  return format_duration(std::chrono::milliseconds(std::llround(*seconds * 1000.0)));
+}
+
+PolicySignalView read_signal(const json& event, const json& signal, PolicySignalView::Kind kind,
+                             std::string_view external_url) {
+  const json* policy_member = member(event, "policy");
+  const json& policy = policy_member != nullptr ? *policy_member : json();
+  PolicySignalView view;
+  view.kind = kind;
+  view.policy_id = text_field(policy, "id");
+  view.policy_name = text_field(policy, "name");
+  if (view.policy_name.empty()) view.policy_name = "(unnamed policy)";
+  view.policy_labels = labels_of(policy);
+  view.scope = text_field(policy, "scope");
+  view.scope_id = text_field(policy, "scope_id");
+  view.scope_text = scope_text(view.scope, view.scope_id, text_field(policy, "scope_name"));
+  const std::string base = without_trailing_slashes(external_url);
+  const std::string policy_url =
+      base.empty() || view.policy_id.empty()
+          ? std::string()
+          : base + "/api/v1/sla/policies/" + url_encode_component(view.policy_id);
+
+  if (kind == PolicySignalView::Kind::budget) {
+    view.period_start = text_field(signal, "period_start");
+    view.period_end = text_field(signal, "period_end");
+    if (!view.period_start.empty() || !view.period_end.empty()) {
+      view.period_text = period_bound_text(view.period_start) + ' ' + std::string(kEnDash) + ' ' +
+                         period_bound_text(view.period_end);
+    }
+    if (const auto used = number_field(signal, "budget_used")) {
+      view.budget_used = share_percent(*used);
+      view.budget_used_whole = share_percent_whole(*used);
+    } else {
+      view.budget_used = "(unknown)";
+    }
+    if (const auto level = number_field(signal, "level")) view.level = share_percent(*level);
+    view.driver = driver_text(text_field(signal, "driver"));
+    if (!policy_url.empty()) view.link = policy_url + "/periods";
+    return view;
+  }
+  view.metric = text_field(signal, "metric");
+  const MetricDisplay display = metric_display(view.metric);
+  const auto value_text = [&](std::string_view key) {
+    const auto value = number_field(signal, key);
+    return value ? with_suffix(format_number(*value), display.suffix) : std::string("(unknown)");
+  };
+  view.mean = value_text("mean");
+  view.upper = value_text("upper");
+  view.lower = value_text("lower");
+  view.interval = interval_text(signal);
+  view.link = policy_url;
+  return view;
+}
+
+std::string signal_title(const std::string& type, const PolicySignalView& signal) {
+  if (signal.kind == PolicySignalView::Kind::budget) {
+    std::string title = signal.budget_used_whole == "+Inf" ? std::string("SLA budget exhausted")
+                        : signal.budget_used_whole.empty()
+                            ? std::string("SLA budget level reached")
+                            : "SLA budget " + signal.budget_used_whole + " used";
+    title += ": " + signal.policy_name;
+    if (!signal.period_text.empty()) title += " (period " + signal.period_text + ')';
+    return title;
+  }
+  const bool down = type == kDeescalate;
+  std::string title = (signal.metric.empty() ? std::string("(unknown metric)") : signal.metric) +
+                      " mean " + signal.mean + (down ? " below " : " above ") +
+                      (down ? signal.lower : signal.upper);
+  if (!signal.interval.empty()) title += " over " + signal.interval;
+  return title + ": " + signal.policy_name;
 }
 
 }  // namespace
@@ -166,6 +292,25 @@ std::string BreachView::summary() const {
   return text;
 }
 
+bool is_policy_signal_type(std::string_view type) {
+  return type == kBudgetWarning || type == kBudgetCritical || type == kEscalate ||
+         type == kDeescalate;
+}
+
+std::string PolicySignalView::summary() const {
+  std::string text = policy_name + ": ";
+  if (kind == Kind::budget) {
+    text += "SLA budget " + budget_used + " used";
+    if (!level.empty()) text += " (level " + level + ')';
+    if (!period_text.empty()) text += ", period " + period_text;
+  } else {
+    text += (metric.empty() ? std::string("(unknown metric)") : metric) + " mean " + mean +
+            " (upper " + upper + ", lower " + lower + ')';
+    if (!interval.empty()) text += " over " + interval;
+  }
+  return text + ", " + scope_text;
+}
+
 BreachView read_breach(const json& breach, const json& policy, std::string_view external_url) {
   BreachView view;
   view.breach_id = text_field(breach, "id");
@@ -173,21 +318,14 @@ BreachView read_breach(const json& breach, const json& policy, std::string_view 
   if (view.policy_id.empty()) view.policy_id = text_field(breach, "policy_id");
   view.policy_name = text_field(policy, "name");
   if (view.policy_name.empty()) view.policy_name = "(unnamed policy)";
-  if (const json* labels = member(policy, "labels"); labels != nullptr && labels->is_object()) {
-    for (const auto& [key, value] : labels->items()) {
-      if (value.is_string()) {
-        view.policy_labels[truncate_utf8(single_line(key), kMaxFieldBytes)] =
-            truncate_utf8(single_line(value.get_ref<const std::string&>()), kMaxFieldBytes);
-      }
-    }
-  }
+  view.policy_labels = labels_of(policy);
   view.scope = text_field(breach, "scope");
   if (view.scope.empty()) view.scope = text_field(policy, "scope");
   view.scope_id = text_field(breach, "scope_id");
   if (view.scope_id.empty()) view.scope_id = text_field(policy, "scope_id");
   view.scope_name = text_field(breach, "scope_name");
   if (view.scope_name.empty()) view.scope_name = text_field(policy, "scope_name");
-  view.scope_text = scope_text(view);
+  view.scope_text = scope_text(view.scope, view.scope_id, view.scope_name);
 
   view.metric = text_field(breach, "metric");
   const MetricDisplay display = metric_display(view.metric);
@@ -245,13 +383,22 @@ Result<Message> build_message(const json& event, std::string_view external_url) 
 
   const json* incident = member(event, "incident");
   const json* breach = member(event, "breach");
-  message.is_incident =
-      message.type.starts_with("sla.incident.") || (incident != nullptr && incident->is_object());
+  const json* budget = member(event, "budget");
+  const json* window = member(event, "sliding_window");
+  const auto is_object = [](const json* value) { return value != nullptr && value->is_object(); };
+  if (message.type.starts_with("sla.incident.") || is_object(incident)) {
+    message.kind = MessageKind::incident;
+  } else if (is_policy_signal_type(message.type) ||
+             (!message.type.starts_with("sla.breach.") && !is_object(breach) &&
+              (is_object(budget) || is_object(window)))) {
+    message.kind = MessageKind::policy_signal;
+  }
   const bool resolved_event =
       message.type == "sla.breach.resolved" || message.type == "sla.incident.resolved";
+  const std::string type_text = message.type.empty() ? std::string("event") : message.type;
 
-  if (message.is_incident) {
-    if (incident == nullptr || !incident->is_object()) {
+  if (message.is_incident()) {
+    if (!is_object(incident)) {
       return fail("malformed event: " + message.type + " without an incident object");
     }
     message.incident_id = text_field(*incident, "id");
@@ -278,14 +425,41 @@ Result<Message> build_message(const json& event, std::string_view external_url) 
             read_breach(*entry_breach, entry_policy ? *entry_policy : json(), external_url));
       }
     }
+  } else if (message.is_policy_signal()) {
+    const bool budget_type = message.type.starts_with("sla.budget.");
+    const bool window_type = message.type == kEscalate || message.type == kDeescalate;
+    if (budget_type || (!window_type && is_object(budget))) {
+      if (!is_object(budget)) {
+        return fail("malformed event: " + type_text + " without a budget object");
+      }
+      message.signal = read_signal(event, *budget, PolicySignalView::Kind::budget, external_url);
+    } else {
+      if (!is_object(window)) {
+        return fail("malformed event: " + type_text + " without a sliding_window object");
+      }
+      message.signal =
+          read_signal(event, *window, PolicySignalView::Kind::sliding_window, external_url);
+    }
   } else {
-    if (breach == nullptr || !breach->is_object()) {
-      return fail(
-          "malformed event: " + (message.type.empty() ? std::string("event") : message.type) +
-          " has neither a breach nor an incident object");
+    if (!is_object(breach)) {
+      return fail("malformed event: " + type_text + " has neither a breach nor an incident object");
     }
     const json* policy = member(event, "policy");
     message.breaches.push_back(read_breach(*breach, policy ? *policy : json(), external_url));
+  }
+
+  if (message.is_policy_signal()) {
+    const bool critical = message.type == kBudgetCritical || message.type == kEscalate;
+    message.severity = critical ? "critical" : "warning";
+    message.tone = critical                      ? Tone::critical
+                   : message.type == kDeescalate ? Tone::resolved
+                                                 : Tone::warning;
+    const std::string tag = message.type == kEscalate     ? "ESCALATE"
+                            : message.type == kDeescalate ? "DEESCALATE"
+                                                          : upper(message.severity);
+    message.title = truncate_utf8('[' + tag + "] " + signal_title(message.type, message.signal),
+                                  kMaxTitleBytes);
+    return message;
   }
 
   for (const BreachView& view : message.breaches) {
@@ -307,7 +481,7 @@ Result<Message> build_message(const json& event, std::string_view external_url) 
                     : message.type == "sla.breach.acknowledged" ? "ACKNOWLEDGED"
                                                                 : upper(message.severity);
   std::string title = '[' + tag + "] ";
-  if (message.is_incident) {
+  if (message.is_incident()) {
     title += resolved_event ? "SLA incident resolved: " : "SLA incident opened: ";
     title += breach_count_text(message.breaches.size() + message.unreadable_breaches);
     if (!message.group.empty()) title += " (" + group_text(message.group) + ')';
@@ -323,14 +497,38 @@ std::vector<Fact> Message::facts() const {
   const auto add = [&facts](std::string label, std::string value) {
     if (!value.empty()) facts.push_back(Fact{std::move(label), std::move(value)});
   };
-  if (is_incident) {
-    add("Group", group_text(group));
-    add("Breaches", std::to_string(breaches.size() + unreadable_breaches));
-    add("Severity", severity);
-    add("Opened", incident_opened_at);
-    add("Resolved", incident_resolved_at);
-    add("Incident", incident_id);
-    return facts;
+  switch (kind) {
+    case MessageKind::incident:
+      add("Group", group_text(group));
+      add("Breaches", std::to_string(breaches.size() + unreadable_breaches));
+      add("Severity", severity);
+      add("Opened", incident_opened_at);
+      add("Resolved", incident_resolved_at);
+      add("Incident", incident_id);
+      return facts;
+    case MessageKind::policy_signal:
+      add("Policy", signal.policy_name);
+      add("Scope", signal.scope_text);
+      if (signal.kind == PolicySignalView::Kind::budget) {
+        add("Period",
+            signal.period_start.empty() && signal.period_end.empty()
+                ? std::string()
+                : signal.period_start + ' ' + std::string(kEnDash) + ' ' + signal.period_end);
+        add("Budget used", signal.budget_used);
+        add("Level", signal.level);
+        add("Driver", signal.driver);
+      } else {
+        add("Metric", signal.metric);
+        add("Mean", signal.mean);
+        add("Upper", signal.upper);
+        add("Lower", signal.lower);
+        add("Interval", signal.interval);
+      }
+      add("Severity", severity);
+      add("Occurred", occurred_at);
+      return facts;
+    case MessageKind::breach:
+      break;
   }
   const BreachView& b = breaches.front();
   add("Policy", b.policy_name);
@@ -353,20 +551,45 @@ std::vector<Fact> Message::facts() const {
   return facts;
 }
 
+std::vector<Link> Message::links() const {
+  std::vector<Link> links;
+  if (landing_url.empty()) return links;
+  links.push_back(Link{"Open slamon", landing_url});
+  switch (kind) {
+    case MessageKind::breach:
+      if (!breaches.front().link.empty()) {
+        links.push_back(Link{"Breaches of this policy", breaches.front().link});
+      }
+      break;
+    case MessageKind::policy_signal:
+      if (!signal.link.empty()) {
+        links.push_back(Link{signal.kind == PolicySignalView::Kind::budget
+                                 ? "SLA periods of this policy"
+                                 : "This policy",
+                             signal.link});
+      }
+      break;
+    case MessageKind::incident:
+      break;
+  }
+  return links;
+}
+
 std::string Message::text() const {
   std::string text = title + "\n\n";
   for (const Fact& fact : facts()) text += fact.label + ": " + fact.value + '\n';
-  if (is_incident) {
+  if (is_incident()) {
     text += "\nBreaches:\n";
     const std::size_t shown = std::min(breaches.size(), kMaxTextBreachLines);
     for (std::size_t i = 0; i < shown; ++i) text += "- " + breaches[i].summary() + '\n';
     const std::size_t more = breaches.size() - shown + unreadable_breaches;
     if (more > 0) text += "- and " + std::to_string(more) + " more\n";
   }
-  if (!landing_url.empty()) {
-    text += "\nslamon: " + landing_url + '\n';
-    if (!is_incident && !breaches.front().link.empty()) {
-      text += "Breaches of this policy: " + breaches.front().link + '\n';
+  const std::vector<Link> shown_links = links();
+  if (!shown_links.empty()) {
+    text += "\nslamon: " + shown_links.front().url + '\n';
+    for (std::size_t i = 1; i < shown_links.size(); ++i) {
+      text += shown_links[i].label + ": " + shown_links[i].url + '\n';
     }
   }
   return text;

@@ -1,7 +1,9 @@
 // Message: what a notification says, read once from the stored event JSON (a SPEC §9.1 breach
-// event or an incident event) so that every channel renders the same title, colour, facts and
-// links. Reading tolerates missing and odd fields (placeholders stand in); only an event that
-// is not an object, or has neither a breach nor an incident, is refused. Values; thread-safe.
+// event, an incident event, or a policy-level signal: sla.budget.* of SPEC §7.4 and
+// sla.escalate / sla.deescalate of SPEC §7.6) so that every channel renders the same title,
+// colour, facts and links. Reading tolerates missing and odd fields (placeholders stand in);
+// only an event that is not an object, or lacks the object its kind is about (breach, incident,
+// budget, sliding_window), is refused. Values; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -59,37 +61,95 @@ struct BreachView {
   std::string summary() const;
 };
 
+// A policy-level signal as shown to people: a budget level reached (SPEC §7.4) or a sliding-window
+// mean crossing its bound (SPEC §7.6). Carries no breach.
+struct PolicySignalView {
+  enum class Kind { budget, sliding_window };
+  Kind kind = Kind::budget;
+  std::string policy_id;
+  std::string policy_name;  // "(unnamed policy)" when missing
+  std::map<std::string, std::string> policy_labels;
+  std::string scope;
+  std::string scope_id;
+  std::string scope_text;  // "site s-1", "organization"
+  // Budget.
+  std::string period_start;       // RFC 3339 as stored
+  std::string period_end;         // exclusive
+  std::string period_text;        // "2026-12-01 – 2027-01-01" (times shown when not midnight UTC)
+  std::string budget_used;        // "52.3%", "+Inf"; "(unknown)" when missing
+  std::string budget_used_whole;  // "52%" (rounded down), for titles
+  std::string level;              // "50%"; "" when missing
+  std::string driver;             // "downtime", "outages of uptime_percent"
+  // Sliding window.
+  std::string metric;    // "latency_ms"
+  std::string mean;      // "1250 ms"
+  std::string upper;     // "1000 ms"
+  std::string lower;     // "100 ms"
+  std::string interval;  // "10m"
+  std::string link;      // the policy's periods (budget) or the policy (window); "" without URL
+
+  // "Gold uptime: SLA budget 52.3% used (level 50%), period …, site s-1" or
+  // "Core latency: latency_ms mean 1250 ms (upper 1000 ms, lower 100 ms) over 10m, site s-1"
+  std::string summary() const;
+};
+
+enum class MessageKind { breach, incident, policy_signal };
+
+struct Link {
+  std::string label;  // "Open slamon", "Breaches of this policy", ...
+  std::string url;
+};
+
 struct Message {
   std::string event_id;
-  std::string type;  // "sla.breach.created", "sla.incident.opened", ...
+  std::string type;  // "sla.breach.created", "sla.incident.opened", "sla.budget.warning", ...
   std::string priority;
   std::string occurred_at;
   std::string org_id;
-  bool is_incident = false;
+  MessageKind kind = MessageKind::breach;
   // "[CRITICAL] SLA breach opened: Gold uptime", "[RESOLVED] SLA incident resolved: 3 breaches
-  // (org=…, site=…)". One line.
+  // (org=…, site=…)", "[WARNING] SLA budget 52% used: Gold uptime (period 2026-12-01 –
+  // 2027-01-01)", "[ESCALATE] latency_ms mean 1250 ms above 1000 ms over 10m: Core latency".
+  // One line.
   std::string title;
   Tone tone = Tone::warning;
-  std::string severity;                 // the highest current severity among the breaches
-  std::vector<BreachView> breaches;     // one for a breach event; an incident's, in order
+  // The highest current severity among the breaches; for a policy signal derived from the
+  // type: critical for sla.budget.critical and sla.escalate, else warning.
+  std::string severity;
+  std::vector<BreachView> breaches;     // one for a breach event; an incident's, in order; none
+                                        // for a policy signal
   std::size_t unreadable_breaches = 0;  // incident entries that were not breach objects
   std::string incident_id;
   std::vector<std::pair<std::string, std::string>> group;  // incident group keys, in order
   std::string incident_opened_at;
   std::string incident_resolved_at;
+  PolicySignalView signal;  // for a policy signal
   std::string landing_url;  // external_url without a trailing '/'; "" when not configured
 
+  bool is_breach() const { return kind == MessageKind::breach; }
+  bool is_incident() const { return kind == MessageKind::incident; }
+  bool is_policy_signal() const { return kind == MessageKind::policy_signal; }
+
   // The facts of a breach event (policy, scope, metric, actual, threshold, deviation,
-  // severity, status, times), or of an incident (group, breaches, times).
+  // severity, status, times), of an incident (group, breaches, times), or of a policy signal
+  // (policy, scope, period and budget, or metric, mean and bounds).
   std::vector<Fact> facts() const;
+  // The links to show, when external_url is set: the landing page, then the breaches of the
+  // policy (breach event), its SLA periods (budget) or the policy itself (sliding window).
+  std::vector<Link> links() const;
   // The whole message as plain text: title, facts, breach lines, links. LF line endings.
   std::string text() const;
 };
 
+// True for the policy-level event types (sla.budget.warning, sla.budget.critical,
+// sla.escalate, sla.deescalate), which carry `"breach": null`.
+bool is_policy_signal_type(std::string_view type);
+
 // The event a notification carries: `event` when it is an object, else `payload` parsed.
 Result<nlohmann::json> event_of(const Notification& notification);
 
-// Reads a breach or incident event. `external_url` (may be empty) builds the links.
+// Reads a breach, incident or policy-signal event. `external_url` (may be empty) builds the
+// links. A typeless event (an Alertmanager resend) is read by the objects it carries.
 Result<Message> build_message(const nlohmann::json& event, std::string_view external_url);
 
 // Reads one breach of an event: `breach` is the breach object, `policy` the policy summary

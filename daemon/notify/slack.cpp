@@ -69,24 +69,27 @@ void add_breach_lines(const Message& message, json& blocks) {
   }
 }
 
-json links_block(const Message& message) {
-  std::string links = "<" + message.landing_url + "|Open slamon>";
-  if (!message.is_incident && !message.breaches.front().link.empty()) {
-    links += "  \xE2\x80\xA2  <" + message.breaches.front().link + "|Breaches of this policy>";
+json links_block(const std::vector<Link>& links) {
+  std::string text;
+  for (const Link& link : links) {
+    if (!text.empty()) text += "  \xE2\x80\xA2  ";  // •
+    text += "<" + link.url + "|" + slack_escape(link.label) + ">";
   }
-  return json{{"type", "context"}, {"elements", json::array({mrkdwn(std::move(links))})}};
+  return json{{"type", "context"}, {"elements", json::array({mrkdwn(std::move(text))})}};
 }
 
 }  // namespace
 
 json slack_payload(const Message& message) {
   std::string fallback = message.title;
-  if (!message.is_incident) fallback += " \xE2\x80\x94 " + message.breaches.front().summary();
+  if (message.is_breach()) fallback += " \xE2\x80\x94 " + message.breaches.front().summary();
   fallback = truncate_utf8(fallback, kMaxFallbackBytes);
 
   json attachment_blocks = fact_sections(message.facts());
-  if (message.is_incident) add_breach_lines(message, attachment_blocks);
-  if (!message.landing_url.empty()) attachment_blocks.push_back(links_block(message));
+  if (message.is_incident()) add_breach_lines(message, attachment_blocks);
+  if (const std::vector<Link> links = message.links(); !links.empty()) {
+    attachment_blocks.push_back(links_block(links));
+  }
 
   json header = {{"type", "header"},
                  {"text",

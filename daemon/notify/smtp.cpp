@@ -135,7 +135,7 @@ std::string html_body(const Message& message) {
             html_escape(fact.value) + "</td></tr>\n";
   }
   html += "</table>\n";
-  if (message.is_incident) {
+  if (message.is_incident()) {
     html += "<h3>Breaches</h3>\n<ul>\n";
     // The text part's limit, so both parts say the same.
     constexpr std::size_t kMaxLines = 200;
@@ -147,11 +147,12 @@ std::string html_body(const Message& message) {
     if (more > 0) html += "<li>and " + std::to_string(more) + " more</li>\n";
     html += "</ul>\n";
   }
-  if (!message.landing_url.empty()) {
-    html += "<p><a href=\"" + html_escape(message.landing_url) + "\">Open slamon</a>";
-    if (!message.is_incident && !message.breaches.front().link.empty()) {
-      html += " &middot; <a href=\"" + html_escape(message.breaches.front().link) +
-              "\">Breaches of this policy</a>";
+  if (const std::vector<Link> links = message.links(); !links.empty()) {
+    html += "<p>";
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      if (i > 0) html += " &middot; ";
+      html +=
+          "<a href=\"" + html_escape(links[i].url) + "\">" + html_escape(links[i].label) + "</a>";
     }
     html += "</p>\n";
   }

@@ -85,13 +85,8 @@ json adaptive_text(std::string text, bool subtle = false) {
 
 json adaptive_actions(const Message& message) {
   json actions = json::array();
-  if (message.landing_url.empty()) return actions;
-  actions.push_back(
-      {{"type", "Action.OpenUrl"}, {"title", "Open slamon"}, {"url", message.landing_url}});
-  if (!message.is_incident && !message.breaches.front().link.empty()) {
-    actions.push_back({{"type", "Action.OpenUrl"},
-                       {"title", "Breaches of this policy"},
-                       {"url", message.breaches.front().link}});
+  for (const Link& link : message.links()) {
+    actions.push_back({{"type", "Action.OpenUrl"}, {"title", link.label}, {"url", link.url}});
   }
   return actions;
 }
@@ -114,7 +109,7 @@ json teams_adaptive_card_payload(const Message& message) {
                                            {"size", "Medium"},
                                            {"color", adaptive_colour(message.tone)}}})}};
     json body = json::array({std::move(header), {{"type", "FactSet"}, {"facts", facts}}});
-    if (message.is_incident) {
+    if (message.is_incident()) {
       json list = {{"type", "Container"}, {"items", json::array()}};
       list["items"].push_back(
           {{"type", "TextBlock"}, {"text", "Breaches"}, {"weight", "Bolder"}, {"wrap", true}});
@@ -149,21 +144,14 @@ json teams_message_card_payload(const Message& message) {
   std::string colour(colour_hex(message.tone));
   colour.erase(0, 1);  // MessageCard wants the hex digits without '#'
   json actions = json::array();
-  if (!message.landing_url.empty()) {
-    actions.push_back(
-        {{"@type", "OpenUri"},
-         {"name", "Open slamon"},
-         {"targets", json::array({{{"os", "default"}, {"uri", message.landing_url}}})}});
-    if (!message.is_incident && !message.breaches.front().link.empty()) {
-      actions.push_back({{"@type", "OpenUri"},
-                         {"name", "Breaches of this policy"},
-                         {"targets", json::array({{{"os", "default"},
-                                                   {"uri", message.breaches.front().link}}})}});
-    }
+  for (const Link& link : message.links()) {
+    actions.push_back({{"@type", "OpenUri"},
+                       {"name", link.label},
+                       {"targets", json::array({{{"os", "default"}, {"uri", link.url}}})}});
   }
   const auto build = [&](const std::vector<json>& entries, std::size_t more) {
     json sections = json::array({{{"facts", facts}, {"markdown", false}}});
-    if (message.is_incident) {
+    if (message.is_incident()) {
       json lines = json::array();
       for (const json& entry : entries) lines.push_back(entry);
       if (more > 0) lines.push_back({{"name", "\xE2\x80\xA6"}, {"value", more_text(more)}});

@@ -1,5 +1,7 @@
 // Correlation of breach events into incidents (SPEC §9.4). The rules this implements, also
 // written down in docs/configuration.md (`correlation`):
+// - Policy-level events (sla.budget.*, sla.escalate, sla.deescalate: `"breach": null`) never
+//   join or touch an incident; they are notified on their own.
 // - Only sla.breach.created starts or joins an incident; a breach joins the collecting incident
 //   of its group when it occurred before that incident's window closed (first breach's
 //   occurred_at + window), else it starts a new one.
@@ -227,8 +229,9 @@ class ConfiguredCorrelator final : public Correlator {
   std::vector<nlohmann::json> observe(const nlohmann::json& event, WallTime now) override {
     std::vector<nlohmann::json> out;
     const auto type = string_member(event, "type");
+    if (!type || !type->starts_with("sla.breach.")) return out;
     const auto breach_id = string_member(object_member(event, "breach"), "id");
-    if (!type || !breach_id || breach_id->empty()) return out;
+    if (!breach_id || breach_id->empty()) return out;
     const WallTime at = occurred_at(event, now);
     if (*type == kBreachCreated) {
       correlate(event, *breach_id, at);

@@ -1,6 +1,9 @@
 // Alert rule matching (SPEC §9.4). For an incident event, severity is the highest severity
 // among its breaches, and the policy conditions (scope, policy, labels) hold when one of its
-// breaches satisfies all of them together.
+// breaches satisfies all of them together. A policy signal (sla.budget.*, sla.escalate,
+// sla.deescalate) has no breach: its severity is derived from the type — critical for
+// sla.budget.critical and sla.escalate, warning for the others — and the policy conditions are
+// checked against its policy.
 #include <algorithm>
 #include <cctype>
 
@@ -50,10 +53,24 @@ std::optional<Severity> severity_of(const nlohmann::json& breach) {
   return text ? parse_severity(*text) : std::nullopt;
 }
 
+// The severity a policy-level event matches as; nullopt for breach and incident events.
+std::optional<Severity> derived_severity(std::string_view type) {
+  const auto parsed = parse_event_type(type);
+  if (!parsed || is_breach_event(*parsed)) return std::nullopt;
+  return *parsed == EventType::budget_critical || *parsed == EventType::escalate
+             ? Severity::critical
+             : Severity::warning;
+}
+
 EventFacts facts_of(const nlohmann::json& event) {
   EventFacts facts;
   facts.type = string_member(event, "type").value_or("");
   if (auto org = string_member(event, "org_id")) facts.org = lower_case(*org);
+  if (auto severity = derived_severity(facts.type)) {
+    facts.severity = severity;
+    facts.policies.push_back(policy_facts(object_member(event, "policy")));
+    return facts;
+  }
   const nlohmann::json* incident = member(event, "incident");
   if (incident == nullptr) {
     facts.severity = severity_of(object_member(event, "breach"));

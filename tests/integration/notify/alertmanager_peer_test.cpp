@@ -1,7 +1,8 @@
 // The Alertmanager notifier against a real Alertmanager (Debian prometheus-alertmanager) on a
 // free loopback port: a created breach shows as an active alert with the documented labels,
 // escalation leaves exactly one active alert for the breach, resolution removes it from the
-// active alerts, incidents likewise, and resend() extends a firing alert's end.
+// active alerts, incidents likewise, resend() extends a firing alert's end, and the policy
+// signals (budget levels, sliding window; no breach) are accepted as short-lived alerts.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -272,6 +273,64 @@ TEST_F(AlertmanagerPeer, IncidentIsActiveUntilResolved) {
   event["incident"]["resolved_at"] = format_rfc3339(later);
   ASSERT_EQ(am.send(notification_of(event), later).outcome, DeliveryOutcome::delivered);
   alerts = wait_for("incident_id", incident_id, [](const json& a) { return a.empty(); });
+  EXPECT_TRUE(alerts.empty()) << alerts.dump(2);
+}
+
+TEST_F(AlertmanagerPeer, PolicySignalsAreShortLivedAlerts) {
+  AlertmanagerNotifier am = notifier();
+  const WallTime now = std::chrono::system_clock::now();
+  PolicyRef gold = policy();
+  gold.id = uuid_v4();
+  BudgetSignal budget;
+  budget.period_start = now - std::chrono::days(20);
+  budget.period_end = now + std::chrono::days(10);
+  budget.budget_used = 0.55;
+  budget.level = 0.5;
+  budget.driver = "downtime";
+  const json warning =
+      to_json(make_budget_event(EventType::budget_warning, kOrg, gold, budget, now));
+  ASSERT_TRUE(warning["breach"].is_null());
+  const DeliveryResult warned = am.send(notification_of(warning), now);
+  ASSERT_EQ(warned.outcome, DeliveryOutcome::delivered) << warned.detail;
+  json alerts = wait_for("policy_id", gold.id, [](const json& a) { return all_active(a, 1); });
+  ASSERT_TRUE(all_active(alerts, 1)) << alerts.dump(2);
+  EXPECT_EQ(alerts[0]["labels"]["alertname"], "SLABudget");
+  EXPECT_EQ(alerts[0]["labels"]["severity"], "warning");
+  EXPECT_EQ(alerts[0]["annotations"]["budget_used"], "55%");
+
+  // The critical level fires its own alert and ends the warning one.
+  budget.budget_used = 0.92;
+  budget.level = 0.9;
+  const WallTime later = std::chrono::system_clock::now();
+  const json critical =
+      to_json(make_budget_event(EventType::budget_critical, kOrg, gold, budget, later));
+  ASSERT_EQ(am.send(notification_of(critical), later).outcome, DeliveryOutcome::delivered);
+  alerts = wait_for("policy_id", gold.id, [](const json& a) {
+    return all_active(a, 1) && a[0]["labels"]["severity"] == "critical";
+  });
+  ASSERT_TRUE(all_active(alerts, 1)) << alerts.dump(2);
+  EXPECT_EQ(alerts[0]["labels"]["severity"], "critical");
+
+  // Escalation fires a sliding-window alert; de-escalation ends it.
+  PolicyRef latency = policy();
+  latency.id = uuid_v4();
+  WindowSignal window;
+  window.metric = Metric::latency_ms;
+  window.mean = 1250;
+  window.upper = 1000;
+  window.lower = 100;
+  window.interval = minutes(10);
+  const json escalate = to_json(make_window_event(EventType::escalate, kOrg, latency, window, now));
+  ASSERT_EQ(am.send(notification_of(escalate), now).outcome, DeliveryOutcome::delivered);
+  alerts = wait_for("policy_id", latency.id, [](const json& a) { return all_active(a, 1); });
+  ASSERT_TRUE(all_active(alerts, 1)) << alerts.dump(2);
+  EXPECT_EQ(alerts[0]["labels"]["alertname"], "SLASlidingWindow");
+  window.mean = 80;
+  const WallTime calm = std::chrono::system_clock::now();
+  const json deescalate =
+      to_json(make_window_event(EventType::deescalate, kOrg, latency, window, calm));
+  ASSERT_EQ(am.send(notification_of(deescalate), calm).outcome, DeliveryOutcome::delivered);
+  alerts = wait_for("policy_id", latency.id, [](const json& a) { return a.empty(); });
   EXPECT_TRUE(alerts.empty()) << alerts.dump(2);
 }
 

@@ -36,7 +36,8 @@ TEST(BuildMessage, ReadsABreachEvent) {
   const Message message = message_of(event, "https://slamon.example.net/");
   EXPECT_EQ(message.event_id, event["id"]);
   EXPECT_EQ(message.type, "sla.breach.created");
-  EXPECT_FALSE(message.is_incident);
+  EXPECT_FALSE(message.is_incident());
+  EXPECT_TRUE(message.is_breach());
   EXPECT_EQ(message.title, "[CRITICAL] SLA breach opened: Gold uptime");
   EXPECT_EQ(message.tone, Tone::critical);
   EXPECT_EQ(message.landing_url, "https://slamon.example.net");
@@ -154,7 +155,7 @@ TEST(BuildMessage, ReadsAnIncident) {
   json event = incident_event("sla.incident.opened", 3);
   event["incident"]["breaches"].push_back("garbage");
   const Message message = message_of(event, "https://slamon.example.net");
-  EXPECT_TRUE(message.is_incident);
+  EXPECT_TRUE(message.is_incident());
   EXPECT_EQ(message.breaches.size(), 3u);
   EXPECT_EQ(message.unreadable_breaches, 1u);
   EXPECT_EQ(message.title,

@@ -65,6 +65,69 @@ nlohmann::json incident_event(const std::string& type, std::size_t breaches) {
           {"incident", std::move(incident)}};
 }
 
+BudgetSignal sample_budget() {
+  BudgetSignal budget;
+  budget.period_start = from_unix_seconds(1796083200);  // 2026-12-01T00:00:00Z
+  budget.period_end = from_unix_seconds(1798761600);    // 2027-01-01T00:00:00Z
+  budget.budget_used = 0.523;
+  budget.level = 0.5;
+  budget.driver = "downtime";
+  return budget;
+}
+
+BudgetSignal sample_budget_critical() {
+  BudgetSignal budget = sample_budget();
+  budget.budget_used = 0.912;
+  budget.level = 0.9;
+  return budget;
+}
+
+WindowSignal sample_window() {
+  WindowSignal window;
+  window.metric = Metric::latency_ms;
+  window.mean = 1250;
+  window.upper = 1000;
+  window.lower = 100;
+  window.interval = std::chrono::minutes(10);
+  return window;
+}
+
+WindowSignal sample_window_low() {
+  WindowSignal window = sample_window();
+  window.mean = 80;
+  return window;
+}
+
+PolicyRef latency_policy() {
+  PolicyRef policy = sample_policy();
+  policy.id = "7a7a7a7a-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+  policy.name = "Core latency";
+  return policy;
+}
+
+nlohmann::json budget_event(EventType type, const BudgetSignal& budget, const PolicyRef& policy) {
+  return to_json(make_budget_event(type, sample_breach().org, policy, budget, test_now()));
+}
+
+nlohmann::json window_event(EventType type, const WindowSignal& window, const PolicyRef& policy) {
+  return to_json(make_window_event(type, sample_breach().org, policy, window, test_now()));
+}
+
+nlohmann::json policy_signal_event(EventType type) {
+  switch (type) {
+    case EventType::budget_warning:
+      return budget_event(type, sample_budget());
+    case EventType::budget_critical:
+      return budget_event(type, sample_budget_critical());
+    case EventType::escalate:
+      return window_event(type, sample_window());
+    case EventType::deescalate:
+      return window_event(type, sample_window_low());
+    default:
+      return breach_event(type);
+  }
+}
+
 Notification notification_of(const nlohmann::json& event) {
   Notification notification;
   notification.event_id = event.value("id", "");

@@ -1,5 +1,6 @@
 // Events as the outbox stores them (built with the model's own to_json), for the notifier
-// tests: breach events of every type and incident events with any number of breaches.
+// tests: breach events of every type, incident events with any number of breaches, and the
+// policy-level signals (budget levels, sliding window) that carry no breach.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,27 @@ nlohmann::json breach_event(EventType type, const Breach& breach = sample_breach
 // An incident event ("sla.incident.opened" or "sla.incident.resolved") listing `breaches`
 // copies of sample_breach() (each with its own id and policy name "Policy <i>").
 nlohmann::json incident_event(const std::string& type, std::size_t breaches);
+
+// A budget signal of policy "Gold uptime" for the UTC month of December 2026: 52.3 % used,
+// level 0.5 reached, driven by downtime. sample_budget_critical(): 91.2 % used, level 0.9.
+BudgetSignal sample_budget();
+BudgetSignal sample_budget_critical();
+
+// A sliding window on latency_ms over 10 minutes, bounds 1000 / 100 ms: mean 1250 ms (an
+// escalation). sample_window_low(): mean 80 ms (a de-escalation).
+WindowSignal sample_window();
+WindowSignal sample_window_low();
+// Policy "Core latency" on site "site-1".
+PolicyRef latency_policy();
+
+// The stored JSON of a budget / sliding-window event, occurring at test_now().
+nlohmann::json budget_event(EventType type, const BudgetSignal& budget,
+                            const PolicyRef& policy = sample_policy());
+nlohmann::json window_event(EventType type, const WindowSignal& window,
+                            const PolicyRef& policy = latency_policy());
+// The sample event of each policy-level type: budget warning/critical with sample_budget() /
+// sample_budget_critical(), escalate/deescalate with sample_window() / sample_window_low().
+nlohmann::json policy_signal_event(EventType type);
 
 // The notification the delivery worker would hand a notifier for `event`.
 Notification notification_of(const nlohmann::json& event);

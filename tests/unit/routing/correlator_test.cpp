@@ -317,6 +317,26 @@ TEST(Correlator, MalformedEventsAreIgnored) {
   EXPECT_FALSE(correlator->next_due().has_value());
 }
 
+TEST(Correlator, PolicySignalsNeverJoinIncidents) {
+  auto correlator = make_correlator(correlation_config(true, 2min, kOrgAndSite));
+  const BreachSpec hq = site("b-hq", kSiteHq);
+  created(*correlator, hq, t0());
+  for (const EventType type : {EventType::budget_warning, EventType::budget_critical,
+                               EventType::escalate, EventType::deescalate}) {
+    const json event = testing::policy_event(type, hq, t0() + 10s);
+    ASSERT_TRUE(event.at("breach").is_null());
+    EXPECT_TRUE(correlator->observe(event, t0() + 10s).empty()) << to_string(type);
+    // Even with a breach object (an old or hand-made event), a policy signal is not a breach.
+    json with_breach = event;
+    with_breach["breach"] =
+        breach_event(EventType::breach_created, site("b-x", kSiteHq), t0()).at("breach");
+    EXPECT_TRUE(correlator->observe(with_breach, t0() + 10s).empty()) << to_string(type);
+  }
+  // The one breach stays alone: no incident is announced.
+  EXPECT_TRUE(correlator->tick(t0() + 1h).empty());
+  EXPECT_EQ(correlator->save().at("incidents").size(), 0u);
+}
+
 // ---- updates and resolution --------------------------------------------------------------------
 
 class IncidentLife : public ::testing::Test {

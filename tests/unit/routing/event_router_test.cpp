@@ -1,5 +1,6 @@
-// Alert rules (SPEC §9.4): which rule matches which event, field by field, for breach and
-// incident events, and the notifier list an event goes to (each once, in rule order).
+// Alert rules (SPEC §9.4): which rule matches which event, field by field, for breach,
+// incident and policy-level events, and the notifier list an event goes to (each once, in rule
+// order).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -17,6 +18,7 @@ using testing::breach_event;
 using testing::BreachSpec;
 using testing::kOrg;
 using testing::kOtherOrg;
+using testing::policy_event;
 using testing::t0;
 
 BreachSpec site_breach(Severity severity = Severity::warning,
@@ -361,6 +363,67 @@ TEST(EventRouter, EventsThatAreNotObjectsGoNowhere) {
        {json(nullptr), json("sla.breach.created"), json::array({"sla.breach.created"}), json(3)}) {
     EXPECT_TRUE(router.notifiers_for(event).empty()) << event.dump();
   }
+}
+
+// ---- policy-level events (sla.budget.*, sla.escalate, sla.deescalate: "breach": null) --------
+
+json signal(EventType type,
+            const BreachSpec& spec = site_breach(Severity::warning, {{"tier", "gold"}})) {
+  return policy_event(type, spec, t0());
+}
+
+const std::vector<std::string> kSignals{"sla.budget.warning", "sla.budget.critical", "sla.escalate",
+                                        "sla.deescalate"};
+
+INSTANTIATE_TEST_SUITE_P(
+    PolicySignals, RuleMatching,
+    ::testing::Values(
+        MatchCase{"budget_warning_listed", kSignals, {}, signal(EventType::budget_warning), true},
+        MatchCase{"budget_not_listed", kCreated, {}, signal(EventType::budget_critical), false},
+        MatchCase{
+            "only_escalate_listed", {"sla.escalate"}, {}, signal(EventType::deescalate), false},
+        MatchCase{"budget_critical_is_critical", kSignals, match().severities({Severity::critical}),
+                  signal(EventType::budget_critical), true},
+        MatchCase{"escalate_is_critical", kSignals, match().severities({Severity::critical}),
+                  signal(EventType::escalate), true},
+        MatchCase{"budget_warning_is_not_critical", kSignals,
+                  match().severities({Severity::critical}), signal(EventType::budget_warning),
+                  false},
+        MatchCase{"budget_warning_is_warning", kSignals, match().severities({Severity::warning}),
+                  signal(EventType::budget_warning), true},
+        MatchCase{"deescalate_is_warning", kSignals, match().severities({Severity::warning}),
+                  signal(EventType::deescalate), true},
+        MatchCase{"deescalate_is_not_critical", kSignals, match().severities({Severity::critical}),
+                  signal(EventType::deescalate), false},
+        MatchCase{"org_matches", kSignals, match().orgs({std::string(kOrg)}),
+                  signal(EventType::escalate), true},
+        MatchCase{"org_differs", kSignals, match().orgs({std::string(kOtherOrg)}),
+                  signal(EventType::escalate), false},
+        MatchCase{"labels_match", kSignals, match().labels({{"tier", "gold"}}),
+                  signal(EventType::budget_warning), true},
+        MatchCase{"labels_differ", kSignals, match().labels({{"tier", "silver"}}),
+                  signal(EventType::budget_warning), false},
+        MatchCase{"scope_matches", kSignals, match().scopes({Scope::site}),
+                  signal(EventType::budget_warning), true},
+        MatchCase{"policy_by_name", kSignals, match().policies({"HQ uptime"}),
+                  signal(EventType::escalate), true},
+        MatchCase{"all_conditions", kSignals,
+                  match()
+                      .severities({Severity::critical})
+                      .orgs({std::string(kOrg)})
+                      .labels({{"tier", "gold"}}),
+                  signal(EventType::budget_critical), true}),
+    kName);
+
+TEST(EventRouter, PolicySignalsIgnoreABreachThatShouldNotBeThere) {
+  // The derived severity wins: a stray breach object cannot make a warning signal critical.
+  json event = signal(EventType::budget_warning);
+  ASSERT_TRUE(event["breach"].is_null());
+  event["breach"] = {{"severity", "critical"}};
+  const EventRouter router(
+      {AlertRule{"r", kSignals, match().severities({Severity::critical}), {"pager"}}});
+  EXPECT_TRUE(router.notifiers_for(event).empty());
+  EXPECT_EQ(router.notifiers_for(signal(EventType::escalate)), std::vector<std::string>{"pager"});
 }
 
 }  // namespace

@@ -53,6 +53,25 @@ nlohmann::json breach_event(EventType type, const BreachSpec& spec, WallTime at)
   return to_json(make_event(type, breach, make_policy(spec), at));
 }
 
+nlohmann::json policy_event(EventType type, const BreachSpec& spec, WallTime at) {
+  if (type == EventType::budget_warning || type == EventType::budget_critical) {
+    BudgetSignal budget;
+    budget.period_start = at - std::chrono::days(20);
+    budget.period_end = at + std::chrono::days(10);
+    budget.budget_used = type == EventType::budget_critical ? 0.91 : 0.52;
+    budget.level = type == EventType::budget_critical ? 0.9 : 0.5;
+    budget.driver = "downtime";
+    return to_json(make_budget_event(type, spec.org, make_policy(spec), budget, at));
+  }
+  WindowSignal window;
+  window.metric = Metric::latency_ms;
+  window.mean = type == EventType::escalate ? 1250 : 80;
+  window.upper = 1000;
+  window.lower = 100;
+  window.interval = std::chrono::minutes(10);
+  return to_json(make_window_event(type, spec.org, make_policy(spec), window, at));
+}
+
 std::shared_ptr<const Config> correlation_config(bool enabled, std::chrono::milliseconds window,
                                                  std::vector<std::string> group_by) {
   auto config = std::make_shared<Config>();

@@ -52,6 +52,11 @@ PolicyRef make_policy(const BreachSpec& spec);
 // at `at` too, and carries the status the event implies.
 nlohmann::json breach_event(EventType type, const BreachSpec& spec, WallTime at);
 
+// The stored JSON of a policy-level event (sla.budget.warning / .critical with a budget signal,
+// sla.escalate / .deescalate with a latency sliding window) about `spec`'s policy, occurring at
+// `at`: `"breach": null`.
+nlohmann::json policy_event(EventType type, const BreachSpec& spec, WallTime at);
+
 // A config with the inventory above (org kOrg: group EMEA with sites HQ and Lab, site Loose
 // without group, cameras HQ1/HQ2 at HQ and Lab at Lab, an NVR at Loose, a device group; org
 // kOtherOrg with one site) and the given correlation settings.
