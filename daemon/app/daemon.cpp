@@ -65,6 +65,8 @@ Daemon::~Daemon() {
   if (delivery_) delivery_->stop();
   delivery_.reset();
   engine_.reset();
+  if (history_upkeep_.valid()) history_upkeep_.wait();
+  history_.reset();
   if (snmp_) snmp_->stop();
   snmp_.reset();
   store_.reset();
@@ -96,7 +98,14 @@ Status Daemon::start() {
   }
   snmp_ = std::move(*snmp);
   snmp_->start();
+  auto history = history::History::open(global.storage_path, clock_);
+  if (!history) {
+    return fail("cannot open the measurement history in " + global.storage_path + ": " +
+                history.error().message);
+  }
+  history_ = std::move(*history);
   engine_ = std::make_unique<Engine>(clock_, store_.get(), default_source_factory(snmp_.get()));
+  engine_->set_history(history_.get());
 
   auto notifications = build_notification_setup(loaded.config);
   if (!notifications) return fail(notifications.error().message);
@@ -156,6 +165,24 @@ int Daemon::run() {
   return 0;
 }
 
+void Daemon::start_history_upkeep() {
+  if (history_upkeep_.valid() &&
+      history_upkeep_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    return;
+  }
+  history_upkeep_ = std::async(std::launch::async, [history = history_.get()] {
+    // Bounded passes, each a small transaction, so appends never wait long.
+    for (int pass = 0; pass < 10000; ++pass) {
+      auto more = history->maintain();
+      if (!more) {
+        log::warn("history retention failed", {{"err", more.error().message}});
+        return;
+      }
+      if (!*more) return;
+    }
+  });
+}
+
 void Daemon::run_scheduled_cycle() {
   const ConfigPtr config = this->config();
   Result<CycleReport> report = fail("not run");
@@ -174,6 +201,7 @@ void Daemon::run_scheduled_cycle() {
   }
   delivery_->wake();
   refresh_alertmanagers(report->snapshot);
+  start_history_upkeep();
   log::info("evaluation cycle finished",
             {{"policies", report->policies_evaluated},
              {"opened", report->breaches_opened},
@@ -337,6 +365,7 @@ void Daemon::install_routes(http::HttpServer& router) {
   api::ApiContext api;
   api.config = [this] { return config(); };
   api.store = store_.get();
+  api.history = history_.get();
   api.engine = engine_.get();
   api.clock = &clock_;
   api.delivery = delivery_.get();

@@ -18,6 +18,7 @@
 #include "config/loader.h"
 #include "delivery/delivery_service.h"
 #include "engine/engine.h"
+#include "history/history.h"
 #include "metrics/exposition.h"
 #include "notify/alertmanager.h"
 #include "routing/routing.h"
@@ -62,6 +63,9 @@ class Daemon {
   void run_scheduled_cycle();
   // Re-posts the open breaches' alerts to each Alertmanager notifier, off the cycle's thread.
   void refresh_alertmanagers(const SnapshotPtr& snapshot);
+  // Starts a history retention and downsampling pass off the cycle's thread, unless the last
+  // one still runs.
+  void start_history_upkeep();
   std::optional<metrics::OutboxStatus> outbox_status() const;
   void install_routes(http::HttpServer& server);
 
@@ -75,7 +79,9 @@ class Daemon {
   std::mutex reload_mutex_;  // one reload at a time
 
   std::unique_ptr<Store> store_;
-  std::unique_ptr<snmp::SnmpService> snmp_;  // outlives engine_, whose sources read it
+  std::unique_ptr<snmp::SnmpService> snmp_;    // outlives engine_, whose sources read it
+  std::unique_ptr<history::History> history_;  // outlives engine_, which appends to it
+  std::future<void> history_upkeep_;           // the last retention pass (cycle thread only)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
   // Of the running configuration; guarded by config_mutex_.

@@ -9,7 +9,9 @@
 
 #include "common/log.h"
 #include "engine/evaluator.h"
+#include "engine/join.h"
 #include "engine/planner.h"
+#include "history/history.h"
 #include "snmp/measurement_math.h"
 #include "snmp/snmp_service.h"
 #include "sources/prometheus_source.h"
@@ -84,47 +86,6 @@ void join_device_samples(const Config& config, const PlannedQuery& query,
   }
 }
 
-// Joins one query's samples to its targets. A scope key that appears in more than one series
-// is ambiguous: it becomes no data (with a warning) instead of an arbitrary pick.
-void join_samples(const PlannedQuery& query, const std::vector<Sample>& samples,
-                  MeasuredValues& values) {
-  if (query.scope_label.empty()) {
-    if (samples.size() == 1) {
-      for (const auto& target : query.targets)
-        values[{target.policy_id, target.metric}] = samples[0].value;
-    } else if (samples.size() > 1) {
-      log::warn("per-scope query returned several series; treating as no data",
-                {{"source", query.source}, {"series", samples.size()}});
-    }
-    return;
-  }
-  std::unordered_map<std::string, double> by_key;
-  std::set<std::string> ambiguous;
-  std::size_t unlabelled = 0;
-  for (const auto& sample : samples) {
-    auto label = sample.labels.find(query.scope_label);
-    if (label == sample.labels.end()) {
-      ++unlabelled;
-      continue;
-    }
-    if (!by_key.emplace(label->second, sample.value).second) ambiguous.insert(label->second);
-  }
-  if (unlabelled > 0) {
-    log::warn(
-        "series without the scope label ignored",
-        {{"source", query.source}, {"scope_label", query.scope_label}, {"series", unlabelled}});
-  }
-  for (const auto& key : ambiguous) {
-    log::warn("several series carry the same scope; treating as no data",
-              {{"source", query.source}, {"scope_label", query.scope_label}, {"scope", key}});
-    by_key.erase(key);
-  }
-  for (const auto& target : query.targets) {
-    auto it = by_key.find(target.scope_key);
-    if (it != by_key.end()) values[{target.policy_id, target.metric}] = it->second;
-  }
-}
-
 std::vector<PolicyInfo> policy_infos(const std::vector<Policy>& policies,
                                      const std::vector<Breach>& open) {
   std::set<std::string> in_breach;
@@ -174,7 +135,32 @@ SourceFactory default_source_factory(snmp::SnmpService* snmp) {
 }
 
 Engine::Engine(Clock& clock, Store* store, SourceFactory sources)
-    : clock_(clock), store_(store), source_factory_(std::move(sources)) {}
+    : clock_(clock), store_(store), sla_(store, nullptr), source_factory_(std::move(sources)) {}
+
+void Engine::set_history(history::History* history) {
+  std::lock_guard cycle(cycle_mutex_);
+  history_ = history;
+  sla_ = SlaTracker(store_, history);
+}
+
+std::shared_ptr<const MaintenanceCalendar> Engine::maintenance_calendar(const ConfigPtr& config) {
+  std::lock_guard lock(calendar_mutex_);
+  const long long revision = store_ != nullptr ? store_->maintenance_revision() : 0;
+  if (calendar_ && calendar_config_ == config.get() && calendar_revision_ == revision) {
+    return calendar_;
+  }
+  auto windows = load_maintenance_windows(*config, store_);
+  if (!windows) {
+    log::warn("maintenance windows could not be read; only the config's apply this cycle",
+              {{"err", windows.error().message}});
+    return std::make_shared<const MaintenanceCalendar>(config->maintenance, config->inventory);
+  }
+  calendar_ = std::make_shared<const MaintenanceCalendar>(std::move(*windows), config->inventory);
+  calendar_config_ = config.get();
+  calendar_config_owner_ = config;
+  calendar_revision_ = revision;
+  return calendar_;
+}
 
 void Engine::count_skipped() {
   std::lock_guard lock(state_mutex_);
@@ -268,19 +254,49 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
     if (runnable[i].device_aggregate) {
       join_device_samples(*config, runnable[i], outcome->samples, values);
     } else {
-      join_samples(runnable[i], outcome->samples, values);
+      log_join_issues(runnable[i], join_samples(runnable[i], outcome->samples, values));
     }
   }
   for (auto& [name, status] : source_status) status.up = !failed_sources.contains(name);
 
-  const EvaluationInput input{&policies, &values, &open_breaches, now, &source_failed_keys};
+  // SPEC §7.3: a policy inside a maintenance window opens no breach and sends no event.
+  const auto calendar = maintenance_calendar(config);
+  std::map<std::string, std::string> in_maintenance;
+  for (const Policy& policy : policies) {
+    if (policy.status != PolicyStatus::active) continue;
+    if (const auto* window = calendar->active(policy, now))
+      in_maintenance.emplace(policy.id, window->id);
+  }
+  const EvaluationInput input{&policies,           &values,        &open_breaches, now,
+                              &source_failed_keys, &in_maintenance};
   Evaluation evaluation = evaluate(input);
+
+  // SPEC §7: status timelines, budgets, burn rates, budget and sliding-window events.
+  if (auto loaded = sla_.load(); !loaded) {
+    if (!options.dry_run) {
+      std::lock_guard lock(state_mutex_);
+      ++counters_.evaluations_total;
+      ++counters_.evaluation_failures_total;
+    }
+    return fail(loaded.error().message);
+  }
+  SlaCycleOutput sla_output = sla_.prepare(
+      SlaCycleInput{&policies, &values, &evaluation, calendar.get(), &config->inventory,
+                    &in_maintenance, now, config->global.evaluation_interval});
   const double evaluate_seconds = seconds_since(evaluate_started);
+
+  CycleWrite write;
+  write.breaches = evaluation.changed_breaches;
+  write.events = evaluation.events;
+  write.events.insert(write.events.end(), sla_output.events.begin(), sla_output.events.end());
+  for (auto& [event, window] : evaluation.suppressed) write.suppressed.push_back({event, window});
+  for (auto& [event, window] : sla_output.suppressed) write.suppressed.push_back({event, window});
+  write.segments = std::move(sla_output.segments);
+  write.signal_states = std::move(sla_output.signal_states);
 
   const auto commit_started = SteadyClock::now();
   if (!options.dry_run && store_ != nullptr) {
-    if (auto committed = store_->commit(evaluation.changed_breaches, evaluation.events);
-        !committed) {
+    if (auto committed = store_->commit(write); !committed) {
       std::lock_guard lock(state_mutex_);
       ++counters_.evaluation_failures_total;
       ++counters_.evaluations_total;
@@ -288,7 +304,7 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
                  {{"err", committed.error().message}});
       return fail("cannot store the cycle's changes: " + committed.error().message);
     }
-    for (const auto& event : evaluation.events) {
+    for (const auto& event : write.events) {
       if (!event.breach) {
         log::info("event", {{"type", to_string(event.type)},
                             {"priority", to_string(event.priority)},
@@ -307,12 +323,35 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   }
 
   const double commit_seconds = seconds_since(commit_started);
+  if (!options.dry_run) {
+    sla_.apply(SlaCycleOutput{write.segments, write.signal_states, {}, {}, {}});
+    if (!options.org) sla_.retain_only(policies);
+    for (const auto& [event, window] : write.suppressed) {
+      log::info("event suppressed by maintenance", {{"type", to_string(event.type)},
+                                                    {"org", event.org_id},
+                                                    {"policy_id", event.policy.id},
+                                                    {"maintenance_id", window}});
+    }
+    if (history_ != nullptr) {
+      // Every measured value of an active policy: its thresholds' metrics and the metric its
+      // sliding window watches (which may have no threshold).
+      std::vector<history::Observation> observations;
+      for (const auto& [key, value] : values) {
+        if (std::isfinite(value)) observations.push_back({key.first, key.second, value});
+      }
+      if (auto appended = history_->append(now, observations); !appended) {
+        log::warn("measured values could not be added to the history",
+                  {{"err", appended.error().message}});
+      }
+    }
+  }
 
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->evaluated_at = now;
   snapshot->policies = policy_infos(policies, evaluation.open_breaches);
   snapshot->verdicts = std::move(evaluation.verdicts);
   snapshot->open_breaches = std::move(evaluation.open_breaches);
+  snapshot->sla = std::move(sla_output.figures);
   for (auto& [name, status] : source_status) snapshot->sources.push_back(status);
   snapshot->duration_seconds = std::chrono::duration<double>(clock_.monotonic() - started).count();
 
@@ -325,6 +364,8 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   report.breaches_escalated = evaluation.escalated;
   report.breaches_resolved = evaluation.resolved;
   report.no_data = evaluation.no_data;
+  report.sla_events = static_cast<int>(sla_output.events.size());
+  report.suppressed_events = static_cast<int>(write.suppressed.size());
   report.queries = static_cast<int>(runnable.size());
   report.fetch_seconds = fetch_seconds;
   report.evaluate_seconds = evaluate_seconds;
@@ -344,6 +385,7 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
                     [](const Verdict& v) { return v.org; });
     keep_other_orgs(snapshot->open_breaches, snapshot_->open_breaches, org,
                     [](const Breach& b) { return b.org; });
+    keep_other_orgs(snapshot->sla, snapshot_->sla, org, [](const PolicySla& p) { return p.org; });
   }
   if (snapshot_) {
     for (const auto& previous : snapshot_->sources) {

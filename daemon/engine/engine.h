@@ -18,6 +18,8 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
+#include "engine/maintenance.h"
+#include "engine/sla_tracker.h"
 #include "engine/snapshot.h"
 #include "sources/metric_source.h"
 
@@ -27,6 +29,9 @@ class Store;
 
 namespace snmp {
 class SnmpService;
+}
+namespace history {
+class History;
 }
 
 // Creates the MetricSource for a configured source; injected so tests can use fakes.
@@ -51,6 +56,8 @@ struct CycleReport {
   int breaches_resolved = 0;
   int no_data = 0;
   int queries = 0;
+  int sla_events = 0;         // budget levels and sliding-window escalations published
+  int suppressed_events = 0;  // events a maintenance window suppressed
   // Where the cycle's wall time went (steady clock), for logs and benchmarks.
   double fetch_seconds = 0;     // waiting on sources (queries run in parallel)
   double evaluate_seconds = 0;  // planning, joining and evaluating
@@ -78,6 +85,14 @@ class Engine {
   // Counts a cycle that was due while another was still running (SPEC §6.1).
   void count_skipped();
 
+  // The history each cycle's measured values are appended to and burn rates and sliding
+  // windows read (SPEC §7.1); must outlive the engine. Set before the first cycle.
+  void set_history(history::History* history);
+
+  // The maintenance windows in effect for `config` (its own and the store's), rebuilt when
+  // either changes. Never null: on a failed read, the config's windows only.
+  std::shared_ptr<const MaintenanceCalendar> maintenance_calendar(const ConfigPtr& config);
+
   SnapshotPtr snapshot() const;
   EngineCounters counters() const;
   bool cycle_running() const { return running_.load(); }
@@ -92,6 +107,13 @@ class Engine {
 
   Clock& clock_;
   Store* store_;
+  history::History* history_ = nullptr;
+  SlaTracker sla_;  // guarded by cycle_mutex_
+  std::mutex calendar_mutex_;
+  std::shared_ptr<const MaintenanceCalendar> calendar_;
+  const Config* calendar_config_ = nullptr;
+  ConfigPtr calendar_config_owner_;  // keeps the inventory the calendar points into alive
+  long long calendar_revision_ = 0;
   SourceFactory source_factory_;
   std::atomic<bool> running_{false};
   mutable std::mutex state_mutex_;  // guards snapshot_ and counters_

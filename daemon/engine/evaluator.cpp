@@ -28,8 +28,16 @@ VerdictState state_for(Severity s) {
 // Collects the changes of one cycle, keeping the open-breach view consistent as it goes.
 class CycleChanges {
  public:
-  CycleChanges(const std::vector<Breach>& open, WallTime now) : now_(now) {
+  CycleChanges(const std::vector<Breach>& open, WallTime now,
+               const std::map<std::string, std::string>* maintenance)
+      : now_(now), maintenance_(maintenance) {
     for (const auto& b : open) open_.emplace(BreachKey{b.policy_id, b.metric}, b);
+  }
+
+  const std::string* maintenance_of(const std::string& policy_id) const {
+    if (maintenance_ == nullptr) return nullptr;
+    auto it = maintenance_->find(policy_id);
+    return it == maintenance_->end() ? nullptr : &it->second;
   }
 
   Breach* find_open(const std::string& policy_id, Metric metric) {
@@ -39,6 +47,7 @@ class CycleChanges {
 
   void open(const Policy& policy, Metric metric, double threshold, std::optional<double> actual,
             std::optional<double> deviation, Severity severity) {
+    if (maintenance_of(policy.id) != nullptr) return;  // SPEC §7.3: no breach opens
     Breach b;
     b.id = uuid_v4();
     b.org = policy.org;
@@ -99,10 +108,15 @@ class CycleChanges {
  private:
   void record(const Breach& b, EventType type, const PolicyRef& policy) {
     result_.changed_breaches.push_back(b);
-    result_.events.push_back(make_event(type, b, policy, now_));
+    if (const std::string* window = maintenance_of(b.policy_id)) {
+      result_.suppressed.emplace_back(make_event(type, b, policy, now_), *window);
+    } else {
+      result_.events.push_back(make_event(type, b, policy, now_));
+    }
   }
 
   WallTime now_;
+  const std::map<std::string, std::string>* maintenance_;
   std::map<BreachKey, Breach> open_;
   Evaluation result_;
 };
@@ -176,7 +190,7 @@ bool is_violated(Bound bound, double actual, double threshold) {
 }
 
 Evaluation evaluate(const EvaluationInput& input) {
-  CycleChanges changes(*input.open_breaches, input.now);
+  CycleChanges changes(*input.open_breaches, input.now, input.maintenance);
   std::map<std::string, const Policy*> policies_by_id;
   for (const auto& policy : *input.policies) {
     policies_by_id.emplace(policy.id, &policy);

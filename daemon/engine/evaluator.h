@@ -29,13 +29,19 @@ struct EvaluationInput {
   const std::vector<Breach>* open_breaches = nullptr;  // of the orgs being evaluated
   WallTime now{};
   const UnmeasuredKeys* source_failed = nullptr;  // optional
+  // SPEC §7.3: policy id → the maintenance window in effect for it (optional). Such a policy
+  // opens no breach; its open breaches are still updated and resolved, and the events of all
+  // that are suppressed (returned in `suppressed`, not in `events`).
+  const std::map<std::string, std::string>* maintenance = nullptr;
 };
 
 struct Evaluation {
   std::vector<Verdict> verdicts;         // one per active policy × threshold
   std::vector<Breach> changed_breaches;  // created, updated or resolved: to be stored
   std::vector<Event> events;             // caused by those changes, in order
-  std::vector<Breach> open_breaches;     // every breach still open after this cycle
+  // Events a maintenance window suppressed, with that window's id.
+  std::vector<std::pair<Event, std::string>> suppressed;
+  std::vector<Breach> open_breaches;  // every breach still open after this cycle
   int opened = 0;
   int escalated = 0;
   int resolved = 0;

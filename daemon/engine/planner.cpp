@@ -13,7 +13,9 @@ std::vector<PlannedQuery> plan_queries(const Config& config, const std::vector<P
   for (const auto& policy : policies) {
     if (policy.status != PolicyStatus::active) continue;
     for (const Metric metric : kAllMetrics) {
-      if (!policy.threshold(metric)) continue;
+      // A sliding window (SPEC §7.6) may watch a metric the policy has no threshold for.
+      const bool watched = policy.sliding_window && policy.sliding_window->metric == metric;
+      if (!policy.threshold(metric) && !watched) continue;
       const MeasurementConfig* measurement = config.measurement_for(metric, policy.scope);
       if (measurement == nullptr) continue;  // the loader rejects this; a defensive skip = no data
       const SourceConfig* source = config.source(measurement->source);

@@ -3,6 +3,7 @@
 // scrape never waits on a cycle. Immutable; thread-safe to share.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,12 +48,26 @@ struct SourceStatus {
   double request_seconds = 0;  // total time waiting on this source in the last cycle
 };
 
+// SPEC §7.1 / §7.5 figures of one policy, as of the cycle.
+struct PolicySla {
+  std::string org;
+  std::string policy_id;
+  // By sla::kComplianceWindows order (1d, 7d, 30d, 90d, all); nullopt: nothing evaluated.
+  std::array<std::optional<double>, 5> compliance{};
+  // Uptime policies only: the current SLA period's budget remaining (may be negative).
+  std::optional<double> budget_remaining;
+  // Uptime policies only, by sla::burn_windows() order (5m 30m 1h 2h 6h 1d 3d).
+  std::array<std::optional<double>, 7> burn_rates{};
+  bool in_maintenance = false;
+};
+
 struct Snapshot {
   WallTime evaluated_at{};
   std::vector<PolicyInfo> policies;
   std::vector<Verdict> verdicts;
   std::vector<Breach> open_breaches;
   std::vector<SourceStatus> sources;
+  std::vector<PolicySla> sla;  // one per active policy evaluated
   double duration_seconds = 0;
 };
 

@@ -358,7 +358,79 @@ Result<long long> Store::count_breaches(const BreachQuery& query) {
 }
 
 Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Event>& events) {
-  if (breaches.empty() && events.empty()) return {};
+  CycleWrite write;
+  write.breaches = breaches;
+  write.events = events;
+  return commit(write);
+}
+
+namespace {
+
+Status write_sla_bookkeeping(sqlite::Connection& connection, const CycleWrite& write) {
+  if (!write.segments.empty()) {
+    auto upsert = connection.prepare(
+        "store status segment",
+        "INSERT INTO policy_status_segments (policy_id, org, start_ms, end_ms, status) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (policy_id, start_ms) DO UPDATE SET "
+        "end_ms = excluded.end_ms, status = excluded.status, org = excluded.org");
+    if (!upsert) return in_context("store commit", upsert.error());
+    for (const auto& segment : write.segments) {
+      upsert->reset();
+      upsert->bind_text(1, segment.policy_id)
+          .bind_text(2, segment.org)
+          .bind_int64(3, to_millis(segment.start))
+          .bind_int64(4, to_millis(segment.end))
+          .bind_text(5, segment.status);
+      if (auto done = upsert->run(); !done) {
+        return in_context("store commit: status of policy '" + segment.policy_id + "'",
+                          done.error());
+      }
+    }
+  }
+  if (!write.suppressed.empty()) {
+    auto insert = connection.prepare(
+        "store suppressed event",
+        "INSERT OR IGNORE INTO suppressed_events (id, org_id, type, policy_id, maintenance_id, "
+        "occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) return in_context("store commit", insert.error());
+    for (const auto& suppressed : write.suppressed) {
+      const Event& e = suppressed.event;
+      insert->reset();
+      insert->bind_text(1, e.id)
+          .bind_text(2, e.org_id)
+          .bind_text(3, to_string(e.type))
+          .bind_text(4, e.policy.id)
+          .bind_text(5, suppressed.maintenance_id)
+          .bind_int64(6, to_millis(e.occurred_at))
+          .bind_text(7, dump_json(to_json(e)));
+      if (auto done = insert->run(); !done) {
+        return in_context("store commit: suppressed event", done.error());
+      }
+    }
+  }
+  if (!write.signal_states.empty()) {
+    auto upsert =
+        connection.prepare("store signal state",
+                           "INSERT INTO policy_signal_state (policy_id, state) VALUES (?, ?) "
+                           "ON CONFLICT (policy_id) DO UPDATE SET state = excluded.state");
+    if (!upsert) return in_context("store commit", upsert.error());
+    for (const auto& state : write.signal_states) {
+      upsert->reset();
+      upsert->bind_text(1, state.policy_id).bind_text(2, state.state);
+      if (auto done = upsert->run(); !done) {
+        return in_context("store commit: signal state", done.error());
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Status Store::commit(const CycleWrite& write) {
+  if (write.empty()) return {};
+  const auto& breaches = write.breaches;
+  const auto& events = write.events;
   std::lock_guard lock(mutex_);
   // Declared before the statements so they are finalized before a rollback on an error path.
   auto transaction = sqlite::Transaction::begin(connection_);
@@ -410,12 +482,189 @@ Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Even
   if (auto inserted = insert_events(connection_, events, "store commit"); !inserted) {
     return inserted;
   }
+  if (auto written = write_sla_bookkeeping(connection_, write); !written) return written;
 
   if (auto committed = transaction->commit(); !committed) {
     return in_context("store commit", committed.error());
   }
   ++data_generation_;
   return {};
+}
+
+// ---- SLA bookkeeping (SPEC §7) --------------------------------------------------------------
+
+Result<std::vector<StoredStatusSegment>> Store::status_segments(
+    const std::optional<std::string>& policy_id, WallTime from, WallTime to) {
+  std::lock_guard lock(mutex_);
+  // One policy: segments never overlap, so only the last one starting at or before `from` can
+  // reach into the window; bounding start_ms from below keeps the read on the primary key
+  // instead of scanning the policy's whole history.
+  auto select =
+      policy_id
+          ? connection_.prepare(
+                "read status segments",
+                "SELECT policy_id, org, start_ms, end_ms, status FROM policy_status_segments "
+                "WHERE policy_id = ?1 AND start_ms < ?3 AND end_ms > ?2 AND start_ms >= "
+                "coalesce((SELECT max(start_ms) FROM policy_status_segments "
+                "WHERE policy_id = ?1 AND start_ms <= ?2), ?2) "
+                "ORDER BY start_ms")
+          : connection_.prepare(
+                "read status segments",
+                "SELECT policy_id, org, start_ms, end_ms, status FROM policy_status_segments "
+                "WHERE ?1 IS NULL AND start_ms < ?3 AND end_ms > ?2 ORDER BY policy_id, start_ms");
+  if (!select) return std::unexpected(select.error());
+  select->bind_optional_text(1, policy_id)
+      .bind_int64(2, to_millis(from))
+      .bind_int64(3, to_millis(to));
+  std::vector<StoredStatusSegment> out;
+  while (true) {
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({select->column_text(0), select->column_text(1),
+                   from_millis(select->column_int64(2)), from_millis(select->column_int64(3)),
+                   select->column_text(4)});
+  }
+  return out;
+}
+
+Result<std::optional<WallTime>> Store::first_status_time(const std::string& policy_id) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare(
+      "read first status", "SELECT min(start_ms) FROM policy_status_segments WHERE policy_id = ?");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, policy_id);
+  auto row = select->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row || select->column_is_null(0)) return std::optional<WallTime>{};
+  return std::optional<WallTime>{from_millis(select->column_int64(0))};
+}
+
+Result<std::vector<PolicySignalState>> Store::signal_states() {
+  std::lock_guard lock(mutex_);
+  auto select =
+      connection_.prepare("read signal state", "SELECT policy_id, state FROM policy_signal_state");
+  if (!select) return std::unexpected(select.error());
+  std::vector<PolicySignalState> out;
+  while (true) {
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({select->column_text(0), select->column_text(1)});
+  }
+  return out;
+}
+
+Result<std::vector<StoredMaintenance>> Store::maintenance_windows(
+    const std::optional<std::string>& org) {
+  std::lock_guard lock(mutex_);
+  auto select =
+      connection_.prepare("read maintenance windows",
+                          "SELECT id, org, body, created_at, created_by FROM maintenance_windows "
+                          "WHERE (?1 IS NULL OR org = ?1) ORDER BY created_at, id");
+  if (!select) return std::unexpected(select.error());
+  select->bind_optional_text(1, org);
+  std::vector<StoredMaintenance> out;
+  while (true) {
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({select->column_text(0), select->column_text(1), select->column_text(2),
+                   from_millis(select->column_int64(3)), select->column_text(4)});
+  }
+  return out;
+}
+
+WriteResult<void> Store::insert_maintenance(const StoredMaintenance& window) {
+  std::lock_guard lock(mutex_);
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return storage_failure("store maintenance window", transaction.error());
+  {
+    auto insert = connection_.prepare(
+        "store maintenance window",
+        "INSERT INTO maintenance_windows (id, org, body, created_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id");
+    if (!insert) return storage_failure("store maintenance window", insert.error());
+    insert->bind_text(1, window.id)
+        .bind_text(2, window.org)
+        .bind_text(3, window.body)
+        .bind_int64(4, to_millis(window.created_at))
+        .bind_text(5, window.created_by);
+    auto row = insert->step();
+    if (!row) return storage_failure("store maintenance window", row.error());
+    if (!*row)
+      return refuse(WriteFailure::conflict, "maintenance window '" + window.id + "' exists");
+    if (auto done = insert->run(); !done) {
+      return storage_failure("store maintenance window", done.error());
+    }
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("store maintenance window", committed.error());
+  }
+  ++maintenance_revision_;
+  ++data_generation_;
+  return {};
+}
+
+WriteResult<void> Store::delete_maintenance(const std::string& org, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return storage_failure("delete maintenance window", transaction.error());
+  {
+    auto remove = connection_.prepare(
+        "delete maintenance window",
+        "DELETE FROM maintenance_windows WHERE id = ? AND org = ? RETURNING id");
+    if (!remove) return storage_failure("delete maintenance window", remove.error());
+    remove->bind_text(1, id).bind_text(2, org);
+    auto row = remove->step();
+    if (!row) return storage_failure("delete maintenance window", row.error());
+    if (!*row) return refuse(WriteFailure::not_found, "no maintenance window '" + id + "'");
+    if (auto done = remove->run(); !done) {
+      return storage_failure("delete maintenance window", done.error());
+    }
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("delete maintenance window", committed.error());
+  }
+  ++maintenance_revision_;
+  ++data_generation_;
+  return {};
+}
+
+Result<std::vector<StoredSuppressedEvent>> Store::suppressed_events(
+    const std::string& org, const std::optional<std::string>& maintenance_id, int limit) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare(
+      "read suppressed events",
+      "SELECT id, org_id, type, policy_id, maintenance_id, occurred_at, payload "
+      "FROM suppressed_events WHERE org_id = ?1 AND (?2 IS NULL OR maintenance_id = ?2) "
+      "ORDER BY occurred_at DESC, id LIMIT ?3");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, org).bind_optional_text(2, maintenance_id).bind_int64(3, limit);
+  std::vector<StoredSuppressedEvent> out;
+  while (true) {
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({select->column_text(0), select->column_text(1), select->column_text(2),
+                   select->column_text(3), select->column_text(4),
+                   from_millis(select->column_int64(5)), select->column_text(6)});
+  }
+  return out;
+}
+
+Result<long long> Store::count_suppressed_events(const std::string& org,
+                                                 const std::optional<std::string>& maintenance_id) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare("count suppressed events",
+                                    "SELECT count(*) FROM suppressed_events WHERE org_id = ?1 "
+                                    "AND (?2 IS NULL OR maintenance_id = ?2)");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, org).bind_optional_text(2, maintenance_id);
+  auto row = select->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return 0LL;
+  return select->column_int64(0);
 }
 
 // ---- policies -------------------------------------------------------------------------------

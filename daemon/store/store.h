@@ -67,6 +67,60 @@ struct WriteError {
 template <typename T>
 using WriteResult = std::expected<T, WriteError>;
 
+// SPEC §7.1: one stretch of a policy's status; `status` is up | degraded | down | unknown |
+// maintenance (sla/accounting.h spells them). Keyed by (policy_id, start).
+struct StoredStatusSegment {
+  std::string policy_id;
+  std::string org;
+  WallTime start{};
+  WallTime end{};
+  std::string status;
+};
+
+// An event a maintenance window suppressed (SPEC §7.3), kept instead of being sent.
+struct SuppressedEvent {
+  Event event;
+  std::string maintenance_id;
+};
+struct StoredSuppressedEvent {
+  std::string id;
+  std::string org_id;
+  std::string type;
+  std::string policy_id;
+  std::string maintenance_id;
+  WallTime occurred_at{};
+  std::string payload;  // the SPEC §9.1 JSON, as it would have been sent
+};
+
+// What the engine must remember about a policy across restarts (SPEC §7.4, §7.6): a JSON
+// object of its own making.
+struct PolicySignalState {
+  std::string policy_id;
+  std::string state;
+};
+
+// A maintenance window created through the API (SPEC §7.3): `body` is its JSON.
+struct StoredMaintenance {
+  std::string id;
+  std::string org;
+  std::string body;
+  WallTime created_at{};
+  std::string created_by;
+};
+
+// Everything one evaluation cycle writes, committed in one transaction.
+struct CycleWrite {
+  std::vector<Breach> breaches;
+  std::vector<Event> events;
+  std::vector<StoredStatusSegment> segments;  // inserted or replaced by (policy_id, start)
+  std::vector<SuppressedEvent> suppressed;
+  std::vector<PolicySignalState> signal_states;  // inserted or replaced by policy_id
+  bool empty() const {
+    return breaches.empty() && events.empty() && segments.empty() && suppressed.empty() &&
+           signal_states.empty();
+  }
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at `path` and migrates it to the current schema.
@@ -98,6 +152,31 @@ class Store {
   // back to active, so an acknowledge() made while a cycle ran survives that cycle's commit of
   // the breach as the cycle read it. (The identity columns, org to opened_at, never change.)
   Status commit(const std::vector<Breach>& breaches, const std::vector<Event>& events);
+  // The same, with the cycle's SLA bookkeeping (status segments, suppressed events, signal
+  // state) in the same transaction.
+  Status commit(const CycleWrite& write);
+
+  // SPEC §7.1 status timelines. Segments of `policy_id` (every policy when nullopt) that
+  // overlap [from, to), ordered by policy, start.
+  Result<std::vector<StoredStatusSegment>> status_segments(
+      const std::optional<std::string>& policy_id, WallTime from, WallTime to);
+  // The time of the policy's first segment (nullopt: never evaluated).
+  Result<std::optional<WallTime>> first_status_time(const std::string& policy_id);
+  Result<std::vector<PolicySignalState>> signal_states();
+
+  // SPEC §7.3 windows created through the API, of `org` (every org when nullopt), oldest first.
+  Result<std::vector<StoredMaintenance>> maintenance_windows(const std::optional<std::string>& org);
+  // conflict: the id exists.
+  WriteResult<void> insert_maintenance(const StoredMaintenance& window);
+  // not_found: no such window in `org`.
+  WriteResult<void> delete_maintenance(const std::string& org, const std::string& id);
+  // Changes after every maintenance write made through this Store. Never 0.
+  long long maintenance_revision() const { return maintenance_revision_.load(); }
+  // Suppressed events of `org`, newest first; only those of `maintenance_id` when given.
+  Result<std::vector<StoredSuppressedEvent>> suppressed_events(
+      const std::string& org, const std::optional<std::string>& maintenance_id, int limit);
+  Result<long long> count_suppressed_events(const std::string& org,
+                                            const std::optional<std::string>& maintenance_id);
 
   // Policies created through the API, of every org, ordered by org, name. A stored policy that
   // cannot be read back fails the whole read (naming it) rather than being skipped, since the
@@ -156,6 +235,7 @@ class Store {
   int schema_version_;
   // Bumped under mutex_ after each committed policy write; read without it.
   std::atomic<long long> policies_revision_{1};
+  std::atomic<long long> maintenance_revision_{1};
   std::atomic<std::uint64_t> data_generation_{1};
 };
 

@@ -5,6 +5,7 @@
 
 #include "metrics/text_format.h"
 #include "model/model.h"
+#include "sla/accounting.h"
 
 namespace slamon::metrics {
 
@@ -121,6 +122,52 @@ void write_breach_family(const Snapshot& snapshot, std::string& out) {
                1);
   }
   active.finish();
+}
+
+// SPEC §7.1, §7.5. A figure that cannot be computed (nothing evaluated in the window, no uptime
+// threshold, no measured uptime in a burn window) is absent rather than 0 or 1.
+void write_sla_families(const Snapshot& snapshot, std::string& out) {
+  FamilyWriter compliance(
+      out, "slamon_policy_compliance_ratio",
+      "Share of evaluated time a policy was up over a rolling window: up / (up + degraded + "
+      "down); unknown and maintenance time are not counted.",
+      MetricType::Gauge);
+  for (const PolicySla& p : snapshot.sla) {
+    for (std::size_t w = 0; w < sla::kComplianceWindows.size(); ++w) {
+      if (!p.compliance[w]) continue;
+      compliance.add({{"org", p.org},
+                      {"policy_id", p.policy_id},
+                      {"window", std::string(sla::to_string(sla::kComplianceWindows[w]))}},
+                     *p.compliance[w]);
+    }
+  }
+  compliance.finish();
+
+  FamilyWriter budget(out, "slamon_error_budget_remaining_ratio",
+                      "Share of the current SLA period's error budget (uptime) not yet used; "
+                      "negative once the budget is exhausted.",
+                      MetricType::Gauge);
+  for (const PolicySla& p : snapshot.sla) {
+    if (p.budget_remaining) {
+      budget.add({{"org", p.org}, {"policy_id", p.policy_id}}, *p.budget_remaining);
+    }
+  }
+  budget.finish();
+
+  FamilyWriter burn(out, "slamon_burn_rate",
+                    "How fast the uptime error budget burns over a window: observed error ratio "
+                    "/ (1 - target); 1 uses exactly the budget over the SLA period.",
+                    MetricType::Gauge);
+  const auto windows = sla::burn_windows();
+  for (const PolicySla& p : snapshot.sla) {
+    for (std::size_t w = 0; w < windows.size() && w < p.burn_rates.size(); ++w) {
+      if (!p.burn_rates[w]) continue;
+      burn.add(
+          {{"org", p.org}, {"policy_id", p.policy_id}, {"window", std::string(windows[w].label)}},
+          *p.burn_rates[w]);
+    }
+  }
+  burn.finish();
 }
 
 void write_engine_families(const ExpositionInput& input, std::string& out) {
@@ -348,7 +395,8 @@ std::size_t estimated_size(const ExpositionInput& input) {
   std::size_t size = 8192;
   if (input.snapshot) {
     size += input.snapshot->policies.size() * 400 + input.snapshot->verdicts.size() * 500 +
-            input.snapshot->open_breaches.size() * 200 + input.snapshot->sources.size() * 200;
+            input.snapshot->open_breaches.size() * 200 + input.snapshot->sources.size() * 200 +
+            input.snapshot->sla.size() * 1200;
   }
   return size;
 }
@@ -362,6 +410,7 @@ std::string render_metrics(const ExpositionInput& input) {
     write_policy_families(*input.snapshot, out);
     write_verdict_families(*input.snapshot, out);
     write_breach_family(*input.snapshot, out);
+    write_sla_families(*input.snapshot, out);
   }
   write_engine_families(input, out);
   if (input.snapshot) write_source_families(*input.snapshot, out);

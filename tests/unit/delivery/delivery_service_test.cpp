@@ -443,7 +443,7 @@ TEST_F(DeliveryTest, AnUpgradeDoesNotSendTheEventsOfOlderVersions) {
   auto store = Store::open(path_);
   ASSERT_TRUE(store) << store.error().message;
   store_ = std::move(*store);
-  EXPECT_EQ(store_->schema_version(), 4);
+  EXPECT_EQ(store_->schema_version(), store_schema::latest_version());
 
   auto hook = add_notifier("hook");
   auto& service = open_service();

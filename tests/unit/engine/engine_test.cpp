@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/uuid.h"
+#include "fake_source.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -36,82 +37,6 @@ const std::string kOrgA = "3f7c1a52-0d4e-4b8e-9c11-2f3a4b5c6d7e";
 const std::string kOrgB = "9d2e0b41-7c3a-4f5e-8a61-0b1c2d3e4f50";
 const std::string kUptimeQuery = "100 * avg by (site_id) (avg_over_time(probe_success[5m]))";
 const std::string kLatencyQuery = "1000 * avg by (site_id) (probe_duration_seconds)";
-
-// A MetricSource answering canned samples per query text. It counts calls, can fail, and can
-// hold a caller inside query() until released, so tests can overlap cycles deterministically.
-class FakeSource final : public MetricSource {
- public:
-  explicit FakeSource(std::string name) : name_(std::move(name)) {}
-
-  const std::string& name() const override { return name_; }
-
-  Result<QueryResult> query(const std::string& query, WallTime at) override {
-    std::unique_lock lock(mutex_);
-    ++calls_;
-    queries_.push_back(query);
-    last_at_ = at;
-    if (hold_) {
-      inside_ = true;
-      changed_.notify_all();
-      changed_.wait(lock, [&] { return !hold_; });
-    }
-    if (failure_) return fail(*failure_);
-    QueryResult result;
-    if (auto it = answers_.find(query); it != answers_.end()) result.samples = it->second;
-    return result;
-  }
-
-  void answer(const std::string& query, std::vector<Sample> samples) {
-    std::lock_guard lock(mutex_);
-    answers_[query] = std::move(samples);
-  }
-  void fail_with(std::optional<std::string> message) {
-    std::lock_guard lock(mutex_);
-    failure_ = std::move(message);
-  }
-  void hold() {
-    std::lock_guard lock(mutex_);
-    hold_ = true;
-    inside_ = false;
-  }
-  // Waits until a caller is held inside query(); the bound only turns a broken engine into a
-  // failed test instead of a hung one.
-  bool wait_until_inside() {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 60s, [&] { return inside_; });
-  }
-  void release() {
-    {
-      std::lock_guard lock(mutex_);
-      hold_ = false;
-    }
-    changed_.notify_all();
-  }
-  int calls() const {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
-  std::vector<std::string> queries() const {
-    std::lock_guard lock(mutex_);
-    return queries_;
-  }
-  WallTime last_at() const {
-    std::lock_guard lock(mutex_);
-    return last_at_;
-  }
-
- private:
-  const std::string name_;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<std::string, std::vector<Sample>> answers_;
-  std::optional<std::string> failure_;
-  bool hold_ = false;
-  bool inside_ = false;
-  int calls_ = 0;
-  std::vector<std::string> queries_;
-  WallTime last_at_{};
-};
 
 Sample site_sample(const std::string& site, double value) {
   return Sample{{{"site_id", site}, {"job", "probe"}}, value};

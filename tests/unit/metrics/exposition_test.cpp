@@ -210,6 +210,44 @@ TEST(RenderMetrics, CountersCarryTotalExactlyOnce) {
   EXPECT_THAT(lines_of(text), Contains("# TYPE slamon_evaluations_total counter"));
 }
 
+TEST(RenderMetrics, SlaFiguresAppearOnlyWhereTheyCanBeComputed) {
+  ExpositionInput input;
+  auto snapshot = std::make_shared<Snapshot>();
+  PolicySla gold;
+  gold.org = "org-1";
+  gold.policy_id = "gold";
+  gold.compliance = {0.75, 0.5, std::nullopt, std::nullopt, 0.25};
+  gold.budget_remaining = -0.5;
+  gold.burn_rates = {14.4,         std::nullopt, 1.2,         std::nullopt,
+                     std::nullopt, std::nullopt, std::nullopt};
+  PolicySla latency;  // no uptime threshold, nothing evaluated yet
+  latency.org = "org-1";
+  latency.policy_id = "latency";
+  snapshot->sla = {gold, latency};
+  input.snapshot = snapshot;
+  const auto lines = lines_of(render_metrics(input));
+  EXPECT_THAT(
+      lines,
+      Contains(R"(slamon_policy_compliance_ratio{org="org-1",policy_id="gold",window="1d"} 0.75)"));
+  EXPECT_THAT(
+      lines,
+      Contains(
+          R"(slamon_policy_compliance_ratio{org="org-1",policy_id="gold",window="all"} 0.25)"));
+  EXPECT_THAT(
+      lines,
+      Not(Contains(
+          R"(slamon_policy_compliance_ratio{org="org-1",policy_id="gold",window="30d"} 0)")));
+  EXPECT_THAT(
+      lines, Contains(R"(slamon_error_budget_remaining_ratio{org="org-1",policy_id="gold"} -0.5)"));
+  EXPECT_THAT(lines,
+              Contains(R"(slamon_burn_rate{org="org-1",policy_id="gold",window="5m"} 14.4)"));
+  EXPECT_THAT(lines, Contains(R"(slamon_burn_rate{org="org-1",policy_id="gold",window="1h"} 1.2)"));
+  EXPECT_THAT(lines, Contains("# TYPE slamon_burn_rate gauge"));
+  for (const auto& line : lines) {
+    EXPECT_EQ(line.find("policy_id=\"latency\""), std::string::npos) << line;
+  }
+}
+
 TEST(RenderMetrics, EscapesLabelValues) {
   ExpositionInput input;
   auto snapshot = std::make_shared<Snapshot>();
