@@ -19,6 +19,9 @@ struct ApiRoute {
   std::string_view pattern;
   Permission permission;
   Method handle;
+  // The answer depends on the time of the request (rolling windows, "active now"), so it is
+  // never served from the response cache.
+  bool reads_clock = false;
 };
 
 // Every endpoint of SPEC §11 this release serves. docs/api.md and daemon/api/openapi.json
@@ -40,6 +43,17 @@ constexpr ApiRoute kRoutes[] = {
      &ApiHandlers::list_dead_letters},
     {"POST", "/api/v1/sla/notifications/dead-letters/{dead_letter_id}/retry",
      Permission::config_write, &ApiHandlers::retry_dead_letter},
+    {"GET", "/api/v1/sla/policies/{policy_id}/compliance", Permission::config_read,
+     &ApiHandlers::policy_compliance, true},
+    {"GET", "/api/v1/sla/policies/{policy_id}/periods", Permission::config_read,
+     &ApiHandlers::policy_periods, true},
+    {"GET", "/api/v1/sla/maintenance", Permission::config_read, &ApiHandlers::list_maintenance,
+     true},
+    {"POST", "/api/v1/sla/maintenance", Permission::config_write, &ApiHandlers::create_maintenance},
+    {"DELETE", "/api/v1/sla/maintenance/{maintenance_id}", Permission::config_write,
+     &ApiHandlers::delete_maintenance},
+    {"GET", "/api/v1/sla/maintenance/{maintenance_id}/suppressed", Permission::config_read,
+     &ApiHandlers::list_suppressed},
 };
 
 }  // namespace
@@ -53,9 +67,10 @@ void install_routes(const RouteRegistrar& registrar, ApiContext context) {
   auto handlers = std::make_shared<ApiHandlers>(std::move(context));
   auto cache = std::make_shared<ResponseCache>();
   for (const ApiRoute& route : kRoutes) {
-    // Every GET answer is a function of the configuration and the store alone (no handler
-    // reads the clock or the engine), so it can be reused until either changes.
-    const bool cacheable = route.method == "GET";
+    // Every other GET answer is a function of the configuration and the store alone (its
+    // handler reads neither the clock nor the engine), so it can be reused until either
+    // changes. The history shares the store's file, so its writes change the generation too.
+    const bool cacheable = route.method == "GET" && !route.reads_clock;
     registrar(route.method, route.pattern,
               [handlers, cache, store, route, cacheable](const http::HttpRequest& request) {
                 auto caller = handlers->authorize(request, route.permission);

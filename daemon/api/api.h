@@ -15,6 +15,10 @@
 #include "http/server.h"
 #include "store/store.h"
 
+namespace slamon::history {
+class History;
+}
+
 namespace slamon::api {
 
 struct ApiOptions {
@@ -29,6 +33,10 @@ struct ApiContext {
   // The outbox's delivery worker (dead letters); null: none runs, the lists are empty and a
   // retry answers 404.
   delivery::DeliveryService* delivery = nullptr;
+  // The measured-value history (SPEC §7.1). Null: /compliance reports every metric's statistics
+  // as null and /periods judges uptime policies without measured samples (achieved uptime,
+  // budget used and credits then read as nothing measured).
+  history::History* history = nullptr;
   // Called after a write that added events to the outbox (an acknowledgement, an evaluation),
   // so they are delivered now rather than at the worker's next poll. May be empty.
   std::function<void()> events_committed;

@@ -51,6 +51,20 @@ class ApiHandlers {
   ApiResult<http::HttpResponse> retry_dead_letter(const Caller& caller,
                                                   const http::HttpRequest& request);
 
+  // SPEC §7 (sla_handlers.cpp): compliance windows, SLA periods, maintenance windows.
+  ApiResult<http::HttpResponse> policy_compliance(const Caller& caller,
+                                                  const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> policy_periods(const Caller& caller,
+                                               const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> list_maintenance(const Caller& caller,
+                                                 const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> create_maintenance(const Caller& caller,
+                                                   const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> delete_maintenance(const Caller& caller,
+                                                   const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> list_suppressed(const Caller& caller,
+                                                const http::HttpRequest& request);
+
  private:
   // A policy of the caller's org: provisioned (from a rule file) or created through the API,
   // with the store revision of the latter.
@@ -62,6 +76,10 @@ class ApiHandlers {
   ApiResult<std::optional<Entry>> find_policy(const Caller& caller, const std::string& id);
   // Every breach matching `query` (paged through the store).
   ApiResult<std::vector<Breach>> all_breaches(BreachQuery query);
+  // The policy named by the {policy_id} path segment, when the caller may see it; else 404.
+  ApiResult<Policy> readable_policy(const Caller& caller, const http::HttpRequest& request);
+  // The caller's org's maintenance windows: the config's (provisioned) and the API's.
+  ApiResult<std::vector<MaintenanceWindow>> org_maintenance(const Caller& caller);
   // 409 when `policy`'s id or name is taken by a provisioned policy.
   std::optional<ApiError> provisioned_conflict(const Caller& caller, const Policy& policy) const;
 

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/maintenance_json.h"
+
 namespace slamon::api {
 
 namespace {
@@ -39,6 +41,18 @@ ApiResult<long long> integer_query(const http::HttpRequest& request, std::string
 }
 
 }  // namespace
+
+ApiResult<std::optional<WallTime>> optional_time_query(const http::HttpRequest& request,
+                                                       std::string_view name) {
+  const auto value = request.query(name);
+  if (!value) return std::optional<WallTime>();
+  const auto parsed = parse_rfc3339_time(*value);
+  if (!parsed) {
+    return std::unexpected(validation_failed(
+        std::string(name), "must be an RFC 3339 date-time, e.g. 2026-11-01T00:00:00Z"));
+  }
+  return std::optional<WallTime>(*parsed);
+}
 
 std::string to_lower_ascii(std::string_view text) {
   std::string out(text);

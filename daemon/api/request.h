@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
+#include "common/clock.h"
 #include "http/message.h"
 
 namespace slamon::api {
@@ -43,6 +44,11 @@ ApiResult<Page> parse_page(const http::HttpRequest& request);
 // A query parameter that must not be empty when present (422 otherwise).
 ApiResult<std::optional<std::string>> optional_query(const http::HttpRequest& request,
                                                      std::string_view name);
+
+// A query parameter that, when present, must be an RFC 3339 date-time with a UTC offset
+// (model/maintenance_json.h parse_rfc3339_time); 422 otherwise.
+ApiResult<std::optional<WallTime>> optional_time_query(const http::HttpRequest& request,
+                                                       std::string_view name);
 
 std::string to_lower_ascii(std::string_view text);
 

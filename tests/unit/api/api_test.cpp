@@ -343,7 +343,13 @@ TEST_F(ApiTest, CreatesAPolicyWithADerivedId) {
                          {"labels", {{"tier", "gold"}}},
                          {"thresholds", {{"uptime_percent_min", 99.0}}},
                          {"no_data", "breach"},
-                         {"provisioned", false}};
+                         {"provisioned", false},
+                         {"sla_period", nullptr},
+                         {"time_period", nullptr},
+                         {"requirements", json::array()},
+                         {"levels", nullptr},
+                         {"sliding_window", nullptr},
+                         {"credits", json::array()}};
   EXPECT_EQ(reply.json(), expected);
   EXPECT_EQ(client_.get(kPolicies + "/" + id, viewer_).json(), expected);
   auto stored = world_.store().policy(id);

@@ -17,6 +17,8 @@
 #include "api_client.h"
 #include "api_fixture.h"
 #include "auth/auth.h"
+#include "common/uuid.h"
+#include "model/maintenance_json.h"
 
 namespace slamon::api::testing {
 namespace {
@@ -131,6 +133,24 @@ std::string provisioned_at(const std::string& site) {
   if (site == kSiteA1) return kProvA1;
   if (site == kSiteA2) return kProvA2;
   return kProvB1;
+}
+
+// A maintenance window of `org` at `site`, stored as if created through the API.
+std::string fresh_window(ApiWorld& world, const std::string& org, const std::string& site) {
+  MaintenanceWindow window;
+  window.id = uuid_v4();
+  window.org = org;
+  window.scope = Scope::site;
+  window.scope_id = site;
+  window.start = world.clock().now() + 1h;
+  window.end = world.clock().now() + 2h;
+  window.reason = "matrix";
+  const StoredMaintenance stored{window.id, org, maintenance_to_json(window).dump(),
+                                 world.clock().now(), "matrix"};
+  if (auto inserted = world.store().insert_maintenance(stored); !inserted) {
+    ADD_FAILURE() << "insert_maintenance: " << inserted.error().message;
+  }
+  return window.id;
 }
 
 // List answers: a caller that may not see the filtered site gets an empty, well-formed list.
@@ -254,6 +274,74 @@ const std::vector<Row>& table() {
        [](const Reply& reply, const Cell&) {
          EXPECT_EQ(reply.json()["notifier"], kRefusingNotifier) << reply.body;
          EXPECT_EQ(reply.json()["event_type"], "sla.breach.created") << reply.body;
+       }},
+      {"GET", "/api/v1/sla/policies/{policy_id}/compliance", Permission::config_read, 200, 404, 404,
+       false,
+       [](ApiWorld&, const std::string&, const std::string& site, int) {
+         return Target{"/api/v1/sla/policies/" + provisioned_at(site) + "/compliance?window=7d",
+                       std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["window"], "7d") << reply.body;
+         EXPECT_TRUE(reply.json()["statuses"].is_object()) << reply.body;
+       }},
+      {"GET", "/api/v1/sla/policies/{policy_id}/periods", Permission::config_read, 200, 404, 404,
+       false,
+       [](ApiWorld&, const std::string&, const std::string& site, int) {
+         return Target{"/api/v1/sla/policies/" + provisioned_at(site) + "/periods", std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["items"].size(), 3u) << reply.body;
+       }},
+      {"GET", "/api/v1/sla/maintenance", Permission::config_read, 200, 200, 200, false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         fresh_window(world, org, site);
+         return Target{"/api/v1/sla/maintenance?limit=200", std::nullopt};
+       },
+       [](const Reply& reply, const Cell& cell) {
+         const json body = reply.json();
+         ASSERT_TRUE(body["items"].is_array()) << reply.body;
+         EXPECT_EQ(body["total"], body["items"].size());
+         for (const json& item : body["items"]) {
+           EXPECT_EQ(item["org"], kOrgA) << reply.body;
+           if (cell.grant == Grant::site_a1) {
+             EXPECT_EQ(item["scope_id"], kSiteA1) << reply.body;
+           }
+         }
+         if (cell.sees()) {
+           EXPECT_FALSE(body["items"].empty()) << reply.body;
+         }
+       }},
+      {"POST", "/api/v1/sla/maintenance", Permission::config_write, 201, 422, 403, false,
+       [](ApiWorld& world, const std::string&, const std::string& site, int) {
+         return Target{"/api/v1/sla/maintenance",
+                       json{{"scope", "site"},
+                            {"scope_id", site},
+                            {"start", format_rfc3339(world.clock().now() + 1h)},
+                            {"end", format_rfc3339(world.clock().now() + 2h)},
+                            {"reason", "matrix"}}
+                           .dump()};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["org"], kOrgA);
+         EXPECT_EQ(reply.header("location"),
+                   "/api/v1/sla/maintenance/" + reply.json().value("id", ""));
+       }},
+      {"DELETE", "/api/v1/sla/maintenance/{maintenance_id}", Permission::config_write, 204, 404,
+       403, true,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         return Target{"/api/v1/sla/maintenance/" + fresh_window(world, org, site), std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) { EXPECT_TRUE(reply.body.empty()); }},
+      {"GET", "/api/v1/sla/maintenance/{maintenance_id}/suppressed", Permission::config_read, 200,
+       404, 404, false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         return Target{"/api/v1/sla/maintenance/" + fresh_window(world, org, site) + "/suppressed",
+                       std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json(),
+                   json({{"items", json::array()}, {"total", 0}, {"limit", 50}, {"offset", 0}}));
        }},
   };
   return rows;
