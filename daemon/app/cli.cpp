@@ -15,6 +15,7 @@
 
 #include "app/daemon.h"
 #include "app/eval_output.h"
+#include "backtest/command.h"
 #include "common/log.h"
 #include "config/loader.h"
 #include "http/web_config.h"
@@ -228,6 +229,25 @@ int run_cli(int argc, char** argv) {
   eval->add_flag("--dry-run", dry_run, "store nothing and send nothing");
   eval->add_option("--output", output, "table or json")->check(CLI::IsMember({"table", "json"}));
 
+  auto* backtest = app.add_subcommand(
+      "backtest",
+      "replay the policies over a past interval and print the breaches that would have opened "
+      "and closed (stores and sends nothing)");
+  backtest::CommandOptions backtest_options;
+  backtest->add_option("--from", backtest_options.from, "start: RFC 3339 or Unix seconds")
+      ->required();
+  backtest->add_option("--to", backtest_options.to, "end: RFC 3339 or Unix seconds")->required();
+  backtest->add_option("--step", backtest_options.step, "time between evaluations")
+      ->capture_default_str();
+  backtest->add_option("--output", backtest_options.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  backtest
+      ->add_option("--source", backtest_options.source,
+                   "prometheus (range queries) or history (slamon's own)")
+      ->check(CLI::IsMember({"prometheus", "history"}))
+      ->capture_default_str();
+
   auto* version = app.add_subcommand("version", "print version and build information");
 
   try {
@@ -252,6 +272,11 @@ int run_cli(int argc, char** argv) {
   log::configure(level, format);
 
   if (eval->parsed()) return eval_once(config_file, flags, dry_run, output);
+  if (backtest->parsed()) {
+    backtest_options.config_file = config_file;
+    backtest_options.flags = flags;
+    return backtest::run_command(backtest_options, std::cout, std::cerr);
+  }
   (void)run;
   return run_daemon(config_file, flags);
 }

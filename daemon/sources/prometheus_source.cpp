@@ -103,9 +103,9 @@ std::string error_text_of(const HttpResponse& response) {
   return prometheus_error_text(body);
 }
 
-// `base` with `/api/v1/query` appended to its path, keeping any path prefix (a Prometheus
-// behind a reverse proxy at /prometheus).
-Result<std::string> query_endpoint(const std::string& base) {
+// `base` with `api_path` (`/api/v1/query`) appended to its path, keeping any path prefix (a
+// Prometheus behind a reverse proxy at /prometheus).
+Result<std::string> api_endpoint(const std::string& base, std::string_view api_path) {
   struct UrlDeleter {
     void operator()(CURLU* url) const { curl_url_cleanup(url); }
   };
@@ -124,7 +124,7 @@ Result<std::string> query_endpoint(const std::string& base) {
   const std::unique_ptr<char, StringDeleter> path_owner(raw_path);
   std::string path = raw_path;
   while (!path.empty() && path.back() == '/') path.pop_back();
-  path += "/api/v1/query";
+  path += api_path;
   char* raw_full = nullptr;
   if (curl_url_set(url.get(), CURLUPART_PATH, path.c_str(), 0) != CURLUE_OK ||
       curl_url_get(url.get(), CURLUPART_URL, &raw_full, 0) != CURLUE_OK) {
@@ -146,10 +146,15 @@ std::string format_query_time(WallTime at) {
   return std::to_string(seconds) + "." + fraction.data();
 }
 
-}  // namespace
+// The `data.resultType` and `data.result` of a successful answer; a Prometheus error answer
+// becomes an Error with Prometheus' own text.
+struct Envelope {
+  std::string result_type;
+  Json result;
+};
 
-Result<std::vector<Sample>> parse_prometheus_response(std::string_view body) {
-  const Json document = Json::parse(body, nullptr, false);
+Result<Envelope> parse_envelope(std::string_view body) {
+  Json document = Json::parse(body, nullptr, false);
   if (document.is_discarded()) return invalid("not JSON");
   if (!document.is_object()) return invalid("not a JSON object");
   const auto status = document.find("status");
@@ -167,7 +172,16 @@ Result<std::vector<Sample>> parse_prometheus_response(std::string_view body) {
   const auto result = data->find("result");
   if (result == data->end()) return invalid("no result");
 
-  const auto& result_type = type->get_ref<const std::string&>();
+  return Envelope{type->get<std::string>(), std::move(*result)};
+}
+
+}  // namespace
+
+Result<std::vector<Sample>> parse_prometheus_response(std::string_view body) {
+  auto envelope = parse_envelope(body);
+  if (!envelope) return std::unexpected(envelope.error());
+  const std::string& result_type = envelope->result_type;
+  const Json* result = &envelope->result;
   std::vector<Sample> samples;
   if (result_type == "vector") {
     if (!result->is_array()) return invalid("vector result is not an array");
@@ -195,11 +209,57 @@ Result<std::vector<Sample>> parse_prometheus_response(std::string_view body) {
   return invalid("unknown resultType");
 }
 
+Result<std::vector<RangeSeries>> parse_prometheus_range_response(std::string_view body) {
+  auto envelope = parse_envelope(body);
+  if (!envelope) return std::unexpected(envelope.error());
+  const Json& result = envelope->result;
+  if (envelope->result_type == "vector" || envelope->result_type == "scalar" ||
+      envelope->result_type == "string") {
+    return invalid("a range query answered a " + envelope->result_type + " instead of a matrix");
+  }
+  if (envelope->result_type != "matrix") return invalid("unknown resultType");
+  if (!result.is_array()) return invalid("matrix result is not an array");
+  std::vector<RangeSeries> out;
+  out.reserve(result.size());
+  for (const auto& element : result) {
+    if (!element.is_object()) return invalid("a matrix element is not an object");
+    RangeSeries series;
+    if (const auto metric = element.find("metric"); metric != element.end()) {
+      if (!metric->is_object()) return invalid("a matrix element's metric is not an object");
+      for (const auto& [name, label_value] : metric->items()) {
+        if (!label_value.is_string()) return invalid("label " + name + " is not a string");
+        series.labels.emplace(name, label_value.get<std::string>());
+      }
+    }
+    const auto values = element.find("values");
+    if (values == element.end()) {
+      if (element.contains("histograms")) {
+        return invalid("native histogram samples are not supported");
+      }
+      return invalid("a matrix element has no values");
+    }
+    if (!values->is_array()) return invalid("a matrix element's values are not an array");
+    series.points.reserve(values->size());
+    for (const auto& pair : *values) {
+      auto value = parse_sample_pair(pair);
+      if (!value) return std::unexpected(value.error());
+      const double seconds = pair[0].get<double>();
+      if (!std::isfinite(seconds)) return invalid("a sample timestamp is not finite");
+      const auto millis = std::llround(seconds * 1000.0);
+      series.points.emplace_back(WallTime(std::chrono::milliseconds(millis)), *value);
+    }
+    out.push_back(std::move(series));
+  }
+  return out;
+}
+
 PrometheusSource::PrometheusSource(SourceConfig config) : config_(std::move(config)) {}
 
-Result<QueryResult> PrometheusSource::query(const std::string& query, WallTime at) {
+Result<HttpResponse> PrometheusSource::post(std::string_view api_path,
+                                            std::vector<std::pair<std::string, std::string>> form,
+                                            std::string& where) const {
   const std::string context = "source \"" + config_.name + "\"";
-  auto endpoint = query_endpoint(config_.url);
+  auto endpoint = api_endpoint(config_.url, api_path);
   if (!endpoint) return fail(context + ": " + endpoint.error().message);
 
   HttpRequest request;
@@ -210,15 +270,14 @@ Result<QueryResult> PrometheusSource::query(const std::string& query, WallTime a
   request.connect_timeout = config_.timeout;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = form_encode({{"query", query},
-                              {"time", format_query_time(at)},
-                              {"timeout", format_duration(config_.timeout)}});
+  form.emplace_back("timeout", format_duration(config_.timeout));
+  request.body = form_encode(form);
   apply_client_config(config_.http, request);
 
   auto response = http_send(request);
   if (!response) return std::unexpected(response.error());
 
-  const std::string where = context + ": POST " + redact_url(request.url);
+  where = context + ": POST " + redact_url(request.url);
   if (!response->ok()) {
     std::string message = where + ": HTTP " + std::to_string(response->status);
     if (const std::string text = error_text_of(*response); !text.empty()) {
@@ -226,9 +285,33 @@ Result<QueryResult> PrometheusSource::query(const std::string& query, WallTime a
     }
     return fail(std::move(message));
   }
+  return response;
+}
+
+Result<QueryResult> PrometheusSource::query(const std::string& query, WallTime at) {
+  std::string where;
+  auto response = post("/api/v1/query", {{"query", query}, {"time", format_query_time(at)}}, where);
+  if (!response) return std::unexpected(response.error());
   auto samples = parse_prometheus_response(response->body);
   if (!samples) return fail(where + ": " + samples.error().message);
   return QueryResult{std::move(*samples), response->elapsed};
+}
+
+Result<RangeQueryResult> PrometheusSource::query_range(const std::string& query, WallTime start,
+                                                       WallTime end,
+                                                       std::chrono::milliseconds step) {
+  if (step <= std::chrono::milliseconds::zero()) return fail("range query step must be positive");
+  std::string where;
+  auto response = post("/api/v1/query_range",
+                       {{"query", query},
+                        {"start", format_query_time(start)},
+                        {"end", format_query_time(end)},
+                        {"step", format_duration(step)}},
+                       where);
+  if (!response) return std::unexpected(response.error());
+  auto series = parse_prometheus_range_response(response->body);
+  if (!series) return fail(where + ": " + series.error().message);
+  return RangeQueryResult{std::move(*series), response->elapsed};
 }
 
 }  // namespace slamon
