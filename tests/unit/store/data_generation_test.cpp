@@ -55,11 +55,10 @@ TEST_F(DataGenerationTest, ChangesAfterAWriteThroughThisStore) {
   ASSERT_TRUE(store_->commit({open_breach("b-1")}, {}));
   const auto after_commit = store_->data_generation();
   EXPECT_NE(after_commit, before);
-  auto acknowledged = store_->acknowledge("org-a", "b-1", "tester", std::nullopt, kT0,
-                                          [](const Breach& b) {
-                                            return make_event(EventType::breach_acknowledged, b,
-                                                              PolicyRef{}, kT0);
-                                          });
+  auto acknowledged =
+      store_->acknowledge("org-a", "b-1", "tester", std::nullopt, kT0, [](const Breach& b) {
+        return make_event(EventType::breach_acknowledged, b, PolicyRef{}, kT0);
+      });
   ASSERT_TRUE(acknowledged);
   EXPECT_NE(store_->data_generation(), after_commit);
 }
