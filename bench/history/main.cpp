@@ -2,9 +2,9 @@
 // scale. Loads N series × D days of 5-minute points through History::import_days (the bulk
 // path: chunks written directly, never point by point) and P policies × D days of status
 // segments through Store::commit, then measures bytes on disk per series-day, the latency of a
-// 30-day p99 for one series, 90-day summaries of every series, the 90-day compliance of every
-// policy (Store::status_segments + sla::distribution, as the API computes it), appending a
-// cycle for every series, and the longest maintain() call while compacting and downsampling.
+// 30-day p99 for one series, 90-day summaries of every series, the daily status rollup and the
+// 90-day compliance of every policy from it (Store::status_totals), appending a cycle for every
+// series, and the longest maintain() call while compacting and downsampling.
 // Markdown to stdout, progress to stderr; see bench/history/README.md.
 #include <CLI/CLI.hpp>
 
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp";
   std::string values = "mixed";
   bool keep = false;
-  bool try_proposals = false;
+  bool baseline_scan = false;
   app.add_option("--series", series_count, "history series (policy × metric)");
   app.add_option("--days", day_count,
                  "days of history and status loaded before today (400 for the full retention; "
@@ -197,10 +197,9 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "where the database file goes");
   app.add_option("--values", values, "mixed | noisy")->check(CLI::IsMember({"mixed", "noisy"}));
   app.add_flag("--keep", keep, "keep the database file");
-  app.add_flag("--try-proposals", try_proposals,
-               "also time the compliance read (a) as bounded per-policy range scans and (b) from "
-               "a daily rollup table: experiments for a proposed Store change, through a "
-               "connection of their own");
+  app.add_flag("--baseline-scan", baseline_scan,
+               "also time the 90-day compliance of every policy read from the raw segments "
+               "(Store::status_segments over all policies), the read the rollup replaces");
   CLI11_PARSE(app, argc, argv);
   const Generator generator{values == "noisy"};
   const auto run_start = Steady::now();
@@ -283,57 +282,12 @@ int main(int argc, char** argv) {
       const auto start = Steady::now();
       constexpr int kPoliciesPerCommit = 250;
       CycleWrite write;
-      // The proposal's daily rollup: per policy and UTC day, the milliseconds of each status.
-      std::optional<sqlite::Connection> rollup_db;
-      std::optional<sqlite::Statement> put_day;
-      if (try_proposals) {
-        auto db = sqlite::Connection::open(path);
-        if (!db || !db->exec("rollup table",
-                             "PRAGMA busy_timeout = 5000; CREATE TABLE bench_status_days ("
-                             "day INTEGER NOT NULL, policy_id TEXT NOT NULL, up_ms INTEGER NOT "
-                             "NULL, degraded_ms INTEGER NOT NULL, down_ms INTEGER NOT NULL, "
-                             "PRIMARY KEY (day, policy_id)) WITHOUT ROWID")) {
-          return 1;
-        }
-        rollup_db.emplace(std::move(*db));
-        auto statement = rollup_db->prepare(
-            "rollup", "INSERT INTO bench_status_days VALUES (?1, ?2, ?3, ?4, ?5)");
-        if (!statement) return 1;
-        put_day.emplace(std::move(*statement));
-      }
       for (int p = 0; p < policy_count; p += kPoliciesPerCommit) {
         write.segments.clear();
         for (int q = p; q < std::min(policy_count, p + kPoliciesPerCommit); ++q) {
           status_timeline(q, base, day_count, breaches_per_day, write.segments);
         }
         segment_rows += static_cast<long long>(write.segments.size());
-        if (rollup_db) {
-          // Split at midnight; the rows go in day-major order of a batch (a real rollup would
-          // be written as each day closes).
-          std::map<std::pair<long long, std::string>, std::array<long long, 3>> per_day;
-          for (const auto& segment : write.segments) {
-            const int kind = segment.status == "up" ? 0 : segment.status == "degraded" ? 1 : 2;
-            for (WallTime t = segment.start; t < segment.end;) {
-              const auto day = std::chrono::floor<days>(t);
-              const WallTime until = std::min(segment.end, WallTime{day + days(1)});
-              per_day[{day.time_since_epoch().count(), segment.policy_id}]
-                     [static_cast<std::size_t>(kind)] +=
-                  std::chrono::duration_cast<std::chrono::milliseconds>(until - t).count();
-              t = until;
-            }
-          }
-          if (!rollup_db->exec("begin", "BEGIN")) return 1;
-          for (const auto& [key, ms] : per_day) {
-            put_day->reset();
-            put_day->bind_int64(1, key.first)
-                .bind_text(2, key.second)
-                .bind_int64(3, ms[0])
-                .bind_int64(4, ms[1])
-                .bind_int64(5, ms[2]);
-            if (!put_day->run()) return 1;
-          }
-          if (!rollup_db->exec("commit", "COMMIT")) return 1;
-        }
         if (auto committed = (*store)->commit(write); !committed) {
           std::fprintf(stderr, "store: %s\n", committed.error().message.c_str());
           return 1;
@@ -347,8 +301,25 @@ int main(int argc, char** argv) {
                        p + kPoliciesPerCommit, policy_count, millis_since(start) / 1000);
       }
       segments_load_ms = millis_since(start);
-      put_day.reset();
-      rollup_db.reset();
+    }
+
+    // ---- the daily status rollup ------------------------------------------------------------
+    // As the daemon runs it after cycles: every day older than one day is summed. First the
+    // whole backlog (an upgrade from a database without the rollup), then one more day.
+    double rollup_backlog_ms = 0, rollup_day_ms = 0;
+    int rollup_backlog_days = 0;
+    if (policy_count > 0) {
+      const auto start = Steady::now();
+      auto rolled = (*store)->roll_up_status_days(today - days(2));
+      rollup_backlog_ms = millis_since(start);
+      const auto one_day = Steady::now();
+      auto rolled_day = (*store)->roll_up_status_days(today - days(1));
+      rollup_day_ms = millis_since(one_day);
+      if (!rolled || !rolled_day || *rolled_day != 1) {
+        std::fprintf(stderr, "status rollup failed\n");
+        return 1;
+      }
+      rollup_backlog_days = *rolled;
     }
 
     // ---- bytes on disk ----------------------------------------------------------------------
@@ -362,7 +333,7 @@ int main(int argc, char** argv) {
         other_bytes += bytes;
       else if (name == "policy_status_segments")
         segment_bytes = bytes;
-      else if (name == "bench_status_days")
+      else if (name == "policy_status_days")
         rollup_bytes = bytes;
     }
     const int raw_days = std::min(day_count, 35);
@@ -475,131 +446,59 @@ int main(int argc, char** argv) {
       reduce(*segments, window, run);
       return run;
     };
-    // The proposal: the policies found by skipping along the primary key, then per policy a
-    // range scan that starts at the last segment starting at or before the window (segments do
-    // not overlap), so only the window's rows are read, not every row of the table.
-    auto compliance_bounded = [&]() -> std::optional<ComplianceRun> {
+    // As the Store answers it: whole days from the daily rollup, the rest (here the last day,
+    // not summed yet) from each policy's segments read by primary key.
+    auto compliance_from_totals = [&]() -> std::optional<ComplianceRun> {
       ComplianceRun run;
-      auto db = sqlite::Connection::open(path);
-      if (!db) return std::nullopt;
       const auto start = Steady::now();
       const double cpu = thread_cpu_ms();
-      auto next_policy =
-          db->prepare("next policy",
-                      "SELECT policy_id FROM policy_status_segments WHERE policy_id > ?1 "
-                      "ORDER BY policy_id LIMIT 1");
-      auto range =
-          db->prepare("segments",
-                      "SELECT policy_id, org, start_ms, end_ms, status FROM "
-                      "policy_status_segments WHERE policy_id = ?1 AND start_ms >= coalesce(("
-                      "SELECT max(start_ms) FROM policy_status_segments WHERE policy_id = ?1 AND "
-                      "start_ms <= ?2), ?2) AND start_ms < ?3 AND end_ms > ?2 ORDER BY start_ms");
-      if (!next_policy || !range || !db->exec("begin", "BEGIN")) return std::nullopt;
-      const long long from_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(window.start.time_since_epoch())
-              .count();
-      const long long to_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(window.end.time_since_epoch())
-              .count();
-      std::vector<StoredStatusSegment> segments;
-      std::string policy;
-      while (true) {
-        next_policy->reset();
-        auto found = next_policy->bind_text(1, policy).step();
-        if (!found || !*found) break;
-        policy = next_policy->column_text(0);
-        range->reset();
-        range->bind_text(1, policy).bind_int64(2, from_ms).bind_int64(3, to_ms);
-        while (true) {
-          auto row = range->step();
-          if (!row || !*row) break;
-          segments.push_back({range->column_text(0), range->column_text(1),
-                              WallTime{std::chrono::milliseconds{range->column_int64(2)}},
-                              WallTime{std::chrono::milliseconds{range->column_int64(3)}},
-                              range->column_text(4)});
-        }
-      }
-      (void)db->exec("end", "COMMIT");
+      auto totals = (*store)->status_totals(std::nullopt, window.start, window.end);
       run.read_ms = millis_since(start);
       run.read_cpu_ms = thread_cpu_ms() - cpu;
-      reduce(segments, window, run);
-      return run;
-    };
-    // The proposal's rollup: whole days from bench_status_days, summed per policy.
-    auto compliance_rollup = [&]() -> std::optional<ComplianceRun> {
-      ComplianceRun run;
-      auto db = sqlite::Connection::open(path);
-      if (!db) return std::nullopt;
-      const auto start = Steady::now();
-      const double cpu = thread_cpu_ms();
-      auto rows = db->prepare("rollup",
-                              "SELECT policy_id, up_ms, degraded_ms, down_ms FROM "
-                              "bench_status_days WHERE day >= ?1 AND day < ?2");
-      if (!rows) return std::nullopt;
-      rows->bind_int64(1, std::chrono::floor<days>(window.start).time_since_epoch().count())
-          .bind_int64(2, std::chrono::floor<days>(window.end).time_since_epoch().count());
-      std::unordered_map<std::string, std::array<long long, 3>> per_policy;
-      per_policy.reserve(static_cast<std::size_t>(policy_count));
-      while (true) {
-        auto row = rows->step();
-        if (!row || !*row) break;
-        ++run.rows;
-        auto& ms = per_policy[rows->column_text(0)];
-        for (int k = 0; k < 3; ++k) ms[static_cast<std::size_t>(k)] += rows->column_int64(k + 1);
+      if (!totals) {
+        std::fprintf(stderr, "status totals: %s\n", totals.error().message.c_str());
+        return std::nullopt;
       }
-      run.read_ms = millis_since(start);
-      run.read_cpu_ms = thread_cpu_ms() - cpu;
       const auto reduce_start = Steady::now();
       const double reduce_cpu = thread_cpu_ms();
       double sum = 0;
-      for (const auto& [policy, ms] : per_policy) {
-        const long long counted = ms[0] + ms[1] + ms[2];
-        sum += counted > 0 ? static_cast<double>(ms[0]) / static_cast<double>(counted) : 0;
+      for (const StatusTotals& t : *totals) {
+        const auto counted = (t.up + t.degraded + t.down).count();
+        sum += counted > 0 ? static_cast<double>(t.up.count()) / static_cast<double>(counted) : 0;
         ++run.policies;
       }
+      run.rows = totals->size();
       run.reduce_ms = millis_since(reduce_start);
       run.reduce_cpu_ms = thread_cpu_ms() - reduce_cpu;
       run.mean_compliance = run.policies ? sum / static_cast<double>(run.policies) : 0;
       return run;
     };
-    std::vector<ComplianceRun> compliance, compliance_bounded_runs, compliance_rollup_runs;
+    std::vector<ComplianceRun> compliance, compliance_scan;
     std::string plan;
     if (policy_count > 0) {
-      auto db = sqlite::Connection::open(path);
-      auto explain = db->prepare(
-          "plan",
-          "EXPLAIN QUERY PLAN SELECT policy_id, org, start_ms, end_ms, status FROM "
-          "policy_status_segments WHERE (?1 IS NULL OR policy_id = ?1) AND start_ms < ?3 "
-          "AND end_ms > ?2 ORDER BY policy_id, start_ms");
-      while (explain) {
-        auto row = explain->step();
-        if (!row || !*row) break;
-        plan += (plan.empty() ? "" : "; ") + explain->column_text(3);
-      }
-      for (int run = 0; run < 2; ++run) {
-        auto r = compliance_of_all();
+      for (int run = 0; run < 3; ++run) {
+        auto r = compliance_from_totals();
         if (!r || r->policies != static_cast<std::size_t>(policy_count)) return 1;
         compliance.push_back(*r);
       }
-      if (try_proposals) {
-        for (int run = 0; run < 2; ++run) {
-          auto r = compliance_bounded();
-          if (!r || r->rows != compliance.front().rows ||
-              r->mean_compliance != compliance.front().mean_compliance) {
-            std::fprintf(stderr, "the bounded read disagrees with Store::status_segments\n");
-            return 1;
-          }
-          compliance_bounded_runs.push_back(*r);
+      if (baseline_scan) {
+        auto db = sqlite::Connection::open(path);
+        auto explain = db->prepare(
+            "plan",
+            "EXPLAIN QUERY PLAN SELECT policy_id, org, start_ms, end_ms, status FROM "
+            "policy_status_segments WHERE (?1 IS NULL OR policy_id = ?1) AND start_ms < ?3 "
+            "AND end_ms > ?2 ORDER BY policy_id, start_ms");
+        while (explain) {
+          auto row = explain->step();
+          if (!row || !*row) break;
+          plan += (plan.empty() ? "" : "; ") + explain->column_text(3);
         }
-        for (int run = 0; run < 3; ++run) {
-          auto r = compliance_rollup();
-          if (!r || r->policies != static_cast<std::size_t>(policy_count) ||
-              std::abs(r->mean_compliance - compliance.front().mean_compliance) > 1e-9) {
-            std::fprintf(stderr, "the rollup disagrees with Store::status_segments\n");
-            return 1;
-          }
-          compliance_rollup_runs.push_back(*r);
+        auto r = compliance_of_all();
+        if (!r || std::abs(r->mean_compliance - compliance.front().mean_compliance) > 1e-9) {
+          std::fprintf(stderr, "the rollup disagrees with the segments\n");
+          return 1;
         }
+        compliance_scan.push_back(*r);
       }
     }
 
@@ -695,9 +594,12 @@ int main(int argc, char** argv) {
           "%.0f B | |\n",
           segment_rows, static_cast<double>(segment_rows) / policy_count / day_count,
           static_cast<double>(segment_bytes) / policy_count / day_count);
-      if (rollup_bytes > 0)
-        std::printf("| proposed daily rollup: bytes on disk per policy-day | %.0f B | |\n",
-                    static_cast<double>(rollup_bytes) / policy_count / day_count);
+      std::printf("| daily status rollup: bytes on disk per policy-day | %.0f B | |\n",
+                  static_cast<double>(rollup_bytes) / policy_count / day_count);
+      std::printf(
+          "| roll_up_status_days: the backlog of %d days (an upgrade), then one more day: wall | "
+          "%.1f s, %.2f s | |\n",
+          rollup_backlog_days, rollup_backlog_ms / 1000, rollup_day_ms / 1000);
     }
     std::printf("| database file size | %.2f GB | |\n", std::filesystem::file_size(path) / 1e9);
     std::printf(
@@ -736,9 +638,8 @@ int main(int argc, char** argv) {
       }
     };
     if (policy_count > 0) {
-      print_compliance("", compliance);
-      print_compliance(" (proposed bounded per-policy read)", compliance_bounded_runs);
-      print_compliance(" (proposed daily rollup)", compliance_rollup_runs);
+      print_compliance(" (Store::status_totals: rollup + segments)", compliance);
+      print_compliance(" (baseline: every segment, Store::status_segments)", compliance_scan);
     }
     if (!append_ms.empty()) {
       const Percentiles a = summarize(append_ms);
@@ -762,7 +663,9 @@ int main(int argc, char** argv) {
                   rss_after_append / 1024.0);
     }
     if (policy_count > 0) {
-      std::printf("\nQuery plan of Store::status_segments(nullopt, from, to): %s\n", plan.c_str());
+      if (!plan.empty())
+        std::printf("\nQuery plan of Store::status_segments(nullopt, from, to): %s\n",
+                    plan.c_str());
       std::printf("Mean 90-day compliance: %.5f\n", compliance.front().mean_compliance);
     }
     std::printf("\nWhole run: %.0f s wall.\n", millis_since(run_start) / 1000);

@@ -272,7 +272,7 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
   Evaluation evaluation = evaluate(input);
 
   // SPEC §7: status timelines, budgets, burn rates, budget and sliding-window events.
-  if (auto loaded = sla_.load(); !loaded) {
+  if (auto loaded = sla_.load(now); !loaded) {
     if (!options.dry_run) {
       std::lock_guard lock(state_mutex_);
       ++counters_.evaluations_total;

@@ -1,6 +1,7 @@
 #include "engine/sla_tracker.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -126,22 +127,46 @@ Result<SlaTracker::Signals> SlaTracker::decode(const std::string& text) {
   }
 }
 
-Status SlaTracker::load() {
+Status SlaTracker::load(WallTime now) {
   if (loaded_ || store_ == nullptr) {
     loaded_ = true;
     return {};
   }
-  auto segments = store_->status_segments(std::nullopt, WallTime{}, WallTime::max());
+  // A year of a flapping fleet is millions of segments: the old part is read as totals.
+  const WallTime horizon = now - kTimelineMemory;
+  auto old = store_->status_totals(std::nullopt, WallTime{}, horizon);
+  if (!old) return fail("cannot read status timelines: " + old.error().message);
+  auto segments = store_->status_segments(std::nullopt, horizon, WallTime::max());
   if (!segments) return fail("cannot read status timelines: " + segments.error().message);
-  auto states = store_->signal_states();
-  if (!states) return fail("cannot read SLA signal state: " + states.error().message);
   for (const auto& stored : *segments) {
     auto status = sla::parse_policy_status_kind(stored.status);
     if (!status) continue;
     Track& track = tracks_[stored.policy_id];
     track.org = stored.org;
-    track.timeline.push_back({stored.start, stored.end, *status});
+    track.timeline.push_back({std::max(stored.start, horizon), stored.end, *status});
   }
+  for (const StatusTotals& totals : *old) {
+    // Back to back, ending where the recent timeline begins: the same fold apply() makes.
+    Track& track = tracks_[totals.policy_id];
+    track.org = totals.org;
+    WallTime at = track.timeline.empty() ? horizon : track.timeline.front().start;
+    std::vector<StatusSegment> folded;
+    const std::array<std::pair<PolicyStatusKind, Duration>, 5> parts{{
+        {PolicyStatusKind::maintenance, totals.maintenance},
+        {PolicyStatusKind::unknown, totals.unknown},
+        {PolicyStatusKind::down, totals.down},
+        {PolicyStatusKind::degraded, totals.degraded},
+        {PolicyStatusKind::up, totals.up},
+    }};
+    for (const auto& [kind, length] : parts) {
+      if (length <= Duration{0}) continue;
+      folded.insert(folded.begin(), {at - length, at, kind});
+      at -= length;
+    }
+    track.timeline.insert(track.timeline.begin(), folded.begin(), folded.end());
+  }
+  auto states = store_->signal_states();
+  if (!states) return fail("cannot read SLA signal state: " + states.error().message);
   for (const auto& stored : *states) {
     auto signals = decode(stored.state);
     if (!signals) {

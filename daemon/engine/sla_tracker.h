@@ -60,8 +60,10 @@ class SlaTracker {
   // sliding windows have no history to read.
   SlaTracker(Store* store, history::History* history);
 
-  // Reads the stored timelines and signal state once; later calls do nothing.
-  Status load();
+  // Reads the stored timelines and signal state once; later calls do nothing. Only the last
+  // kTimelineMemory before `now` is read segment by segment; what is older arrives as per-status
+  // totals (from the daily rollup), folded as apply() folds a running timeline.
+  Status load(WallTime now);
 
   SlaCycleOutput prepare(const SlaCycleInput& input) const;
   void apply(const SlaCycleOutput& output);

@@ -196,9 +196,33 @@ CREATE TABLE policy_signal_state (
 );
 )sql";
 
+// policy_status_days is the status timeline summed per policy and UTC day (milliseconds of
+// each status; time no segment covers is in none of them), so answers over months read one
+// row per policy-day instead of every status change (SPEC 7.1, reports). The rollup covers
+// every day before policy_status_rollup.through_ms; later days are summed from the segments
+// when read. Rows are derived data: they can be deleted and rolled up again at any time.
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE policy_status_days (
+  day_ms         INTEGER NOT NULL,
+  policy_id      TEXT    NOT NULL,
+  org            TEXT    NOT NULL,
+  up_ms          INTEGER NOT NULL,
+  degraded_ms    INTEGER NOT NULL,
+  down_ms        INTEGER NOT NULL,
+  unknown_ms     INTEGER NOT NULL,
+  maintenance_ms INTEGER NOT NULL,
+  PRIMARY KEY (day_ms, policy_id)
+) WITHOUT ROWID;
+
+CREATE TABLE policy_status_rollup (
+  id         INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  through_ms INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1}, Migration{2, kSchemaV2}, Migration{3, kSchemaV3},
-    Migration{4, kSchemaV4}, Migration{5, kSchemaV5},
+    Migration{4, kSchemaV4}, Migration{5, kSchemaV5}, Migration{6, kSchemaV6},
 };
 
 void require_ordered(std::span<const Migration> list) {

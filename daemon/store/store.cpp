@@ -10,38 +10,20 @@
 
 #include "model/event_json.h"
 #include "model/policy_json.h"
+#include "store/columns.h"
 #include "store/schema.h"
 
 namespace slamon {
 namespace {
 
+using store_detail::from_millis;
+using store_detail::in_context;
+using store_detail::to_millis;
+
 constexpr std::string_view kBreachColumns =
     "id, org, policy_id, scope, scope_id, scope_name, metric, actual, threshold, "
     "deviation_percent, severity, peak_severity, status, opened_at, last_evaluated_at, "
     "acknowledged_at, acknowledged_by, ack_notes, resolved_at, resolve_reason";
-
-// Stored times are milliseconds since the epoch; finer precision is not kept.
-long long to_millis(WallTime t) {
-  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-WallTime from_millis(long long ms) {
-  return WallTime{std::chrono::milliseconds{ms}};
-}
-
-std::optional<long long> to_millis(const std::optional<WallTime>& t) {
-  if (!t) return std::nullopt;
-  return to_millis(*t);
-}
-
-std::optional<WallTime> from_millis(const std::optional<long long>& ms) {
-  if (!ms) return std::nullopt;
-  return from_millis(*ms);
-}
-
-std::unexpected<Error> in_context(std::string_view context, const Error& error) {
-  return fail(std::string(context) + ": " + error.message);
-}
 
 template <typename Enum, typename Parse>
 Result<Enum> parse_column(const sqlite::Statement& row, int column, std::string_view what,
@@ -366,8 +348,41 @@ Status Store::commit(const std::vector<Breach>& breaches, const std::vector<Even
 
 namespace {
 
+// Cycles write the timeline only near their own time, after the days the rollup summed; should
+// one write into a summed day all the same (the clock went back), that day and the later ones
+// are dropped from the rollup and summed again by the next roll-up.
+Status unsum_rewritten_days(sqlite::Connection& connection,
+                            const std::vector<StoredStatusSegment>& segments) {
+  auto marker = connection.query_int64(
+      "read status rollup marker",
+      "SELECT coalesce((SELECT through_ms FROM policy_status_rollup WHERE id = 1), -1)");
+  if (!marker) return in_context("store commit", marker.error());
+  if (*marker < 0) return {};
+  std::optional<long long> earliest;
+  for (const auto& segment : segments) {
+    if (to_millis(segment.end) >= *marker + store_detail::kDayMs) continue;
+    const long long day = store_detail::floor_day(to_millis(segment.start));
+    earliest = std::min(earliest.value_or(day), day);
+  }
+  if (!earliest || *earliest >= *marker) return {};
+  auto drop =
+      connection.prepare("store commit", "DELETE FROM policy_status_days WHERE day_ms >= ?");
+  auto move = connection.prepare("store commit",
+                                 "UPDATE policy_status_rollup SET through_ms = ? WHERE id = 1");
+  if (!drop) return in_context("store commit", drop.error());
+  if (!move) return in_context("store commit", move.error());
+  drop->bind_int64(1, *earliest);
+  move->bind_int64(1, *earliest);
+  if (auto done = drop->run(); !done) return in_context("store commit", done.error());
+  if (auto done = move->run(); !done) return in_context("store commit", done.error());
+  return {};
+}
+
 Status write_sla_bookkeeping(sqlite::Connection& connection, const CycleWrite& write) {
   if (!write.segments.empty()) {
+    if (auto unsummed = unsum_rewritten_days(connection, write.segments); !unsummed) {
+      return unsummed;
+    }
     auto upsert = connection.prepare(
         "store status segment",
         "INSERT INTO policy_status_segments (policy_id, org, start_ms, end_ms, status) "

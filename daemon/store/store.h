@@ -77,6 +77,22 @@ struct StoredStatusSegment {
   std::string status;
 };
 
+// Time of each status (SPEC §7.1) that a policy's timeline records within a span. Time the
+// timeline does not cover is in none of them: it is unknown too, but only the caller knows the
+// span it asked about (and when the policy began).
+struct StatusTotals {
+  std::string policy_id;
+  std::string org;
+  Duration up{0}, degraded{0}, down{0}, unknown{0}, maintenance{0};
+  Duration covered() const { return up + degraded + down + unknown + maintenance; }
+};
+
+// A policy's status totals over one UTC day, [day, day + 24h).
+struct StatusDay {
+  WallTime day{};
+  StatusTotals totals;
+};
+
 // An event a maintenance window suppressed (SPEC §7.3), kept instead of being sent.
 struct SuppressedEvent {
   Event event;
@@ -164,6 +180,27 @@ class Store {
   Result<std::optional<WallTime>> first_status_time(const std::string& policy_id);
   Result<std::vector<PolicySignalState>> signal_states();
 
+  // Daily rollup of the status timelines, so month-long answers for every policy read one row
+  // per policy-day. Sums every whole UTC day that ends at or before `closed_before` and was not
+  // summed yet into policy_status_days, a batch of policies per transaction (the lock is
+  // released between batches). The caller must pass a time no cycle will write before any
+  // more: cycles only change the timeline after (cycle time - evaluation interval), so the
+  // daemon passes now - max(1 day, interval). Should a commit still write into a summed day
+  // (the clock went back), that day and the later ones are summed again. Returns the number
+  // of days summed.
+  Result<int> roll_up_status_days(WallTime closed_before);
+  // Each policy's status totals over [from, to), for every policy with timeline in it (those of
+  // `org` only when given), ordered by policy id. Whole summed days come from the rollup; the
+  // rest, from the segments.
+  Result<std::vector<StatusTotals>> status_totals(const std::optional<std::string>& org,
+                                                  WallTime from, WallTime to);
+  // Per policy and UTC day overlapping [from, to) (whole days, even at the edges), the
+  // status totals: one row per policy-day with any timeline, ordered by policy id, day.
+  // Filtered to `org` and to `policy_id` when given.
+  Result<std::vector<StatusDay>> status_days(const std::optional<std::string>& org,
+                                             const std::optional<std::string>& policy_id,
+                                             WallTime from, WallTime to);
+
   // SPEC §7.3 windows created through the API, of `org` (every org when nullopt), oldest first.
   Result<std::vector<StoredMaintenance>> maintenance_windows(const std::optional<std::string>& org);
   // conflict: the id exists.
@@ -230,6 +267,16 @@ class Store {
 
  private:
   Store(sqlite::Connection connection, int schema_version);
+  // The rollup's marker (days before it are summed); nullopt: nothing summed yet. Call with
+  // mutex_ held.
+  Result<std::optional<long long>> rolled_through_locked();
+  // The next policy id after `after` with any timeline ("" for the first). Lock held.
+  Result<std::optional<std::string>> next_timeline_policy_locked(const std::string& after);
+  // Calls `visit` for each policy with a timeline in id order (only `only`, when given), with a
+  // statement prepared for kPolicySegmentsSql. Takes mutex_ itself, a batch of policies at a time.
+  Status for_each_timeline_policy(
+      const std::optional<std::string>& only,
+      const std::function<Status(const std::string&, sqlite::Statement&)>& visit);
   std::mutex mutex_;
   sqlite::Connection connection_;
   int schema_version_;

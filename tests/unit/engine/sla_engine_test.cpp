@@ -187,6 +187,26 @@ TEST_F(SlaEngineTest, TimelineSurvivesARestartAndAGapIsUnknown) {
   EXPECT_NEAR(*figures("gold")->compliance[0], 1.0, 1e-12) << "unknown time is not counted";
 }
 
+TEST_F(SlaEngineTest, AnOldTimelineLoadsAsTotalsAndKeepsEveryWindowExact) {
+  config_ = make_config({uptime_policy("gold", 99.0)});
+  // 199 days of 4-hour stretches ending a day before the start: down for days -180..-170
+  // (before the 92 days read segment by segment) and -50..-40 (within them), up otherwise.
+  const auto day = std::chrono::hours(24);
+  CycleWrite history;
+  for (WallTime t = kStart - 200 * day; t < kStart - day; t += std::chrono::hours(4)) {
+    const bool down = (t >= kStart - 180 * day && t < kStart - 170 * day) ||
+                      (t >= kStart - 50 * day && t < kStart - 40 * day);
+    history.segments.push_back({"gold", kOrg, t, t + std::chrono::hours(4), down ? "down" : "up"});
+  }
+  ASSERT_TRUE(store_->commit(history));
+  ASSERT_TRUE(store_->roll_up_status_days(kStart - 30 * day));
+  open();  // a restart reads the old part as totals
+  cycle(100);
+  EXPECT_NEAR(*figures("gold")->compliance[4], 179.0 / 199.0, 1e-9) << "all time";
+  EXPECT_NEAR(*figures("gold")->compliance[3], 79.0 / 89.0, 1e-9) << "90 days";
+  EXPECT_NEAR(*figures("gold")->compliance[2], 1.0, 1e-12) << "30 days";
+}
+
 TEST_F(SlaEngineTest, MaintenanceWindowOpensNoBreachSuppressesEventsAndIsItsOwnStatus) {
   auto config = make_config({uptime_policy("gold", 99.0)});
   MaintenanceWindow window;

@@ -175,19 +175,20 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
   auto store = open_store(path_);
   ASSERT_TRUE(store);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->schema_version(), 5);
-  EXPECT_EQ(store_schema::latest_version(), 5);
+  EXPECT_EQ(store->schema_version(), 6);
+  EXPECT_EQ(store_schema::latest_version(), 6);
 
   auto db = raw_connection(path_);
   EXPECT_EQ(db.query_text("journal mode", "PRAGMA journal_mode").value_or(""), "wal");
   EXPECT_EQ(db.query_int64("application id", "PRAGMA application_id").value_or(0),
             store_schema::kApplicationId);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 5);
-  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 5);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 6);
+  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 6);
   for (const char* name : {"breaches", "events", "breaches_one_open_per_policy_metric",
                            "breaches_by_org_status_opened", "breaches_by_policy", "events_pending",
                            "policies", "breaches_by_org_scope_key", "breaches_open_by_org_opened",
-                           "deliveries", "correlator_state"}) {
+                           "deliveries", "correlator_state", "policy_status_segments",
+                           "policy_status_days", "policy_status_rollup"}) {
     auto statement = db.prepare("find object", "SELECT count(*) FROM sqlite_schema WHERE name = ?");
     ASSERT_TRUE(statement);
     statement->bind_text(1, std::string_view(name));
@@ -201,7 +202,7 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
 TEST_F(StoreTest, InMemoryDatabaseOpens) {
   auto store = open_store(":memory:");
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 5);
+  EXPECT_EQ(store->schema_version(), 6);
   ASSERT_TRUE(store->commit({every_optional_empty()}, {}));
   EXPECT_EQ(store->open_breaches().value_or(std::vector<Breach>{}).size(), 1u);
 }
@@ -220,9 +221,9 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   }
   auto store = open_store(path_);
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 5);
+  EXPECT_EQ(store->schema_version(), 6);
   auto db = raw_connection(path_);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 5);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 6);
   EXPECT_EQ(db.query_text("applied", "SELECT group_concat(applied_at) FROM schema_migrations")
                 .value_or(""),
             applied_at);
