@@ -15,6 +15,7 @@
 
 #include "app/daemon.h"
 #include "app/eval_output.h"
+#include "app/service_notifier.h"
 #include "backtest/command.h"
 #include "common/log.h"
 #include "config/loader.h"
@@ -158,9 +159,13 @@ int run_daemon(const std::string& config_file, const FlagOverrides& flags) {
   raise_open_file_limit();
 
   RealClock clock;
-  Daemon daemon(config_file, flags, clock);
+  // Declared before the daemon so it outlives it: STOPPING=1 and the watchdog pings cover the
+  // whole shutdown.
+  ServiceNotifier notifier(clock);
+  Daemon daemon(config_file, flags, clock, &notifier);
   if (auto started = daemon.start(); !started) {
     std::cerr << "slamon: " << started.error().message << '\n';
+    notifier.status("Failed to start: " + started.error().message);
     return 1;
   }
   std::atomic<bool> finished{false};

@@ -1,5 +1,6 @@
 #include "app/daemon.h"
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -7,10 +8,12 @@
 #include "app/landing_page.h"
 #include "app/notifications.h"
 #include "app/scheduler.h"
+#include "app/service_notifier.h"
 #include "common/log.h"
 #include "http/server.h"
 #include "http/web_config.h"
 #include "slamon/build_info.h"
+#include "status/routes.h"
 #include "store/store.h"
 
 namespace slamon {
@@ -46,6 +49,25 @@ void warn_about_restart_only_changes(const GlobalConfig& running, const GlobalCo
   check("storage_path", running.storage_path, loaded.storage_path);
 }
 
+// How long an evaluation cycle may run before the watchdog takes it for wedged: a cycle that
+// overruns its interval is normal (the due times it misses are counted as skipped), one that
+// runs for three intervals, and at least ten minutes, is stuck on something.
+Duration cycle_watchdog_lease(Duration evaluation_interval) {
+  return std::max<Duration>(3 * evaluation_interval, std::chrono::minutes(10));
+}
+
+std::string count_of(std::size_t n, std::string_view what) {
+  if (n == 1) return "1 " + std::string(what);
+  // "policy" is the only word counted that does not take a plain "s".
+  return std::to_string(n) + " " +
+         (what == "policy" ? std::string("policies") : std::string(what) + "s");
+}
+
+std::size_t line_count(const std::string& text) {
+  if (text.empty()) return 0;
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
 // What --web.config.file (or global.web_config_file) asks for: TLS and basic auth; plain HTTP
 // without basic auth when no file is named. Read again on every reload, so a rotated
 // certificate under the same file name is picked up.
@@ -56,8 +78,12 @@ Result<http::WebConfig> load_web_settings(const GlobalConfig& global) {
 
 }  // namespace
 
-Daemon::Daemon(std::string config_path, FlagOverrides flags, Clock& clock)
-    : config_path_(std::move(config_path)), flags_(std::move(flags)), clock_(clock) {}
+Daemon::Daemon(std::string config_path, FlagOverrides flags, Clock& clock,
+               ServiceNotifier* notifier)
+    : config_path_(std::move(config_path)),
+      flags_(std::move(flags)),
+      clock_(clock),
+      notifier_(notifier) {}
 
 Daemon::~Daemon() {
   http_.reset();  // stop serving before the engine, outbox and store it reads go away
@@ -73,6 +99,7 @@ Daemon::~Daemon() {
 }
 
 Status Daemon::start() {
+  if (notifier_) notifier_->status("Starting: loading " + config_path_);
   LoadResult loaded = load_config(config_path_, flags_);
   if (!loaded.ok()) {
     return fail("the configuration is invalid:\n" + join_diagnostics(loaded.diagnostics));
@@ -138,15 +165,38 @@ Status Daemon::start() {
                                {"policies", loaded.config->policies.size()},
                                {"open_breaches", open_breaches ? open_breaches->size() : 0}});
   ready_ = true;
+  // Only now: the configuration and the store are loaded and the listener accepts connections.
+  if (notifier_) notifier_->ready(ready_status());
   return {};
+}
+
+std::string Daemon::ready_status() const {
+  const ConfigPtr config = this->config();
+  std::string listen = config->global.listen_address;
+  // Port 0 asks the kernel for one: show the one it gave.
+  if (listen.ends_with(":0"))
+    listen = listen.substr(0, listen.size() - 1) + std::to_string(http_port());
+  return "Ready: " + count_of(config->policies.size(), "policy") + ", listening on " + listen;
+}
+
+void Daemon::heartbeat(Duration lease) {
+  if (notifier_) notifier_->heartbeat(lease);
 }
 
 int Daemon::run() {
   WallTime due = clock_.now();  // the first cycle runs at once
+  // Under a systemd watchdog the loop wakes at least this often to show it is alive.
+  // (Zero: no watchdog.)
+  const Duration beat_every =
+      notifier_ ? notifier_->heartbeat_interval().value_or(Duration::zero()) : Duration::zero();
+  const bool watched = beat_every > Duration::zero();
   while (!stop_requested_) {
+    if (watched) heartbeat(2 * beat_every);
     if (reload_requested_.exchange(false)) (void)reload_now();
     if (clock_.now() >= due) {
-      run_scheduled_cycle();
+      heartbeat(cycle_watchdog_lease(config()->global.evaluation_interval));
+      const std::string cycle_status = run_scheduled_cycle();
+      if (notifier_) notifier_->status(cycle_status);
       const auto interval = config()->global.evaluation_interval;
       const NextCycle next = next_cycle(due, interval, clock_.now());
       for (long long i = 0; i < next.skipped; ++i) engine_->count_skipped();
@@ -158,7 +208,7 @@ int Daemon::run() {
       due = next.due;
       continue;
     }
-    clock_.sleep_until(due);
+    clock_.sleep_until(watched ? std::min(due, clock_.now() + beat_every) : due);
   }
   log::info("slamon stopped");
   ready_ = false;
@@ -170,20 +220,29 @@ void Daemon::start_history_upkeep() {
       history_upkeep_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     return;
   }
-  history_upkeep_ = std::async(std::launch::async, [history = history_.get()] {
-    // Bounded passes, each a small transaction, so appends never wait long.
-    for (int pass = 0; pass < 10000; ++pass) {
-      auto more = history->maintain();
-      if (!more) {
-        log::warn("history retention failed", {{"err", more.error().message}});
-        return;
-      }
-      if (!*more) return;
-    }
-  });
+  // Cycles only ever write the status timeline after (their time - one interval), so the days
+  // before that are final and can be summed.
+  const WallTime timeline_final_before =
+      clock_.now() - std::max<Duration>(std::chrono::days(1), config()->global.evaluation_interval);
+  history_upkeep_ = std::async(
+      std::launch::async, [history = history_.get(), store = store_.get(), timeline_final_before] {
+        // Bounded passes, each a small transaction, so appends never wait long.
+        for (int pass = 0; pass < 10000; ++pass) {
+          auto more = history->maintain();
+          if (!more) {
+            log::warn("history retention failed", {{"err", more.error().message}});
+            break;
+          }
+          if (!*more) break;
+        }
+        // The daily status rollup (SPEC §7.1 answers over months read a row per policy-day).
+        if (auto rolled = store->roll_up_status_days(timeline_final_before); !rolled) {
+          log::warn("status timeline rollup failed", {{"err", rolled.error().message}});
+        }
+      });
 }
 
-void Daemon::run_scheduled_cycle() {
+std::string Daemon::run_scheduled_cycle() {
   const ConfigPtr config = this->config();
   Result<CycleReport> report = fail("not run");
   {
@@ -197,7 +256,7 @@ void Daemon::run_scheduled_cycle() {
   }
   if (!report) {
     log::error("evaluation cycle failed", {{"err", report.error().message}});
-    return;
+    return "Running: the last evaluation cycle failed (see the log)";
   }
   delivery_->wake();
   refresh_alertmanagers(report->snapshot);
@@ -211,6 +270,14 @@ void Daemon::run_scheduled_cycle() {
              {"queries", report->queries},
              {"fetch_seconds", report->fetch_seconds},
              {"duration_seconds", report->snapshot->duration_seconds}});
+  std::ostringstream status;
+  status.setf(std::ios::fixed);
+  status.precision(1);
+  status << "Running: last cycle at " << format_rfc3339(report->snapshot->evaluated_at) << ", "
+         << count_of(report->policies_evaluated, "policy") << " evaluated, "
+         << report->breaches_opened << " opened, " << report->breaches_resolved << " resolved, "
+         << report->no_data << " without data, " << report->snapshot->duration_seconds << " s";
+  return status.str();
 }
 
 void Daemon::refresh_alertmanagers(const SnapshotPtr& snapshot) {
@@ -252,12 +319,28 @@ void Daemon::request_reload() {
 }
 
 void Daemon::request_stop() {
+  if (notifier_ && !stop_requested_.load()) {
+    notifier_->stopping("Stopping: finishing the running cycle and flushing state");
+  }
   stop_requested_ = true;
   clock_.wake();
 }
 
 Status Daemon::reload_now() {
   std::lock_guard one_at_a_time(reload_mutex_);
+  if (notifier_) notifier_->reloading("Reloading the configuration from " + config_path_);
+  Status reloaded = reload_locked();
+  // READY=1 ends the reload for systemd whatever its outcome: a rejected one keeps serving.
+  if (notifier_) {
+    notifier_->ready(reloaded ? ready_status() + " (configuration reloaded)"
+                              : ready_status() + " (reload rejected: " +
+                                    count_of(line_count(reloaded.error().message), "problem") +
+                                    ", see the log; running the previous configuration)");
+  }
+  return reloaded;
+}
+
+Status Daemon::reload_locked() {
   LoadResult loaded = load_config(config_path_, flags_);
   Result<http::WebConfig> web = http::WebConfig{};
   if (loaded.ok()) web = load_web_settings(loaded.config->global);
@@ -371,6 +454,9 @@ void Daemon::install_routes(http::HttpServer& router) {
   api.delivery = delivery_.get();
   api.events_committed = [this] { delivery_->wake(); };
   api::install_routes(router, std::move(api));
+  // SPEC §14 pages: HTML for people, computed per request (never from the API's cache).
+  status::install_status_routes(
+      router, {[this] { return config(); }, store_.get(), history_.get(), &clock_});
   router.handle("GET", "/", [this](const http::HttpRequest&) {
     return http::HttpResponse::text(200, render_landing_page(config()->global.external_url),
                                     "text/html; charset=utf-8");

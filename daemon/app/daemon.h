@@ -31,13 +31,17 @@ namespace slamon {
 inline constexpr int kDefaultWebMaxConnections = 256;
 
 class Store;
+class ServiceNotifier;
 namespace http {
 class HttpServer;
 }  // namespace http
 
 class Daemon {
  public:
-  Daemon(std::string config_path, FlagOverrides flags, Clock& clock);
+  // `notifier` (may be null) hears READY / RELOADING / STOPPING and the main loop's heartbeat
+  // when slamon runs under systemd; it must outlive the daemon.
+  Daemon(std::string config_path, FlagOverrides flags, Clock& clock,
+         ServiceNotifier* notifier = nullptr);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -60,7 +64,14 @@ class Daemon {
   Engine& engine() { return *engine_; }
 
  private:
-  void run_scheduled_cycle();
+  // Returns the STATUS= line that sums up the cycle for `systemctl status`.
+  std::string run_scheduled_cycle();
+  // Tells the service notifier the main loop is alive and will beat again within `lease`.
+  void heartbeat(Duration lease);
+  // The reload itself; the caller holds reload_mutex_.
+  Status reload_locked();
+  // The STATUS= line while the daemon waits for its next cycle.
+  std::string ready_status() const;
   // Re-posts the open breaches' alerts to each Alertmanager notifier, off the cycle's thread.
   void refresh_alertmanagers(const SnapshotPtr& snapshot);
   // Starts a history retention and downsampling pass off the cycle's thread, unless the last
@@ -72,6 +83,7 @@ class Daemon {
   std::string config_path_;
   FlagOverrides flags_;
   Clock& clock_;
+  ServiceNotifier* notifier_;
 
   mutable std::mutex config_mutex_;  // guards config_ and reload_
   ConfigPtr config_;
