@@ -479,6 +479,7 @@ printf '\n    $ curl -s %s/metrics | grep -E "^slamon_(breach_active|policy_comp
 grep -E '^slamon_(breach_active|policy_compliant)\{' <<<"$metrics" | sed 's/^/    /' || true
 printf '\n    $ curl -s %s/metrics | grep -E "^slamon_snmp_(target_up|interface_oper_up)"\n' "$slamon_url"
 grep -E '^slamon_snmp_(target_up|interface_oper_up)\{' <<<"$metrics" | sed 's/^/    /' || true
+printf '\n    Contoso'"'"'s public status page (SPEC §14): %s/status/contoso\n' "$slamon_url"
 
 if [ "$ci" = 1 ]; then
   step "Checking the result"
@@ -531,6 +532,13 @@ if [ "$ci" = 1 ]; then
     failures=$((failures + 1))
   else
     note "ok   every policy metric had data"
+  fi
+  status_page=$(curl -sf "$slamon_url/status/contoso" || true)
+  if grep -q 'Contoso network status' <<<"$status_page" && ! grep -q 'Northwind' <<<"$status_page"; then
+    note "ok   /status/contoso renders Contoso's status page (and nothing of Northwind)"
+  else
+    note "FAIL /status/contoso did not render Contoso's status page"
+    failures=$((failures + 1))
   fi
   # Prometheus scrapes slamon every 5 s; give it a few scrapes (an early one may predate the
   # latest breaches).

@@ -263,6 +263,18 @@ struct CorrelationConfig {
   std::vector<std::string> group_by{"org", "site"};
 };
 
+// SPEC §14: an organization's status page at /status/{slug}. Public pages need no token;
+// private ones a token of `org` with config:read.
+struct StatusPage {
+  std::string slug;  // [a-z0-9-]{1,64}, unique
+  std::string org;   // canonical UUID of an inventory organization
+  std::string title;
+  bool public_page = false;  // `public:`; false (the default) keeps the page private
+  // `policies: {labels: {...}}`: the org's policies carrying every one of these labels;
+  // empty = all of the org's policies.
+  std::map<std::string, std::string> policy_labels;
+};
+
 struct Config {
   std::string file;  // absolute path of slamon.yml
   GlobalConfig global;
@@ -276,6 +288,7 @@ struct Config {
   std::vector<Policy> policies;  // provisioned, from rule files
   // SPEC §7.3 `maintenance:` of slamon.yml (provisioned); the API's windows live in the store.
   std::vector<MaintenanceWindow> maintenance;
+  std::vector<StatusPage> status_pages;      // SPEC §14 `status_pages:`
   std::vector<std::string> rule_files;       // resolved paths, for logs
   std::vector<std::string> inventory_files;  // resolved paths
 

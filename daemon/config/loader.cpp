@@ -122,10 +122,11 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopKeys{
-    "global"sv, "rule_files"sv, "inventory_files"sv, "sources"sv,     "measurements"sv,
-    "auth"sv,   "notifiers"sv,  "alert_rules"sv,     "correlation"sv, "maintenance"sv};
-constexpr std::array kLaterTopKeys{"report_schedules"sv, "status_pages"sv};
+constexpr std::array kTopKeys{"global"sv,      "rule_files"sv,   "inventory_files"sv,
+                              "sources"sv,     "measurements"sv, "auth"sv,
+                              "notifiers"sv,   "alert_rules"sv,  "correlation"sv,
+                              "maintenance"sv, "status_pages"sv};
+constexpr std::array kLaterTopKeys{"report_schedules"sv};
 constexpr std::array kGlobalKeys{"evaluation_interval"sv, "external_url"sv, "listen_address"sv,
                                  "web_config_file"sv,     "storage_path"sv, "reports_dir"sv,
                                  "log_level"sv,           "log_format"sv};
@@ -423,6 +424,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   check_auth_references(main, auth_references, *config);
   check_alert_rule_orgs(main, alert_rule_orgs, *config);
   if (auto f = top.get("maintenance")) read_maintenance(main, *f, *config);
+  if (auto f = top.get("status_pages")) read_status_pages(main, *f, *config);
 
   std::map<std::string, Location> policy_ids;
   std::map<std::pair<std::string, std::string>, Location> policy_names;

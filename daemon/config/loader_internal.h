@@ -152,4 +152,8 @@ void read_policy_sla_keys(const Reporter& r, const MapReader& map, const Config&
 // for those without one.
 void read_maintenance(const Reporter& r, const Field& field, Config& config);
 
+// status_pages: of slamon.yml (SPEC §14), after the inventory is indexed (each page's org must
+// be in it). Appends the valid pages to config.status_pages; slugs are unique.
+void read_status_pages(const Reporter& r, const Field& field, Config& config);
+
 }  // namespace slamon::config_detail
