@@ -13,6 +13,9 @@ packages=(
   wrk
   libsnmp-dev snmpd snmp mawk prometheus-snmp-exporter
   libhowardhinnant-date-dev libdate-tz3 tzdata
+  libsystemd-dev systemd
+  dpkg-dev debhelper fakeroot lintian man-db
+  chromium fonts-dejavu-core
 )
 
 missing=()
