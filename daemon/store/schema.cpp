@@ -220,9 +220,49 @@ CREATE TABLE policy_status_rollup (
 );
 )sql";
 
+// The tables of the metric history (daemon/history) and of the SNMP sample history
+// (daemon/snmp/sample_history), which their owners created themselves before this version:
+// IF NOT EXISTS, so a database they already hold them in migrates unchanged.
+//
+// History (SPEC 7.1, at most 2 KB per series-day):
+// - history_series: a small integer key per policy x metric.
+// - history_head: the points of the days not yet compacted, one row per point, keyed by time
+//   first so a cycle's rows go to the tail of the B-tree and a compacted day is a prefix.
+// - history_raw / history_hourly: one row per series per UTC day, its points (chunk_codec) and
+//   its hourly aggregates. The row id is day << 24 | series key: rowid tables keep a ~2 KB blob
+//   inside the leaf page (a WITHOUT ROWID table would spill it to a mostly empty overflow page),
+//   compacting a day appends at the end of the B-tree (full pages), and retention deletes a
+//   prefix.
+// - history_meta: `compacted_until_day`, the first day whose points are still in the head.
+//
+// SNMP samples are keyed by time first: a poll round's rows go to the tail of the B-tree (a
+// few pages) instead of one leaf page per device, and pruning by time deletes a prefix. A
+// device is a small integer key (snmp_devices) rather than its id on every row, which halves
+// the file.
+constexpr std::string_view kSchemaV7 = R"sql(
+CREATE TABLE IF NOT EXISTS history_series (
+  series_key INTEGER PRIMARY KEY, policy_id TEXT NOT NULL, metric TEXT NOT NULL,
+  UNIQUE (policy_id, metric));
+CREATE TABLE IF NOT EXISTS history_head (
+  at INTEGER NOT NULL, series_key INTEGER NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY (at, series_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history_raw (chunk_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS history_hourly (chunk_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
+  WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS snmp_devices (
+  device_key INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS snmp_samples (
+  at_ms INTEGER NOT NULL, device_key INTEGER NOT NULL, answered INTEGER NOT NULL,
+  round_trip_ms REAL, all_up INTEGER, error_delta REAL, packet_delta REAL, oid_values TEXT,
+  PRIMARY KEY (at_ms, device_key)) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1}, Migration{2, kSchemaV2}, Migration{3, kSchemaV3},
     Migration{4, kSchemaV4}, Migration{5, kSchemaV5}, Migration{6, kSchemaV6},
+    Migration{7, kSchemaV7},
 };
 
 void require_ordered(std::span<const Migration> list) {
@@ -265,6 +305,18 @@ Status check_is_slamon_database(sqlite::Connection& connection, const std::strin
   if (*application_id == 0 && *objects == 0) return {};  // a new, empty database
   return fail("'" + path +
               "' is not a slamon database (it is a SQLite database of another application)");
+}
+
+Result<int> schema_version(sqlite::Connection& connection) {
+  auto has_versions =
+      connection.query_int64("look for schema versions",
+                             "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'");
+  if (!has_versions) return std::unexpected(has_versions.error());
+  if (*has_versions == 0) return 0;
+  auto version = connection.query_int64("read schema version",
+                                        "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!version) return std::unexpected(version.error());
+  return static_cast<int>(*version);
 }
 
 Result<int> migrate(sqlite::Connection& connection, std::span<const Migration> list,

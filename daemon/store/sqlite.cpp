@@ -139,15 +139,17 @@ std::optional<std::string> Statement::column_optional_text(int column) const {
 
 // ---- Connection ---------------------------------------------------------------------------
 
-Result<Connection> Connection::open(const std::string& path) {
+Result<Connection> Connection::open(const std::string& path, Access access) {
   sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const bool read_only = access == Access::read_only;
+  const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     // SQLite hands back a handle even on failure (to carry the message); it must be closed.
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
-    return fail("cannot open database '" + path + "': " + message);
+    return fail("cannot open database '" + path + "'" + (read_only ? " read-only" : "") + ": " +
+                message);
   }
   return Connection(db);
 }

@@ -66,9 +66,13 @@ class Statement {
 
 class Connection {
  public:
-  // Opens `path` read-write, creating the file when missing. `path` is a plain file name (no
-  // URI); ":memory:" gives a private in-memory database.
-  static Result<Connection> open(const std::string& path);
+  enum class Access { read_write_create, read_only };
+
+  // Opens `path` with no settings applied (slamon's connections are opened and configured by
+  // open_database in store/database.h). read_write_create creates the file when missing.
+  // `path` is a plain file name (no URI); ":memory:" gives a private in-memory database.
+  static Result<Connection> open(const std::string& path,
+                                 Access access = Access::read_write_create);
 
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;

@@ -4,13 +4,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <system_error>
 #include <utility>
 
 #include "model/event_json.h"
 #include "model/policy_json.h"
 #include "store/columns.h"
+#include "store/database.h"
 #include "store/schema.h"
 
 namespace slamon {
@@ -212,58 +211,21 @@ std::unexpected<WriteError> policy_write_failure(sqlite::Connection& connection,
   }
 }
 
-Status check_parent_directory(const std::string& path) {
-  if (path.empty()) return fail("cannot open database: the path is empty");
-  if (path == ":memory:") return {};
-  std::error_code error;
-  const std::filesystem::path file(path);
-  if (std::filesystem::is_directory(file, error)) {
-    return fail("cannot open database '" + path + "': it is a directory");
-  }
-  const auto parent = std::filesystem::absolute(file, error).parent_path();
-  if (!std::filesystem::is_directory(parent, error)) {
-    return fail("cannot open database '" + path + "': directory '" + parent.string() +
-                "' does not exist");
-  }
-  return {};
-}
+}  // namespace
 
-Status configure(sqlite::Connection& connection, const std::string& path) {
-  // busy_timeout first: the following statements may wait on another process's lock.
-  if (auto set = connection.exec("set busy_timeout", "PRAGMA busy_timeout = 5000"); !set) {
-    return in_context("database '" + path + "'", set.error());
-  }
-  if (auto is_ours = store_schema::check_is_slamon_database(connection, path); !is_ours) {
-    return is_ours;
-  }
-  auto mode = connection.query_text("enable WAL journal", "PRAGMA journal_mode = WAL");
-  if (!mode) return in_context("database '" + path + "'", mode.error());
-  if (*mode != "wal" && !(path == ":memory:" && *mode == "memory")) {
-    return fail("database '" + path + "': cannot enable WAL journal mode (got '" + *mode + "')");
-  }
+Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+  // synchronous = FULL: a committed breach or event survives a power loss.
   // wal_autocheckpoint = 0: SQLite would otherwise copy the WAL back into the database inside
   // whichever commit crosses 1,000 pages, and with the delivery worker and the SNMP pollers
   // writing between cycles that is often the cycle's commit. The daemon checkpoints after each
   // cycle instead (Store::checkpoint), the other connections keep the automatic one, and the
   // last connection to close checkpoints what is left.
-  if (auto set = connection.exec(
-          "set synchronous, foreign_keys and wal_autocheckpoint",
-          "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0");
-      !set) {
-    return in_context("database '" + path + "'", set.error());
-  }
-  return {};
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
-  if (auto parent = check_parent_directory(path); !parent) return std::unexpected(parent.error());
-  auto connection = sqlite::Connection::open(path);
+  auto connection = open_database(path, {.identity = DatabaseOptions::Identity::slamon_or_new,
+                                         .journal = DatabaseOptions::Journal::wal,
+                                         .synchronous = DatabaseOptions::Synchronous::full,
+                                         .foreign_keys = true,
+                                         .automatic_checkpoints = false});
   if (!connection) return std::unexpected(connection.error());
-  if (auto configured = configure(*connection, path); !configured) {
-    return std::unexpected(configured.error());
-  }
   auto version = store_schema::migrate(*connection, store_schema::migrations(), path);
   if (!version) return std::unexpected(version.error());
   return std::unique_ptr<Store>(new Store(std::move(*connection), *version));
@@ -281,7 +243,7 @@ int Store::schema_version() {
 
 Status Store::checkpoint() {
   std::lock_guard lock(mutex_);
-  return connection_.exec("checkpoint the write-ahead log", "PRAGMA wal_checkpoint(PASSIVE)");
+  return checkpoint_database(connection_);
 }
 
 std::uint64_t Store::data_generation() {

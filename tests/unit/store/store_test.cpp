@@ -16,6 +16,7 @@
 #include "model/event_json.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
+#include "support/sample_breach.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -58,22 +59,12 @@ std::string read_file(const std::string& path) {
 
 Breach open_breach(std::string id, std::string policy, Metric metric, WallTime opened,
                    std::string org = "org-1") {
-  Breach b;
-  b.id = std::move(id);
-  b.org = std::move(org);
-  b.policy_id = std::move(policy);
-  b.scope = Scope::site;
-  b.scope_id = "site-1";
-  b.metric = metric;
-  b.actual = 97.5;
-  b.threshold = 99.0;
-  b.deviation_percent = 1.5151515151515151;
-  b.severity = Severity::warning;
-  b.peak_severity = Severity::warning;
-  b.status = BreachStatus::active;
-  b.opened_at = opened;
-  b.last_evaluated_at = opened;
-  return b;
+  return testing::sample_breach({.id = std::move(id),
+                                 .org = std::move(org),
+                                 .policy_id = std::move(policy),
+                                 .metric = metric,
+                                 .deviation_percent = 1.5151515151515151,
+                                 .opened_at = opened});
 }
 
 Breach every_field_set() {
@@ -175,20 +166,22 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
   auto store = open_store(path_);
   ASSERT_TRUE(store);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->schema_version(), 6);
-  EXPECT_EQ(store_schema::latest_version(), 6);
+  EXPECT_EQ(store->schema_version(), 7);
+  EXPECT_EQ(store_schema::latest_version(), 7);
 
   auto db = raw_connection(path_);
   EXPECT_EQ(db.query_text("journal mode", "PRAGMA journal_mode").value_or(""), "wal");
   EXPECT_EQ(db.query_int64("application id", "PRAGMA application_id").value_or(0),
             store_schema::kApplicationId);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 6);
-  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 6);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 7);
+  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 7);
   for (const char* name : {"breaches", "events", "breaches_one_open_per_policy_metric",
                            "breaches_by_org_status_opened", "breaches_by_policy", "events_pending",
                            "policies", "breaches_by_org_scope_key", "breaches_open_by_org_opened",
                            "deliveries", "correlator_state", "policy_status_segments",
-                           "policy_status_days", "policy_status_rollup"}) {
+                           "policy_status_days", "policy_status_rollup", "history_series",
+                           "history_head", "history_raw", "history_hourly", "history_meta",
+                           "snmp_devices", "snmp_samples"}) {
     auto statement = db.prepare("find object", "SELECT count(*) FROM sqlite_schema WHERE name = ?");
     ASSERT_TRUE(statement);
     statement->bind_text(1, std::string_view(name));
@@ -202,7 +195,7 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
 TEST_F(StoreTest, InMemoryDatabaseOpens) {
   auto store = open_store(":memory:");
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 6);
+  EXPECT_EQ(store->schema_version(), 7);
   ASSERT_TRUE(store->commit({every_optional_empty()}, {}));
   EXPECT_EQ(store->open_breaches().value_or(std::vector<Breach>{}).size(), 1u);
 }
@@ -221,9 +214,9 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   }
   auto store = open_store(path_);
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 6);
+  EXPECT_EQ(store->schema_version(), 7);
   auto db = raw_connection(path_);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 6);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 7);
   EXPECT_EQ(db.query_text("applied", "SELECT group_concat(applied_at) FROM schema_migrations")
                 .value_or(""),
             applied_at);
