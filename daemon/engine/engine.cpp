@@ -153,6 +153,10 @@ std::shared_ptr<const MaintenanceCalendar> Engine::maintenance_calendar(const Co
   if (!windows) {
     log::warn("maintenance windows could not be read; only the config's apply this cycle",
               {{"err", windows.error().message}});
+    {
+      std::lock_guard counting(state_mutex_);
+      ++counters_.maintenance_read_failures_total;
+    }
     return std::make_shared<const MaintenanceCalendar>(config->maintenance, config->inventory);
   }
   calendar_ = std::make_shared<const MaintenanceCalendar>(std::move(*windows), config->inventory);
@@ -342,6 +346,8 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
       if (auto appended = history_->append(now, observations); !appended) {
         log::warn("measured values could not be added to the history",
                   {{"err", appended.error().message}});
+        std::lock_guard counting(state_mutex_);
+        ++counters_.history_append_failures_total;
       }
     }
   }

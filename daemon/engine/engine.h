@@ -69,6 +69,9 @@ struct EngineCounters {
   long long evaluations_total = 0;
   long long evaluation_failures_total = 0;
   long long evaluations_skipped_total = 0;
+  // Degraded cycles: the cycle went on without the history or the stored maintenance windows.
+  long long history_append_failures_total = 0;    // measured values not added to the history
+  long long maintenance_read_failures_total = 0;  // only the config's windows applied
   std::optional<WallTime> last_success;
   std::map<std::pair<std::string, Severity>, long long> breaches_opened_total;  // (org, severity)
 };

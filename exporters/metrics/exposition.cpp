@@ -207,6 +207,52 @@ void write_engine_families(const ExpositionInput& input, std::string& out) {
                        MetricType::Counter);
   skipped.add({}, static_cast<double>(counters.evaluations_skipped_total));
   skipped.finish();
+
+  FamilyWriter append_failures(
+      out, "slamon_history_append_failures_total",
+      "Evaluation cycles whose measured values could not be added to the history.",
+      MetricType::Counter);
+  append_failures.add({}, static_cast<double>(counters.history_append_failures_total));
+  append_failures.finish();
+
+  FamilyWriter maintenance_failures(
+      out, "slamon_maintenance_read_failures_total",
+      "Reads of the stored maintenance windows that failed, so that only the configuration's "
+      "windows applied.",
+      MetricType::Counter);
+  maintenance_failures.add({}, static_cast<double>(counters.maintenance_read_failures_total));
+  maintenance_failures.finish();
+}
+
+// Always exported, from 0, so rate() and increase() see the first failure.
+void write_degraded_families(const DegradedCounts& degraded, std::string& out) {
+  FamilyWriter housekeeping(out, "slamon_housekeeping_failures_total",
+                            "Housekeeping after an evaluation cycle that failed, by task "
+                            "(retention, rollup, checkpoint).",
+                            MetricType::Counter);
+  housekeeping.add({{"task", "retention"}}, static_cast<double>(degraded.retention_failures));
+  housekeeping.add({{"task", "rollup"}}, static_cast<double>(degraded.rollup_failures));
+  housekeeping.add({{"task", "checkpoint"}}, static_cast<double>(degraded.checkpoint_failures));
+  housekeeping.finish();
+
+  const std::pair<const char*, const char*> families[] = {
+      {"slamon_alertmanager_refresh_skipped_total",
+       "Alertmanager refreshes skipped because the previous one was still running."},
+      {"slamon_alertmanager_refresh_failures_total",
+       "Alertmanager refreshes of open breaches' alerts that failed, per notifier and refresh."},
+      {"slamon_outbox_read_failures_total",
+       "Scrapes of /metrics without the outbox families because the outbox could not be read."},
+      {"slamon_history_corrupt_chunks_total",
+       "Chunks of the measurement history found unreadable and skipped."},
+  };
+  const std::uint64_t values[] = {degraded.alertmanager_refresh_skipped,
+                                  degraded.alertmanager_refresh_failures,
+                                  degraded.outbox_read_failures, degraded.history_corrupt_chunks};
+  for (std::size_t i = 0; i < std::size(families); ++i) {
+    FamilyWriter writer(out, families[i].first, families[i].second, MetricType::Counter);
+    writer.add({}, static_cast<double>(values[i]));
+    writer.finish();
+  }
 }
 
 void write_source_families(const Snapshot& snapshot, std::string& out) {
@@ -416,6 +462,7 @@ std::string render_metrics(const ExpositionInput& input) {
   if (input.snapshot) write_source_families(*input.snapshot, out);
   if (input.outbox) write_outbox_families(*input.outbox, out);
   if (input.snmp) write_snmp_families(*input.snmp, out);
+  write_degraded_families(input.degraded, out);
   write_process_families(input, out);
   return out;
 }

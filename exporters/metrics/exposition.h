@@ -39,6 +39,18 @@ struct OutboxStatus {
   double oldest_pending_age_seconds = 0;          // 0 when nothing is pending
 };
 
+// Failures the daemon survived by degrading, counted since start; each is also logged.
+struct DegradedCounts {
+  // Housekeeping after a cycle (slamon_housekeeping_failures_total{task}).
+  std::uint64_t retention_failures = 0;             // history retention and downsampling
+  std::uint64_t rollup_failures = 0;                // the daily status timeline rollup
+  std::uint64_t checkpoint_failures = 0;            // the state database's WAL checkpoint
+  std::uint64_t alertmanager_refresh_skipped = 0;   // the previous refresh still ran
+  std::uint64_t alertmanager_refresh_failures = 0;  // per Alertmanager notifier and refresh
+  std::uint64_t outbox_read_failures = 0;           // scrapes without the outbox families
+  std::uint64_t history_corrupt_chunks = 0;         // history chunks found unreadable
+};
+
 struct ExpositionInput {
   SnapshotPtr snapshot;  // null before the first cycle finished
   EngineCounters counters;
@@ -47,6 +59,7 @@ struct ExpositionInput {
   std::string revision;
   std::optional<OutboxStatus> outbox;    // nullopt: not known (the outbox could not be read)
   std::optional<snmp::SnmpStatus> snmp;  // nullopt: no SNMP service running
+  DegradedCounts degraded;
 };
 
 // Families whose input is empty (no policies, no sources, no breaches opened yet, no

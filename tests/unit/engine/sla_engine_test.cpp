@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "engine/engine.h"
 #include "fake_source.h"
 #include "history/history.h"
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
 
@@ -356,6 +358,46 @@ TEST_F(SlaEngineTest, DryRunWritesNoTimeline) {
   auto segments = store_->status_segments(std::nullopt, kStart - 1h, kStart + 1h);
   ASSERT_TRUE(segments);
   EXPECT_TRUE(segments->empty());
+}
+
+// Degraded cycles go on, and are counted for /metrics. The database is changed behind the
+// engine's back through a connection of the test's own.
+void execute(const std::string& path, const std::string& sql) {
+  auto connection = sqlite::Connection::open(path);
+  ASSERT_TRUE(connection) << connection.error().message;
+  auto done = connection->exec("test setup", sql);
+  ASSERT_TRUE(done) << done.error().message;
+}
+
+TEST_F(SlaEngineTest, CountsCyclesWhoseValuesTheHistoryRefused) {
+  log::configure(log::Level::error, log::Format::logfmt);  // the warnings are expected
+  config_ = make_config({uptime_policy("gold", 99.0)});
+  cycle(100);
+  EXPECT_EQ(engine_->counters().history_append_failures_total, 0);
+  std::string refuse;
+  for (const char* table : {"history_series", "history_head", "history_raw"}) {
+    for (const char* change : {"INSERT", "UPDATE"}) {
+      refuse += std::string("CREATE TRIGGER refuse_") + change + "_" + table + " BEFORE " + change +
+                " ON " + table + " BEGIN SELECT RAISE(ABORT, 'refused'); END; ";
+    }
+  }
+  execute(path_, refuse);
+  cycle(100);
+  cycle(100);
+  EXPECT_EQ(engine_->counters().history_append_failures_total, 2);
+  EXPECT_EQ(engine_->counters().evaluation_failures_total, 0) << "the cycles themselves worked";
+}
+
+TEST_F(SlaEngineTest, CountsFallingBackToTheConfigsMaintenanceWindows) {
+  log::configure(log::Level::error, log::Format::logfmt);
+  config_ = make_config({uptime_policy("gold", 99.0)});
+  cycle(100);
+  EXPECT_EQ(engine_->counters().maintenance_read_failures_total, 0);
+  execute(path_, "ALTER TABLE maintenance_windows RENAME TO maintenance_windows_away");
+  config_ = make_config({uptime_policy("gold", 99.0)});  // a new config: the calendar is rebuilt
+  cycle(100);
+  EXPECT_GE(engine_->counters().maintenance_read_failures_total, 1);
+  EXPECT_EQ(engine_->counters().evaluation_failures_total, 0) << "the cycle itself worked";
 }
 
 }  // namespace

@@ -112,6 +112,8 @@ ExpositionInput full_input() {
   input.counters.evaluations_total = 7;
   input.counters.evaluation_failures_total = 1;
   input.counters.evaluations_skipped_total = 2;
+  input.counters.history_append_failures_total = 4;
+  input.counters.maintenance_read_failures_total = 5;
   input.counters.last_success = from_unix_seconds(1700000000);
   input.counters.breaches_opened_total = {{{"org-1", Severity::warning}, 3},
                                           {{"org-1", Severity::critical}, 1}};
@@ -119,6 +121,13 @@ ExpositionInput full_input() {
   input.reload.last_success = from_unix_seconds(1699999000.5);
   input.version = "0.1.0";
   input.revision = "abc123";
+  input.degraded = {.retention_failures = 1,
+                    .rollup_failures = 2,
+                    .checkpoint_failures = 3,
+                    .alertmanager_refresh_skipped = 6,
+                    .alertmanager_refresh_failures = 7,
+                    .outbox_read_failures = 8,
+                    .history_corrupt_chunks = 9};
   return input;
 }
 
@@ -153,10 +162,19 @@ TEST(RenderMetrics, RendersEveryFamilyExactly) {
       R"(slamon_evaluations_total 7)",
       R"(slamon_evaluation_failures_total 1)",
       R"(slamon_evaluations_skipped_total 2)",
+      R"(slamon_history_append_failures_total 4)",
+      R"(slamon_maintenance_read_failures_total 5)",
       R"(slamon_source_up{source="prom"} 1)",
       R"(slamon_source_up{source="switches"} 0)",
       R"(slamon_source_request_duration_seconds{source="prom"} 0.25)",
       R"(slamon_source_request_duration_seconds{source="switches"} 1.5)",
+      R"(slamon_housekeeping_failures_total{task="retention"} 1)",
+      R"(slamon_housekeeping_failures_total{task="rollup"} 2)",
+      R"(slamon_housekeeping_failures_total{task="checkpoint"} 3)",
+      R"(slamon_alertmanager_refresh_skipped_total 6)",
+      R"(slamon_alertmanager_refresh_failures_total 7)",
+      R"(slamon_outbox_read_failures_total 8)",
+      R"(slamon_history_corrupt_chunks_total 9)",
       R"(slamon_config_last_reload_successful 1)",
       R"(slamon_config_last_reload_success_timestamp_seconds 1699999000.5)",
       R"(slamon_build_info{version="0.1.0",revision="abc123"} 1)",
@@ -184,8 +202,15 @@ TEST(RenderMetrics, EveryFamilyHasHelpAndTheRightType) {
       {"slamon_evaluations_total", "counter"},
       {"slamon_evaluation_failures_total", "counter"},
       {"slamon_evaluations_skipped_total", "counter"},
+      {"slamon_history_append_failures_total", "counter"},
+      {"slamon_maintenance_read_failures_total", "counter"},
       {"slamon_source_up", "gauge"},
       {"slamon_source_request_duration_seconds", "gauge"},
+      {"slamon_housekeeping_failures_total", "counter"},
+      {"slamon_alertmanager_refresh_skipped_total", "counter"},
+      {"slamon_alertmanager_refresh_failures_total", "counter"},
+      {"slamon_outbox_read_failures_total", "counter"},
+      {"slamon_history_corrupt_chunks_total", "counter"},
       {"slamon_config_last_reload_successful", "gauge"},
       {"slamon_config_last_reload_success_timestamp_seconds", "gauge"},
       {"slamon_build_info", "gauge"},
@@ -305,16 +330,38 @@ TEST(RenderMetrics, NoDataHasUpZeroAndNoValueOrDeviation) {
   }
 }
 
+// The process counters, the degraded ones included, are there from the start at 0, so that
+// rate() and increase() see the first failure.
+const std::vector<std::string> kCountersFromStart = {
+    "slamon_evaluations_total", "slamon_evaluation_failures_total",
+    "slamon_evaluations_skipped_total", "slamon_history_append_failures_total",
+    "slamon_maintenance_read_failures_total"};
+const std::vector<std::string> kDegradedFamilies = {
+    "slamon_housekeeping_failures_total", "slamon_alertmanager_refresh_skipped_total",
+    "slamon_alertmanager_refresh_failures_total", "slamon_outbox_read_failures_total",
+    "slamon_history_corrupt_chunks_total"};
+
 TEST(RenderMetrics, WithoutSnapshotOnlyProcessFamiliesAppear) {
   ExpositionInput input;
   input.version = "0.1.0";
   input.revision = "abc";
-  EXPECT_EQ(
-      families_of(render_metrics(input)),
-      (std::vector<std::string>{"slamon_evaluations_total", "slamon_evaluation_failures_total",
-                                "slamon_evaluations_skipped_total",
-                                "slamon_config_last_reload_successful", "slamon_build_info"}));
-  EXPECT_THAT(lines_of(render_metrics(input)), Contains("slamon_evaluations_total 0"));
+  std::vector<std::string> expected = kCountersFromStart;
+  expected.insert(expected.end(), kDegradedFamilies.begin(), kDegradedFamilies.end());
+  expected.push_back("slamon_config_last_reload_successful");
+  expected.push_back("slamon_build_info");
+  EXPECT_EQ(families_of(render_metrics(input)), expected);
+  const auto lines = lines_of(render_metrics(input));
+  EXPECT_THAT(lines, Contains("slamon_evaluations_total 0"));
+  for (const char* sample :
+       {"slamon_history_append_failures_total 0", "slamon_maintenance_read_failures_total 0",
+        R"(slamon_housekeeping_failures_total{task="retention"} 0)",
+        R"(slamon_housekeeping_failures_total{task="rollup"} 0)",
+        R"(slamon_housekeeping_failures_total{task="checkpoint"} 0)",
+        "slamon_alertmanager_refresh_skipped_total 0",
+        "slamon_alertmanager_refresh_failures_total 0", "slamon_outbox_read_failures_total 0",
+        "slamon_history_corrupt_chunks_total 0"}) {
+    EXPECT_THAT(lines, Contains(sample));
+  }
 }
 
 TEST(RenderMetrics, EmptySnapshotRendersOnlyProcessFamilies) {
@@ -325,13 +372,14 @@ TEST(RenderMetrics, EmptySnapshotRendersOnlyProcessFamilies) {
   input.reload.last_successful = false;
   input.reload.last_success = from_unix_seconds(1690000000);
   std::string text = render_metrics(input);
-  EXPECT_EQ(
-      families_of(text),
-      (std::vector<std::string>{
-          "slamon_evaluation_duration_seconds", "slamon_evaluation_last_success_timestamp_seconds",
-          "slamon_evaluations_total", "slamon_evaluation_failures_total",
-          "slamon_evaluations_skipped_total", "slamon_config_last_reload_successful",
-          "slamon_config_last_reload_success_timestamp_seconds", "slamon_build_info"}));
+  std::vector<std::string> expected = {"slamon_evaluation_duration_seconds",
+                                       "slamon_evaluation_last_success_timestamp_seconds"};
+  expected.insert(expected.end(), kCountersFromStart.begin(), kCountersFromStart.end());
+  expected.insert(expected.end(), kDegradedFamilies.begin(), kDegradedFamilies.end());
+  expected.push_back("slamon_config_last_reload_successful");
+  expected.push_back("slamon_config_last_reload_success_timestamp_seconds");
+  expected.push_back("slamon_build_info");
+  EXPECT_EQ(families_of(text), expected);
   EXPECT_THAT(lines_of(text), Contains("slamon_config_last_reload_successful 0"));
   EXPECT_THAT(lines_of(text),
               Contains("slamon_config_last_reload_success_timestamp_seconds 1690000000"));
