@@ -62,7 +62,7 @@ std::string_view openapi_document() {
   return kOpenApiDocument;
 }
 
-void install_routes(const RouteRegistrar& registrar, ApiContext context) {
+void install_routes(const http::RouteRegistrar& registrar, ApiContext context) {
   Store* store = context.store;
   auto handlers = std::make_shared<ApiHandlers>(std::move(context));
   auto cache = std::make_shared<ResponseCache>();
@@ -102,11 +102,7 @@ void install_routes(const RouteRegistrar& registrar, ApiContext context) {
 }
 
 void install_routes(http::HttpServer& server, ApiContext context) {
-  install_routes(
-      [&server](std::string_view method, std::string_view pattern, http::Handler handler) {
-        server.handle(method, pattern, std::move(handler));
-      },
-      std::move(context));
+  install_routes(server.registrar(), std::move(context));
 }
 
 }  // namespace slamon::api

@@ -43,14 +43,10 @@ struct ApiContext {
   ApiOptions options;
 };
 
-// Registers every /api/v1 route on `server` (before it starts).
+// Registers every /api/v1 route on `server` (before it starts), or on any registrar (tests
+// pass a recorder to list exactly the routes that are registered).
 void install_routes(http::HttpServer& server, ApiContext context);
-
-// Receives each route install_routes registers. The HttpServer overload passes
-// HttpServer::handle; tests pass a recorder to list exactly the routes that are registered.
-using RouteRegistrar =
-    std::function<void(std::string_view method, std::string_view pattern, http::Handler handler)>;
-void install_routes(const RouteRegistrar& registrar, ApiContext context);
+void install_routes(const http::RouteRegistrar& registrar, ApiContext context);
 
 // The OpenAPI 3.0 document served at GET /api/v1/openapi.json (daemon/api/openapi.json,
 // embedded at build time).

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "api/api.h"
-#include "api/authenticator_cache.h"
 #include "api/errors.h"
 #include "api/rate_limiter.h"
 #include "auth/auth.h"
+#include "auth/authenticator_cache.h"
 #include "http/message.h"
 
 namespace slamon::api {

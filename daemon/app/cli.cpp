@@ -19,7 +19,7 @@
 #include "backtest/command.h"
 #include "common/log.h"
 #include "config/loader.h"
-#include "http/web_config.h"
+#include "config/web_config_reader.h"
 #include "slamon/build_info.h"
 #include "store/store.h"
 
@@ -50,7 +50,7 @@ int check_config(const std::string& file) {
   }
   const Config& config = *loaded.config;
   if (!config.global.web_config_file.empty()) {
-    if (auto web = http::load_web_config(config.global.web_config_file); !web) {
+    if (auto web = load_web_config(config.global.web_config_file); !web) {
       std::cerr << web.error().message << '\n';
       return 1;
     }

@@ -10,8 +10,8 @@
 #include "app/scheduler.h"
 #include "app/service_notifier.h"
 #include "common/log.h"
+#include "config/web_config_reader.h"
 #include "http/server.h"
-#include "http/web_config.h"
 #include "slamon/build_info.h"
 #include "status/routes.h"
 #include "store/store.h"
@@ -73,7 +73,7 @@ std::size_t line_count(const std::string& text) {
 // certificate under the same file name is picked up.
 Result<http::WebConfig> load_web_settings(const GlobalConfig& global) {
   if (global.web_config_file.empty()) return http::WebConfig{};
-  return http::load_web_config(global.web_config_file);
+  return load_web_config(global.web_config_file);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-#include "api/authenticator_cache.h"
+#include "auth/authenticator_cache.h"
 
-namespace slamon::api {
+namespace slamon {
 
 std::shared_ptr<const Authenticator> AuthenticatorCache::get(const ConfigPtr& config) {
   std::lock_guard lock(mutex_);
@@ -11,4 +11,4 @@ std::shared_ptr<const Authenticator> AuthenticatorCache::get(const ConfigPtr& co
   return authenticator_;
 }
 
-}  // namespace slamon::api
+}  // namespace slamon

@@ -10,7 +10,7 @@
 #include "auth/auth.h"
 #include "config/config.h"
 
-namespace slamon::api {
+namespace slamon {
 
 class AuthenticatorCache {
  public:
@@ -22,4 +22,4 @@ class AuthenticatorCache {
   std::shared_ptr<const Authenticator> authenticator_;
 };
 
-}  // namespace slamon::api
+}  // namespace slamon

@@ -1,4 +1,4 @@
-#include "http/web_config.h"
+#include "config/web_config_reader.h"
 
 #include <algorithm>
 #include <array>
@@ -10,7 +10,7 @@
 #include "config/yaml_reader.h"
 #include "http/tls_credentials.h"
 
-namespace slamon::http {
+namespace slamon {
 
 namespace {
 
@@ -18,6 +18,11 @@ using namespace std::string_view_literals;
 using config_detail::Field;
 using config_detail::MapReader;
 using config_detail::Reporter;
+using http::ClientAuthType;
+using http::TlsCredentials;
+using http::TlsServerConfig;
+using http::TlsVersion;
+using http::WebConfig;
 
 constexpr std::size_t kMaxWebConfigBytes = 1024 * 1024;
 constexpr std::size_t kMaxPemBytes = 1024 * 1024;
@@ -225,7 +230,7 @@ void read_users(const Reporter& r, const Field& field, WebConfig& web) {
     }
     auto hash = config_detail::read_nonempty_string(r, f);
     if (!hash) continue;
-    if (!is_bcrypt_hash(*hash)) {
+    if (!http::is_bcrypt_hash(*hash)) {
       // The value is left out of the message: a plaintext password put here by mistake must
       // not reach a log.
       r.error(f.value_mark, f.path,
@@ -239,53 +244,7 @@ void read_users(const Reporter& r, const Field& field, WebConfig& web) {
 
 }  // namespace
 
-std::string_view to_string(ClientAuthType type) {
-  switch (type) {
-    case ClientAuthType::no_client_cert:
-      return "NoClientCert";
-    case ClientAuthType::request_client_cert:
-      return "RequestClientCert";
-    case ClientAuthType::require_any_client_cert:
-      return "RequireAnyClientCert";
-    case ClientAuthType::verify_client_cert_if_given:
-      return "VerifyClientCertIfGiven";
-    case ClientAuthType::require_and_verify_client_cert:
-      return "RequireAndVerifyClientCert";
-  }
-  return "NoClientCert";
-}
-
-std::string_view to_string(TlsVersion version) {
-  switch (version) {
-    case TlsVersion::tls10:
-      return "TLS10";
-    case TlsVersion::tls11:
-      return "TLS11";
-    case TlsVersion::tls12:
-      return "TLS12";
-    case TlsVersion::tls13:
-      return "TLS13";
-  }
-  return "TLS12";
-}
-
-bool is_bcrypt_hash(std::string_view hash) {
-  // $2b$10$ + 22 characters of salt + 31 of digest.
-  if (hash.size() != 60 || hash.substr(0, 2) != "$2" || hash[3] != '$' || hash[6] != '$') {
-    return false;
-  }
-  if (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') return false;
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (!digit(hash[4]) || !digit(hash[5])) return false;
-  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
-  if (cost < 4 || cost > 31) return false;
-  return std::all_of(hash.begin() + 7, hash.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '/';
-  });
-}
-
-Result<WebConfig> load_web_config(const std::string& path) {
+Result<http::WebConfig> load_web_config(const std::string& path) {
   const std::filesystem::path absolute = std::filesystem::absolute(path).lexically_normal();
   std::vector<Diagnostic> diagnostics;
   const Reporter r(absolute.string(), diagnostics);
@@ -311,4 +270,4 @@ Result<WebConfig> load_web_config(const std::string& path) {
   return web;
 }
 
-}  // namespace slamon::http
+}  // namespace slamon

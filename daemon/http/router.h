@@ -18,6 +18,11 @@ namespace slamon::http {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Receives each route a component installs: HttpServer::registrar() adds them to a server;
+// tests pass a recorder to list exactly the routes that are registered.
+using RouteRegistrar =
+    std::function<void(std::string_view method, std::string_view pattern, Handler handler)>;
+
 class Router {
  public:
   struct Found {

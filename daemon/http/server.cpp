@@ -159,6 +159,12 @@ void HttpServer::handle(std::string_view method, std::string_view path_pattern, 
   router_.handle(method, path_pattern, std::move(handler));
 }
 
+RouteRegistrar HttpServer::registrar() {
+  return [this](std::string_view method, std::string_view pattern, Handler handler) {
+    handle(method, pattern, std::move(handler));
+  };
+}
+
 Status HttpServer::start() {
   std::lock_guard lifecycle(lifecycle_mutex_);
   if (running()) return fail("the HTTP server is already running");

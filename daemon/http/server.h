@@ -54,6 +54,9 @@ class HttpServer {
 
   // Adds a route (see Router::handle). Throws std::logic_error while the server is running.
   void handle(std::string_view method, std::string_view path_pattern, Handler handler);
+  // handle() as a RouteRegistrar, for components that install their routes on any registrar.
+  // The server must outlive the registrar.
+  RouteRegistrar registrar();
 
   // Binds and starts serving. Fails with a message naming the address for a malformed
   // address, an address this build cannot listen on, a port in use, or bad options.

@@ -1,8 +1,6 @@
-// WebConfig: the content of --web.config.file, the exporter-toolkit file that puts slamon's
-// whole HTTP listener behind TLS and/or basic auth (SPEC §1, §8). load_web_config reads it
-// strictly — unknown keys and exporter-toolkit keys slamon does not implement are errors with
-// FILE:LINE:COL — and loads the certificate, key and client CA files it names, so a broken
-// file is reported when the configuration is loaded, not at the first handshake.
+// WebConfig: what --web.config.file asks of slamon's whole HTTP listener — TLS and/or basic
+// auth (SPEC §1, §8) — as plain values: config/web_config_reader.h reads and checks the file
+// and loads the credentials it names; the HTTP server only applies the result.
 // Plain values (the loaded credentials are immutable and shared); thread-safe as values are.
 #pragma once
 
@@ -12,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "common/result.h"
 
 namespace slamon::http {
 
@@ -39,7 +35,8 @@ struct TlsServerConfig {
   std::string client_ca_file;  // empty when not given
   TlsVersion min_version = TlsVersion::tls12;
   TlsVersion max_version = TlsVersion::tls13;
-  // The files above, read, parsed and checked against each other by load_web_config.
+  // The files above, read, parsed and checked against each other by load_web_config
+  // (config/web_config_reader.h).
   std::shared_ptr<const TlsCredentials> credentials;
 };
 
@@ -49,10 +46,6 @@ struct WebConfig {
   // Username → bcrypt hash ($2a$/$2b$/$2y$). Empty: no basic auth.
   std::map<std::string, std::string, std::less<>> basic_auth_users;
 };
-
-// Reads and checks `path`. On failure the message holds every problem, one per line, as
-// "FILE:LINE:COL: PATH: message".
-Result<WebConfig> load_web_config(const std::string& path);
 
 // Whether `hash` has the form of a bcrypt hash slamon can verify: $2a$, $2b$ or $2y$, a cost
 // of 04..31 and 53 characters of salt and digest.

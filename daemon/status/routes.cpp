@@ -4,8 +4,8 @@
 #include <memory>
 #include <utility>
 
-#include "api/authenticator_cache.h"
 #include "auth/auth.h"
+#include "auth/authenticator_cache.h"
 #include "common/log.h"
 #include "status/render.h"
 #include "status/status_page.h"
@@ -87,23 +87,19 @@ class StatusRoute {
 
  private:
   StatusContext context_;
-  api::AuthenticatorCache authenticators_;
+  AuthenticatorCache authenticators_;
 };
 
 }  // namespace
 
-void install_status_routes(const api::RouteRegistrar& registrar, StatusContext context) {
+void install_status_routes(const http::RouteRegistrar& registrar, StatusContext context) {
   auto route = std::make_shared<StatusRoute>(std::move(context));
   registrar("GET", "/status/{slug}",
             [route](const http::HttpRequest& request) { return route->serve(request); });
 }
 
 void install_status_routes(http::HttpServer& server, StatusContext context) {
-  install_status_routes(
-      [&server](std::string_view method, std::string_view pattern, http::Handler handler) {
-        server.handle(method, pattern, std::move(handler));
-      },
-      std::move(context));
+  install_status_routes(server.registrar(), std::move(context));
 }
 
 }  // namespace slamon::status

@@ -9,10 +9,10 @@
 
 #include <functional>
 
-#include "api/api.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "http/message.h"
+#include "http/server.h"
 #include "store/store.h"
 
 namespace slamon::history {
@@ -29,7 +29,7 @@ struct StatusContext {
 };
 
 // Registers GET /status/{slug}.
-void install_status_routes(const api::RouteRegistrar& registrar, StatusContext context);
+void install_status_routes(const http::RouteRegistrar& registrar, StatusContext context);
 void install_status_routes(http::HttpServer& server, StatusContext context);
 
 }  // namespace slamon::status

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "config/web_config_reader.h"
 #include "http/server.h"
 #include "http/web_config.h"
 #include "support/temp_dir.h"
