@@ -10,7 +10,7 @@
 #include "backtest/replay.h"
 #include "backtest/sources.h"
 #include "common/duration.h"
-#include "routing/event_fields.h"
+#include "common/time_format.h"
 
 #ifdef SLAMON_BACKTEST_HAVE_HISTORY
 #include "history/history.h"
@@ -42,7 +42,7 @@ Result<ReplayReport> replay_history(const Config& config, const std::vector<Poli
 }  // namespace
 
 Result<WallTime> parse_time(std::string_view text) {
-  if (auto rfc3339 = routing::detail::parse_rfc3339(text)) return *rfc3339;
+  if (auto rfc3339 = parse_rfc3339(text, Rfc3339Syntax{.space_separator = true})) return *rfc3339;
   double seconds = 0;
   const auto [end, ec] =
       std::from_chars(text.data(), text.data() + text.size(), seconds, std::chars_format::fixed);

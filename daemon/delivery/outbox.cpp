@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/time_format.h"
 #include "common/uuid.h"
 #include "store/schema.h"
 
@@ -45,67 +46,6 @@ std::string string_field(const json& object, const char* key, std::string fallba
   auto it = object.find(key);
   if (it == object.end() || !it->is_string()) return fallback;
   return it->get<std::string>();
-}
-
-bool parse_digits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
-  if (pos + count > text.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    out = out * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
-// RFC 3339 date-time (the form format_rfc3339 writes, and any offset), to the millisecond.
-std::optional<WallTime> parse_rfc3339(std::string_view text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!parse_digits(text, 0, 4, year) || !parse_digits(text, 5, 2, month) ||
-      !parse_digits(text, 8, 2, day) || !parse_digits(text, 11, 2, hour) ||
-      !parse_digits(text, 14, 2, minute) || !parse_digits(text, 17, 2, second)) {
-    return std::nullopt;
-  }
-  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
-      text[16] != ':' || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  std::size_t pos = 19;
-  int millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int scale = 100;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      millis += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  if (pos >= text.size()) return std::nullopt;
-  std::chrono::minutes offset{0};
-  if (text[pos] == 'Z' || text[pos] == 'z') {
-    ++pos;
-  } else if (text[pos] == '+' || text[pos] == '-') {
-    int offset_hours = 0, offset_minutes = 0;
-    if (!parse_digits(text, pos + 1, 2, offset_hours) || pos + 3 >= text.size() ||
-        text[pos + 3] != ':' || !parse_digits(text, pos + 4, 2, offset_minutes)) {
-      return std::nullopt;
-    }
-    offset = std::chrono::hours(offset_hours) + std::chrono::minutes(offset_minutes);
-    if (text[pos] == '-') offset = -offset;
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  const std::chrono::year_month_day date{std::chrono::year{year},
-                                         std::chrono::month{static_cast<unsigned>(month)},
-                                         std::chrono::day{static_cast<unsigned>(day)}};
-  if (!date.ok()) return std::nullopt;
-  return WallTime{std::chrono::sys_days{date}.time_since_epoch()} + std::chrono::hours(hour) +
-         std::chrono::minutes(minute) + std::chrono::seconds(second) +
-         std::chrono::milliseconds(millis) - offset;
 }
 
 // The key deliveries are ordered by: an incident event names its incident (`incident.id`, or

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "common/duration.h"
+#include "common/time_format.h"
 
 namespace slamon {
 namespace {
@@ -16,21 +17,6 @@ json optional_text(const std::optional<std::string>& value) {
 
 json optional_time(const std::optional<WallTime>& value) {
   return value ? json(format_rfc3339(*value)) : json(nullptr);
-}
-
-// `count` decimal digits of `text` at `pos`, or nullopt.
-std::optional<int> digits_at(std::string_view text, std::size_t pos, std::size_t count) {
-  if (pos + count > text.size()) return std::nullopt;
-  int value = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
-}
-
-bool char_at(std::string_view text, std::size_t pos, std::string_view accepted) {
-  return pos < text.size() && accepted.find(text[pos]) != std::string_view::npos;
 }
 
 // Reads one member of a stored window, naming the window and the key on failure.
@@ -87,55 +73,10 @@ class StoredWindowReader {
 }  // namespace
 
 std::optional<WallTime> parse_rfc3339_time(std::string_view text) {
-  using namespace std::chrono;
-  const auto year = digits_at(text, 0, 4);
-  const auto month = digits_at(text, 5, 2);
-  const auto day = digits_at(text, 8, 2);
-  const auto hour = digits_at(text, 11, 2);
-  const auto minute = digits_at(text, 14, 2);
-  const auto second = digits_at(text, 17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || !char_at(text, 4, "-") ||
-      !char_at(text, 7, "-") || !char_at(text, 10, "Tt") || !char_at(text, 13, ":") ||
-      !char_at(text, 16, ":") || *hour > 23 || *minute > 59 || *second > 59) {
-    return std::nullopt;
-  }
-  const year_month_day date{std::chrono::year(*year),
-                            std::chrono::month(static_cast<unsigned>(*month)),
-                            std::chrono::day(static_cast<unsigned>(*day))};
-  if (!date.ok()) return std::nullopt;
-  std::size_t pos = 19;
-  milliseconds fraction{0};
-  if (char_at(text, pos, ".")) {
-    ++pos;
-    const std::size_t start = pos;
-    std::int64_t scale = 100;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      fraction += milliseconds((text[pos] - '0') * scale);  // beyond milliseconds: dropped
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  minutes offset{0};
-  if (char_at(text, pos, "Zz")) {
-    ++pos;
-  } else if (char_at(text, pos, "+-")) {
-    const bool negative = text[pos] == '-';
-    const auto offset_hours = digits_at(text, pos + 1, 2);
-    const auto offset_minutes = digits_at(text, pos + 4, 2);
-    if (!offset_hours || !offset_minutes || !char_at(text, pos + 3, ":") || *offset_hours > 23 ||
-        *offset_minutes > 59) {
-      return std::nullopt;
-    }
-    offset = hours(*offset_hours) + minutes(*offset_minutes);
-    if (negative) offset = -offset;
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  const auto local = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) + fraction;
-  return time_point_cast<system_clock::duration>(local - offset);
+  // Maintenance windows are kept to the millisecond, as they are written.
+  const auto parsed = parse_rfc3339(text);
+  if (!parsed) return std::nullopt;
+  return std::chrono::floor<std::chrono::milliseconds>(*parsed);
 }
 
 json maintenance_to_json(const MaintenanceWindow& w) {
