@@ -10,9 +10,9 @@
 
 #include "common/clock.h"
 #include "config/config.h"
-#include "delivery/delivery_service.h"
 #include "engine/engine.h"
 #include "http/server.h"
+#include "store/dead_letters.h"
 #include "store/store.h"
 
 namespace slamon::history {
@@ -28,17 +28,20 @@ struct ApiOptions {
 struct ApiContext {
   std::function<ConfigPtr()> config;  // the running configuration (changes on reload)
   Store* store = nullptr;
-  Engine* engine = nullptr;
+  // Runs an evaluation cycle now (POST /evaluate); the app pauses delivery around it as it
+  // does for its scheduled cycles.
+  std::function<Result<CycleReport>(const ConfigPtr&, const CycleOptions&)> run_cycle;
   Clock* clock = nullptr;
-  // The outbox's delivery worker (dead letters); null: none runs, the lists are empty and a
-  // retry answers 404.
-  delivery::DeliveryService* delivery = nullptr;
+  // The outbox's dead letters (the delivery worker); null: none runs, the lists are empty and
+  // a retry answers 404.
+  DeadLetterQueue* dead_letters = nullptr;
   // The measured-value history (SPEC §7.1). Null: /compliance reports every metric's statistics
   // as null and /periods judges uptime policies without measured samples (achieved uptime,
   // budget used and credits then read as nothing measured).
   history::History* history = nullptr;
-  // Called after a write that added events to the outbox (an acknowledgement, an evaluation),
-  // so they are delivered now rather than at the worker's next poll. May be empty.
+  // Called after a write that added events to the outbox (an acknowledgement, an evaluation,
+  // a dead letter's retry), so they are delivered now rather than at the worker's next poll.
+  // May be empty.
   std::function<void()> events_committed;
   ApiOptions options;
 };

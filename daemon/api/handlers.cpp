@@ -80,7 +80,7 @@ bool visible(const ApiHandlers::Caller& caller, const json& event) {
   return true;
 }
 
-json dead_letter_json(const delivery::DeadLetter& letter) {
+json dead_letter_json(const DeadLetter& letter) {
   return json{{"id", letter.id},
               {"event_id", letter.event_id},
               {"event_type", letter.event_type},
@@ -568,12 +568,7 @@ ApiResult<http::HttpResponse> ApiHandlers::evaluate(const Caller& caller,
   CycleOptions options;
   options.org = org;
   options.wait_if_running = true;
-  Result<CycleReport> report = fail("not run");
-  {
-    std::optional<delivery::DeliveryService::CycleYield> yield;
-    if (context_.delivery != nullptr) yield.emplace(*context_.delivery);
-    report = context_.engine->run_cycle(caller.config, options);
-  }
+  Result<CycleReport> report = context_.run_cycle(caller.config, options);
   if (!report) return std::unexpected(internal("evaluation cycle", report.error().message));
   if (context_.events_committed) context_.events_committed();
   log::info("evaluation requested through the API", {{"org", org},
@@ -594,9 +589,9 @@ ApiResult<http::HttpResponse> ApiHandlers::list_dead_letters(const Caller& calle
                                                              const http::HttpRequest& request) {
   auto page = parse_page(request);
   if (!page) return std::unexpected(page.error());
-  if (context_.delivery == nullptr) return json_response(200, list_json(json::array(), 0, *page));
+  if (context_.dead_letters == nullptr) return json_response(200, list_json(json::array(), 0, *page));
   if (!caller.principal.sites) {
-    auto letters = context_.delivery->dead_letters(caller.principal.org, page->limit, page->offset);
+    auto letters = context_.dead_letters->dead_letters(caller.principal.org, page->limit, page->offset);
     if (!letters) return std::unexpected(internal("reading dead letters", letters.error().message));
     json items = json::array();
     for (const auto& letter : letters->items) items.push_back(dead_letter_json(letter));
@@ -605,7 +600,7 @@ ApiResult<http::HttpResponse> ApiHandlers::list_dead_letters(const Caller& calle
   // A site grant sees the dead letters of its sites only: filter the org's, then page.
   json visible_items = json::array();
   for (int offset = 0;; offset += kStorePage) {
-    auto letters = context_.delivery->dead_letters(caller.principal.org, kStorePage, offset);
+    auto letters = context_.dead_letters->dead_letters(caller.principal.org, kStorePage, offset);
     if (!letters) return std::unexpected(internal("reading dead letters", letters.error().message));
     for (const auto& letter : letters->items) {
       if (visible(caller, letter.event)) visible_items.push_back(dead_letter_json(letter));
@@ -626,18 +621,18 @@ ApiResult<http::HttpResponse> ApiHandlers::retry_dead_letter(const Caller& calle
     // Nothing to say in a retry: refuse a body rather than ignore what it might mean.
     return std::unexpected(validation_failed("body", "a retry takes no body"));
   }
-  if (context_.delivery == nullptr) return std::unexpected(dead_letter_not_found());
+  if (context_.dead_letters == nullptr) return std::unexpected(dead_letter_not_found());
   const std::string id = to_lower_ascii(request.path_param("dead_letter_id"));
   if (caller.principal.sites) {
     // Within a site grant only its sites' letters: one answer for "missing" and "not yours".
-    auto letter = context_.delivery->dead_letter(caller.principal.org, id);
+    auto letter = context_.dead_letters->dead_letter(caller.principal.org, id);
     if (!letter) return std::unexpected(internal("reading a dead letter", letter.error().message));
     if (!*letter || !visible(caller, (*letter)->event)) {
       return std::unexpected(dead_letter_not_found());
     }
   }
   auto retried =
-      context_.delivery->retry_dead_letter(caller.principal.org, id, context_.clock->now());
+      context_.dead_letters->retry_dead_letter(caller.principal.org, id, context_.clock->now());
   if (!retried) {
     switch (retried.error().kind) {
       case WriteFailure::not_found:
@@ -653,7 +648,7 @@ ApiResult<http::HttpResponse> ApiHandlers::retry_dead_letter(const Caller& calle
                                                         {"notifier", retried->notifier},
                                                         {"event_id", retried->event_id},
                                                         {"principal", caller.principal.name}});
-  context_.delivery->wake();
+  if (context_.events_committed) context_.events_committed();
   return json_response(200, dead_letter_json(*retried));
 }
 

@@ -242,13 +242,17 @@ void Daemon::start_history_upkeep() {
       });
 }
 
+// The delivery worker starts no attempt while a cycle runs, so the cycle has the CPU and the
+// database's write lock to itself (DeliveryService::CycleYield).
+Result<CycleReport> Daemon::run_cycle_yielding_delivery(const ConfigPtr& config,
+                                                        const CycleOptions& options) {
+  const auto yield = delivery_->yield_to_cycle();
+  return engine_->run_cycle(config, options);
+}
+
 std::string Daemon::run_scheduled_cycle() {
   const ConfigPtr config = this->config();
-  Result<CycleReport> report = fail("not run");
-  {
-    const auto yield = delivery_->yield_to_cycle();
-    report = engine_->run_cycle(config);
-  }
+  Result<CycleReport> report = run_cycle_yielding_delivery(config, {});
   // The write-ahead log's pages go back to the database now that the cycle is published, not
   // inside its commit (see Store::checkpoint).
   if (auto checkpointed = store_->checkpoint(); !checkpointed) {
@@ -449,9 +453,11 @@ void Daemon::install_routes(http::HttpServer& router) {
   api.config = [this] { return config(); };
   api.store = store_.get();
   api.history = history_.get();
-  api.engine = engine_.get();
+  api.run_cycle = [this](const ConfigPtr& config, const CycleOptions& options) {
+    return run_cycle_yielding_delivery(config, options);
+  };
   api.clock = &clock_;
-  api.delivery = delivery_.get();
+  api.dead_letters = delivery_.get();
   api.events_committed = [this] { delivery_->wake(); };
   api::install_routes(router, std::move(api));
   // SPEC §14 pages: HTML for people, computed per request (never from the API's cache).

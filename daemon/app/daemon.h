@@ -66,6 +66,8 @@ class Daemon {
  private:
   // Returns the STATUS= line that sums up the cycle for `systemctl status`.
   std::string run_scheduled_cycle();
+  Result<CycleReport> run_cycle_yielding_delivery(const ConfigPtr& config,
+                                                  const CycleOptions& options);
   // Tells the service notifier the main loop is alive and will beat again within `lease`.
   void heartbeat(Duration lease);
   // The reload itself; the caller holds reload_mutex_.

@@ -32,6 +32,7 @@
 #include "delivery/outbox.h"
 #include "notify/notifier.h"
 #include "routing/routing.h"
+#include "store/dead_letters.h"
 #include "store/store.h"
 
 namespace slamon::delivery {
@@ -70,7 +71,7 @@ struct LanePass {
   std::optional<WallTime> resume_at;
 };
 
-class DeliveryService {
+class DeliveryService final : public DeadLetterQueue {
  public:
   // Opens the store's database (Store::open must have created it), restores the correlator's
   // saved state into setup.correlator, and turns the pending deliveries of notifiers that are
@@ -121,14 +122,15 @@ class DeliveryService {
   // slamon_outbox_oldest_pending_age_seconds: since the oldest unfinished event occurred
   // (0 when none).
   Result<std::chrono::milliseconds> oldest_pending_age(WallTime now);
-  Result<DeadLetterPage> dead_letters(const std::string& org, int limit, int offset);
+  Result<DeadLetterPage> dead_letters(const std::string& org, int limit, int offset) override;
   // One dead letter of `org` by id; nullopt when there is none (or it is another org's).
-  Result<std::optional<DeadLetter>> dead_letter(const std::string& org, const std::string& id);
+  Result<std::optional<DeadLetter>> dead_letter(const std::string& org,
+                                                const std::string& id) override;
   // Back to pending, due at `now`, attempts reset and max_age counted afresh from `now`.
   // not_found: no such dead letter in `org` (another org's answers the same); conflict: its
   // notifier is no longer configured.
   WriteResult<DeadLetter> retry_dead_letter(const std::string& org, const std::string& id,
-                                            WallTime now);
+                                            WallTime now) override;
   // nullopt for a notifier that is not configured.
   std::optional<CircuitBreaker::State> circuit_state(const std::string& notifier) const;
 

@@ -24,6 +24,7 @@
 #include "notify/notifier.h"
 #include "routing/routing.h"
 #include "store/sqlite.h"
+#include "store/dead_letters.h"
 #include "store/store.h"
 
 namespace slamon::delivery {
@@ -58,23 +59,6 @@ struct AttemptOutcome {
   int attempts = 0;            // including this one
   WallTime next_attempt_at{};  // pending only
   std::string last_error;      // pending and dead; never a URL or secret
-};
-
-struct DeadLetter {
-  std::string id;  // the delivery id: random, safe to show
-  std::string event_id;
-  std::string event_type;
-  std::string notifier;
-  int attempts = 0;
-  std::string last_error;
-  WallTime occurred_at{};  // the event's
-  WallTime failed_at{};
-  nlohmann::json event;  // the stored event JSON
-};
-
-struct DeadLetterPage {
-  std::vector<DeadLetter> items;
-  long long total = 0;
 };
 
 class Outbox {

@@ -222,9 +222,13 @@ ApiWorld::ApiWorld(ApiOptions options) {
   ApiContext context;
   context.config = [this] { return this->config(); };
   context.store = store_.get();
-  context.engine = engine_.get();
+  context.run_cycle = [this](const ConfigPtr& config, const CycleOptions& cycle_options) {
+    const auto yield = delivery_->yield_to_cycle();
+    return engine_->run_cycle(config, cycle_options);
+  };
   context.clock = &clock_;
-  context.delivery = delivery_.get();
+  context.dead_letters = delivery_.get();
+  context.events_committed = [this] { delivery_->wake(); };
   context.options = options;
   install_routes(
       [this](std::string_view method, std::string_view pattern, http::Handler handler) {

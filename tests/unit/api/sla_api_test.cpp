@@ -117,7 +117,9 @@ class SlaApi : public ::testing::Test {
     ApiContext context;
     context.config = [this] { return config_; };
     context.store = &world_.store();
-    context.engine = &world_.engine();
+    context.run_cycle = [this](const ConfigPtr& config, const CycleOptions& options) {
+      return world_.engine().run_cycle(config, options);
+    };
     context.clock = &world_.clock();
     context.history = history_.get();
     install_routes(

@@ -162,7 +162,7 @@ TEST_F(DeliveryTest, ARefusedEventBecomesADeadLetterThatCanBeRetried) {
   ASSERT_TRUE(page) << page.error().message;
   ASSERT_EQ(page->total, 1);
   ASSERT_EQ(page->items.size(), 1u);
-  const delivery::DeadLetter& letter = page->items[0];
+  const DeadLetter& letter = page->items[0];
   EXPECT_TRUE(is_uuid(letter.id));
   EXPECT_EQ(letter.event_id, id);
   EXPECT_EQ(letter.event_type, "sla.breach.created");
