@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ca-certificates curl
+  build-essential cmake pkg-config git ca-certificates curl ccache
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libspdlog-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libcli11-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
