@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "app/housekeeping.h"
 #include "app/landing_page.h"
 #include "app/notifications.h"
 #include "app/scheduler.h"
@@ -224,22 +225,10 @@ void Daemon::start_history_upkeep() {
   // before that are final and can be summed.
   const WallTime timeline_final_before =
       clock_.now() - std::max<Duration>(std::chrono::days(1), config()->global.evaluation_interval);
-  history_upkeep_ = std::async(
-      std::launch::async, [history = history_.get(), store = store_.get(), timeline_final_before] {
-        // Bounded passes, each a small transaction, so appends never wait long.
-        for (int pass = 0; pass < 10000; ++pass) {
-          auto more = history->maintain();
-          if (!more) {
-            log::warn("history retention failed", {{"err", more.error().message}});
-            break;
-          }
-          if (!*more) break;
-        }
-        // The daily status rollup (SPEC §7.1 answers over months read a row per policy-day).
-        if (auto rolled = store->roll_up_status_days(timeline_final_before); !rolled) {
-          log::warn("status timeline rollup failed", {{"err", rolled.error().message}});
-        }
-      });
+  history_upkeep_ = std::async(std::launch::async, [this, history = history_.get(),
+                                                    store = store_.get(), timeline_final_before] {
+    run_housekeeping(*history, *store, timeline_final_before, degraded_);
+  });
 }
 
 // The delivery worker starts no attempt while a cycle runs, so the cycle has the CPU and the
@@ -256,6 +245,7 @@ std::string Daemon::run_scheduled_cycle() {
   // The write-ahead log's pages go back to the database now that the cycle is published, not
   // inside its commit (see Store::checkpoint).
   if (auto checkpointed = store_->checkpoint(); !checkpointed) {
+    ++degraded_.checkpoint_failures;
     log::warn("cannot checkpoint the state database", {{"err", checkpointed.error().message}});
   }
   if (!report) {
@@ -298,22 +288,13 @@ void Daemon::refresh_alertmanagers(const SnapshotPtr& snapshot) {
   // refresh carries the same alerts.
   if (alert_refresh_.valid() &&
       alert_refresh_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    ++degraded_.alertmanager_refresh_skipped;
     log::warn("Alertmanager refresh still running; skipping this cycle's");
     return;
   }
   const WallTime now = clock_.now();
-  alert_refresh_ = std::async(std::launch::async, [router, alertmanagers, snapshot, now] {
-    for (const auto& alertmanager : alertmanagers) {
-      auto events = open_breach_events_for(alertmanager->name(), *router, *snapshot);
-      if (events.empty()) continue;
-      const notify::DeliveryResult result = alertmanager->resend(events, now);
-      if (result.outcome != notify::DeliveryOutcome::delivered) {
-        log::warn("Alertmanager refresh failed; its alerts may expire until the next one",
-                  {{"notifier", alertmanager->name()},
-                   {"alerts", events.size()},
-                   {"err", result.detail}});
-      }
-    }
+  alert_refresh_ = std::async(std::launch::async, [this, router, alertmanagers, snapshot, now] {
+    resend_open_breach_alerts(*router, alertmanagers, *snapshot, now, degraded_);
   });
 }
 
@@ -400,6 +381,7 @@ std::optional<metrics::OutboxStatus> Daemon::outbox_status() const {
   auto pending = delivery_->pending_count();
   auto oldest = delivery_->oldest_pending_age(clock_.now());
   if (!pending || !oldest) {
+    ++degraded_.outbox_read_failures;
     log::warn("cannot read the notification outbox for /metrics",
               {{"err", !pending ? pending.error().message : oldest.error().message}});
     return std::nullopt;
@@ -427,7 +409,7 @@ void Daemon::install_routes(http::HttpServer& router) {
   router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
     metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
                                    build::kVersion,     build::kRevision,    outbox_status(),
-                                   snmp_->status()};
+                                   snmp_->status(),     degraded_.read()};
     return http::HttpResponse::text(200, metrics::render_metrics(input),
                                     metrics::kExpositionContentType);
   });

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "app/degraded_counters.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/loader.h"
@@ -92,6 +93,9 @@ class Daemon {
   metrics::ReloadStatus reload_;
   std::mutex reload_mutex_;  // one reload at a time
 
+  // Failures worked around (housekeeping, Alertmanager refresh, outbox reads) for /metrics;
+  // declared before the tasks that count into it, so it outlives them.
+  mutable DegradedCounters degraded_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<snmp::SnmpService> snmp_;    // outlives engine_, whose sources read it
   std::unique_ptr<history::History> history_;  // outlives engine_, which appends to it

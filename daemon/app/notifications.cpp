@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "common/log.h"
 #include "model/event_json.h"
 #include "notify/factory.h"
 
@@ -58,6 +59,23 @@ std::vector<nlohmann::json> open_breach_events_for(const std::string& notifier,
     }
   }
   return events;
+}
+
+void resend_open_breach_alerts(
+    const routing::EventRouter& router,
+    const std::vector<std::shared_ptr<notify::AlertmanagerNotifier>>& alertmanagers,
+    const Snapshot& snapshot, WallTime now, DegradedCounters& counters) {
+  for (const auto& alertmanager : alertmanagers) {
+    auto events = open_breach_events_for(alertmanager->name(), router, snapshot);
+    if (events.empty()) continue;
+    const notify::DeliveryResult result = alertmanager->resend(events, now);
+    if (result.outcome != notify::DeliveryOutcome::delivered) {
+      ++counters.alertmanager_refresh_failures;
+      log::warn(
+          "Alertmanager refresh failed; its alerts may expire until the next one",
+          {{"notifier", alertmanager->name()}, {"alerts", events.size()}, {"err", result.detail}});
+    }
+  }
 }
 
 }  // namespace slamon

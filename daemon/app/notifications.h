@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/degraded_counters.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "delivery/delivery_service.h"
@@ -35,5 +37,13 @@ Result<NotificationSetup> build_notification_setup(const ConfigPtr& config);
 std::vector<nlohmann::json> open_breach_events_for(const std::string& notifier,
                                                    const routing::EventRouter& router,
                                                    const Snapshot& snapshot);
+
+// Re-posts to each Alertmanager notifier the alerts of `snapshot`'s open breaches that its
+// rules send to it, so they do not expire between cycles. A failed re-post is logged and counted
+// in `counters` (alertmanager_refresh_failures); the next cycle's refresh carries the same alerts.
+void resend_open_breach_alerts(
+    const routing::EventRouter& router,
+    const std::vector<std::shared_ptr<notify::AlertmanagerNotifier>>& alertmanagers,
+    const Snapshot& snapshot, WallTime now, DegradedCounters& counters);
 
 }  // namespace slamon

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "app/notifications.h"
+#include "common/log.h"
+#include "support/http_stub.h"
 
 namespace slamon {
 namespace {
@@ -102,6 +104,36 @@ TEST(NotificationSetup, FailsNamingTheNotifierItCannotBuild) {
   auto setup = build_notification_setup(config);
   ASSERT_FALSE(setup);
   EXPECT_NE(setup.error().message.find("broken"), std::string::npos) << setup.error().message;
+}
+
+// The refresh re-posts to a failing Alertmanager and counts the failure for /metrics
+// (slamon_alertmanager_refresh_failures_total); one that answers counts nothing.
+TEST(AlertmanagerRefresh, CountsEveryAlertmanagerThatFails) {
+  log::configure(log::Level::error, log::Format::logfmt);  // the failure's warning is expected
+  testing::HttpStub answering;
+  answering.set_fallback(testing::StubResponse::text(200, ""));
+  testing::HttpStub failing;
+  failing.set_fallback(testing::StubResponse::text(500, "down"));
+  auto alertmanager = [](const std::string& name, const std::string& url) {
+    NotifierConfig config;
+    config.name = name;
+    config.type = NotifierType::alertmanager;
+    config.url = url;
+    return std::make_shared<notify::AlertmanagerNotifier>(config, "");
+  };
+  const std::vector<std::shared_ptr<notify::AlertmanagerNotifier>> alertmanagers = {
+      alertmanager("ok", answering.url()), alertmanager("broken", failing.url())};
+  Snapshot snapshot;
+  snapshot.open_breaches = {open_breach("b-1", "p", Severity::critical)};
+  const routing::EventRouter router({rule("all", {"sla.breach.created"}, {}, {"ok", "broken"})});
+  DegradedCounters counters;
+
+  resend_open_breach_alerts(router, alertmanagers, snapshot, from_unix_seconds(1'800'000'000),
+                            counters);
+  EXPECT_EQ(counters.alertmanager_refresh_failures, 1u);
+  EXPECT_EQ(counters.read().alertmanager_refresh_failures, 1u);
+  EXPECT_EQ(answering.requests().size(), 1u);
+  EXPECT_FALSE(failing.requests().empty());
 }
 
 }  // namespace
