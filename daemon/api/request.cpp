@@ -5,18 +5,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "model/maintenance_json.h"
 
 namespace slamon::api {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
 
 std::string unquote(std::string_view text) {
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
@@ -54,14 +48,6 @@ ApiResult<std::optional<WallTime>> optional_time_query(const http::HttpRequest& 
   return std::optional<WallTime>(*parsed);
 }
 
-std::string to_lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::size_t utf8_length(std::string_view text) {
   std::size_t count = 0;
   for (const char c : text) {
@@ -75,7 +61,7 @@ bool acceptable_media_type(std::optional<std::string_view> content_type, BodyMed
   std::vector<std::string_view> pieces;
   for (std::string_view rest = *content_type;;) {
     const auto semicolon = rest.find(';');
-    pieces.push_back(trim(rest.substr(0, semicolon)));
+    pieces.push_back(trim(rest.substr(0, semicolon), " \t"));
     if (semicolon == std::string_view::npos) break;
     rest = rest.substr(semicolon + 1);
   }
@@ -88,8 +74,8 @@ bool acceptable_media_type(std::optional<std::string_view> content_type, BodyMed
     if (pieces[i].empty()) continue;
     const auto equals = pieces[i].find('=');
     if (equals == std::string_view::npos) return false;
-    const std::string name = to_lower_ascii(trim(pieces[i].substr(0, equals)));
-    const std::string value = to_lower_ascii(unquote(trim(pieces[i].substr(equals + 1))));
+    const std::string name = to_lower_ascii(trim(pieces[i].substr(0, equals), " \t"));
+    const std::string value = to_lower_ascii(unquote(trim(pieces[i].substr(equals + 1), " \t")));
     // JSON is UTF-8 (RFC 8259); a body declared in another charset is not one we can read.
     if (name != "charset" || (value != "utf-8" && value != "utf8")) return false;
   }

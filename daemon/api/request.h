@@ -12,6 +12,7 @@
 #include "api/errors.h"
 #include "common/clock.h"
 #include "http/message.h"
+#include "common/strings.h"
 
 namespace slamon::api {
 
@@ -50,7 +51,7 @@ ApiResult<std::optional<std::string>> optional_query(const http::HttpRequest& re
 ApiResult<std::optional<WallTime>> optional_time_query(const http::HttpRequest& request,
                                                        std::string_view name);
 
-std::string to_lower_ascii(std::string_view text);
+using slamon::to_lower_ascii;  // common/strings.h
 
 // Characters (Unicode code points) in UTF-8 `text`.
 std::size_t utf8_length(std::string_view text);

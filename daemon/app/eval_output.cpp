@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/console_table.h"
+
 namespace slamon {
 namespace {
 
@@ -53,21 +55,7 @@ std::string render_eval_table(const CycleReport& report, bool dry_run) {
                     std::string(to_string(v.bound)) + " " + format_number(v.threshold), deviation,
                     std::string(to_string(v.state))});
   }
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    widths[c] = header[c].size();
-    for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
-  }
-  std::string out;
-  auto append_row = [&](const std::vector<std::string>& row) {
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      out += row[c];
-      if (c + 1 < row.size()) out += std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    out += '\n';
-  };
-  append_row(header);
-  for (const auto& row : rows) append_row(row);
+  std::string out = render_console_table(header, rows);
   char summary[240];
   std::snprintf(
       summary, sizeof summary,

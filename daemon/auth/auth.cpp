@@ -17,6 +17,7 @@
 
 #include "common/bearer_token.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "common/uuid.h"
 
 namespace slamon {
@@ -34,17 +35,10 @@ std::unexpected<Refusal> refuse(std::string reason) {
   return std::unexpected<Refusal>(std::move(reason));
 }
 
-std::string lower_case(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
 Checked<std::string_view> bearer_token(std::optional<std::string_view> header) {
   if (!header) return refuse("no Authorization header");
   constexpr std::string_view kScheme = "bearer ";
-  if (header->size() < kScheme.size() || lower_case(header->substr(0, kScheme.size())) != kScheme) {
+  if (header->size() < kScheme.size() || to_lower_ascii(header->substr(0, kScheme.size())) != kScheme) {
     return refuse("the Authorization header is not `Bearer <token>`");
   }
   const std::string_view token = header->substr(kScheme.size());
@@ -192,7 +186,7 @@ Checked<std::string> uuid_claim(const Json& claims, const std::string& claim) {
   if (!value->is_string() || !is_uuid(value->get_ref<const std::string&>())) {
     return refuse("the JWT `" + claim + "` claim is not a UUID");
   }
-  return lower_case(value->get_ref<const std::string&>());
+  return to_lower_ascii(value->get_ref<const std::string&>());
 }
 
 Checked<Principal> principal_from_claims(const Json& claims, const JwtConfig& config) {
@@ -220,7 +214,7 @@ Checked<Principal> principal_from_claims(const Json& claims, const JwtConfig& co
       if (!site.is_string() || !is_uuid(site.get_ref<const std::string&>())) {
         return refuse("the JWT `" + config.sites_claim + "` claim holds something not a UUID");
       }
-      granted.insert(lower_case(site.get_ref<const std::string&>()));
+      granted.insert(to_lower_ascii(site.get_ref<const std::string&>()));
     }
     principal.sites = std::move(granted);
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/console_table.h"
 #include "common/duration.h"
 
 namespace slamon::backtest {
@@ -99,20 +100,7 @@ std::string render_table(const ReplayReport& report, const std::string& source,
            std::string(to_string(b.opening_severity)), std::string(to_string(b.peak_severity)),
            std::string(to_string(b.last_severity)), b.still_open() ? "-" : b.close_reason});
     }
-    std::vector<std::size_t> widths(header.size());
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      widths[c] = header[c].size();
-      for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
-    }
-    auto append_row = [&](const std::vector<std::string>& row) {
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        out += row[c];
-        if (c + 1 < row.size()) out += std::string(widths[c] - row[c].size() + 2, ' ');
-      }
-      out += '\n';
-    };
-    append_row(header);
-    for (const auto& row : rows) append_row(row);
+    out += render_console_table(header, rows);
     out += "\n" + count_of(summary.opened, "breach", "breaches") +
            " would have opened: " + std::to_string(summary.closed) + " closed, " +
            std::to_string(summary.still_open) + " still open at " + format_rfc3339(grid.last()) +

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "common/bearer_token.h"
+#include "common/strings.h"
 #include "config/loader_internal.h"
 
 namespace slamon::config_detail {
@@ -59,12 +60,6 @@ struct KeyDeleter {
 bool is_hex(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
-}
-
-std::string lower_case(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 std::string_view key_of(const Field& field) {
@@ -147,7 +142,7 @@ std::optional<std::string> read_digest(const Reporter& r, const MapReader& map, 
                   std::to_string(text->size()) + " characters)");
       return std::nullopt;
     }
-    return lower_case(*text);
+    return to_lower_ascii(*text);
   }
   if (token_file) {
     auto content = read_secret_file(r, *token_file, base_dir);

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "common/strings.h"
 #include "config/loader_internal.h"
 
 namespace slamon::config_detail {
@@ -77,13 +78,6 @@ constexpr std::array kSeverities{"warning"sv, "critical"sv};
 constexpr std::array kCorrelationKeys{"window"sv, "group_by"sv};
 constexpr std::array kGroupKeys{"org"sv,      "site"sv,   "site_group"sv, "scope"sv,
                                 "scope_id"sv, "policy"sv, "metric"sv};
-
-std::string lower_case(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
 
 bool is_name_character(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
@@ -324,7 +318,7 @@ class NotifierReader {
                  "invalid header name: use letters, digits and ! # $ % & ' * + - . ^ _ ` | ~");
         continue;
       }
-      const std::string lower = lower_case(name);
+      const std::string lower = to_lower_ascii(name);
       if (std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lower) !=
           kReservedHeaders.end()) {
         r_.error(f.key_mark, f.path,

@@ -8,6 +8,8 @@
 #include <memory>
 #include <utility>
 
+#include "common/strings.h"
+
 namespace slamon::http {
 
 namespace {
@@ -44,15 +46,6 @@ std::optional<std::string> decode_base64(std::string_view text) {
     if (!(last && padding >= 1)) out.push_back(static_cast<char>(bits & 0xff));
   }
   return out;
-}
-
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 bool equal_in_constant_time(std::string_view a, std::string_view b) {

@@ -5,16 +5,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/strings.h"
 #include "notify/text.h"
 
 namespace slamon::notify {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 std::optional<int> month_index(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kMonths = {
@@ -102,7 +97,7 @@ std::string without_request_prefix(const std::string& message, const HttpRequest
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, WallTime now) {
-  const std::string_view text = trim(value);
+  const std::string_view text = trim(value, " \t");
   if (text.empty()) return std::nullopt;
   if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     // More digits than the clamp needs would overflow; they only mean "very long".

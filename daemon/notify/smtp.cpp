@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "notify/classify.h"
 #include "notify/http_post.h"
 #include "notify/text.h"
@@ -75,7 +76,7 @@ std::string base64(std::string_view bytes) {
 
 // Folds `words` (separated by single spaces) so that lines stay under kFoldColumn where a
 // word allows it; the first line already holds `used` characters.
-std::string fold_words(const std::vector<std::string>& words, std::size_t used) {
+std::string fold_words(const std::vector<std::string_view>& words, std::size_t used) {
   std::string out;
   std::size_t column = used;
   for (std::size_t i = 0; i < words.size(); ++i) {
@@ -91,17 +92,6 @@ std::string fold_words(const std::vector<std::string>& words, std::size_t used) 
     column += words[i].size();
   }
   return out;
-}
-
-std::vector<std::string> split_spaces(std::string_view text) {
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(' ', start), text.size());
-    if (end > start) words.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return words;
 }
 
 std::string domain_of(std::string_view address) {
@@ -254,20 +244,14 @@ std::string mail_address(std::string_view mailbox) {
   if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
     mailbox = mailbox.substr(open + 1, close - open - 1);
   }
-  while (!mailbox.empty() && std::isspace(static_cast<unsigned char>(mailbox.front()))) {
-    mailbox.remove_prefix(1);
-  }
-  while (!mailbox.empty() && std::isspace(static_cast<unsigned char>(mailbox.back()))) {
-    mailbox.remove_suffix(1);
-  }
-  return std::string(mailbox);
+  return std::string(trim(mailbox));
 }
 
 std::string encode_header_value(std::string_view text, std::size_t name_length) {
   const std::string line = single_line(text);
   const std::size_t used = name_length + 2;  // "<name>: "
-  if (is_printable_ascii(line)) return fold_words(split_spaces(line), used);
-  return fold_words(split_spaces(encoded_words(line)), used);
+  if (is_printable_ascii(line)) return fold_words(split_words(line, " "), used);
+  return fold_words(split_words(encoded_words(line), " "), used);
 }
 
 std::string quoted_printable(std::string_view text) {
@@ -337,7 +321,7 @@ std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime
   };
   // Mailboxes are encoded already; they are only folded.
   const auto address_header = [](std::string_view name, std::string_view value) {
-    return std::string(name) + ": " + fold_words(split_spaces(value), name.size() + 2) + "\r\n";
+    return std::string(name) + ": " + fold_words(split_words(value, " "), name.size() + 2) + "\r\n";
   };
   std::string mail;
   mail += address_header("From", format_mailbox(config.from));

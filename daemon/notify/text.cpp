@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/html.h"
+#include "common/strings.h"
+
 namespace slamon::notify {
 namespace {
 
@@ -44,12 +47,6 @@ std::size_t sequence_length(std::string_view text, std::size_t at) {
   return length;
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
-}
-
 }  // namespace
 
 std::string valid_utf8(std::string_view text) {
@@ -87,54 +84,14 @@ std::string single_line(std::string_view text) {
     const auto byte = static_cast<unsigned char>(c);
     out += (byte < 0x20 || byte == 0x7F) ? ' ' : c;
   }
-  return valid_utf8(trim(out));
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return valid_utf8(trim(out, " "));
 }
 
 std::string slack_escape(std::string_view text) {
+  // Slack's mrkdwn takes quotes literally: only its three control characters are entities.
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  append_html_escaped(out, text, EscapeQuotes::no);
   return out;
 }
 

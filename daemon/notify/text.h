@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/html.h"
+
 namespace slamon::notify {
 
 // `text` cut to at most `max_bytes` bytes without splitting a UTF-8 sequence; "…" (or "..."
@@ -21,8 +23,8 @@ std::string valid_utf8(std::string_view text);
 // mail header, a log field or a one-line detail. Also makes the text valid UTF-8.
 std::string single_line(std::string_view text);
 
-// &, <, >, " and ' as HTML entities.
-std::string html_escape(std::string_view text);
+// &, <, >, " and ' as HTML entities (common/html.h).
+using slamon::html_escape;
 
 // &, < and > as Slack's mrkdwn expects them.
 std::string slack_escape(std::string_view text);

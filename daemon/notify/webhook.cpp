@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "notify/classify.h"
 #include "notify/http_post.h"
 #include "notify/message.h"
@@ -39,13 +40,6 @@ bool is_base64_text(std::string_view text) {
   }
   return std::all_of(text.begin(), text.end() - static_cast<std::ptrdiff_t>(padding),
                      [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; });
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace
@@ -84,7 +78,7 @@ std::string webhook_signature(std::string_view key, std::string_view id, std::st
 }
 
 bool is_reserved_webhook_header(std::string_view name) {
-  const std::string lowered = lower(name);
+  const std::string lowered = to_lower_ascii(name);
   return lowered == "content-type" || lowered == "content-length" || lowered == "host" ||
          lowered == "webhook-id" || lowered == "webhook-timestamp" ||
          lowered == "webhook-signature";

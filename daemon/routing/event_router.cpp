@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/strings.h"
 #include "routing/event_fields.h"
 #include "routing/routing.h"
 
@@ -31,12 +32,6 @@ struct EventFacts {
   std::optional<Severity> severity;
   std::vector<PolicyFacts> policies;
 };
-
-std::string lower_case(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 PolicyFacts policy_facts(const nlohmann::json& policy) {
   PolicyFacts facts;
@@ -65,7 +60,7 @@ std::optional<Severity> derived_severity(std::string_view type) {
 EventFacts facts_of(const nlohmann::json& event) {
   EventFacts facts;
   facts.type = string_member(event, "type").value_or("");
-  if (auto org = string_member(event, "org_id")) facts.org = lower_case(*org);
+  if (auto org = string_member(event, "org_id")) facts.org = to_lower_ascii(*org);
   if (auto severity = derived_severity(facts.type)) {
     facts.severity = severity;
     facts.policies.push_back(policy_facts(object_member(event, "policy")));
@@ -118,7 +113,7 @@ bool rule_matches(const AlertRule& rule, const EventFacts& event) {
   }
   if (!match.orgs.empty() &&
       !(event.org && std::any_of(match.orgs.begin(), match.orgs.end(),
-                                 [&](const auto& org) { return lower_case(org) == *event.org; }))) {
+                                 [&](const auto& org) { return to_lower_ascii(org) == *event.org; }))) {
     return false;
   }
   const bool policy_conditions =

@@ -11,6 +11,8 @@
 
 #include <date/tz.h>
 
+#include "common/strings.h"
+
 namespace slamon::sla {
 
 namespace {
@@ -129,44 +131,13 @@ Interval period_of(PeriodKind kind, const TimeZone& zone, LocalDays start) {
                   zone.first_instant_at(next_period_date(kind, start))};
 }
 
-std::string lowercase_trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = text.find(separator, begin);
-    parts.push_back(
-        text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
-    if (end == std::string_view::npos) break;
-    begin = end + 1;
-  }
-  return parts;
-}
-
 // Monday = 0.
 std::optional<int> parse_weekday(std::string_view text) {
   static constexpr std::array<std::string_view, 7> kShort = {"mon", "tue", "wed", "thu",
                                                              "fri", "sat", "sun"};
   static constexpr std::array<std::string_view, 7> kLong = {
       "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
-  const std::string name = lowercase_trimmed(text);
+  const std::string name = to_lower_ascii(trim(text));
   for (int i = 0; i < 7; ++i) {
     if (name == kShort[static_cast<std::size_t>(i)] || name == kLong[static_cast<std::size_t>(i)]) {
       return i;
@@ -333,9 +304,9 @@ IntervalSet counted_time(const TimePeriod* period, const TimeZone& zone, Interva
 
 Status parse_time_period_entry(std::string_view days, std::string_view hours, TimePeriod& into) {
   std::array<bool, 7> selected{};
-  if (trimmed(days).empty()) return fail("empty weekday list");
+  if (trim(days).empty()) return fail("empty weekday list");
   for (std::string_view item : split(days, ',')) {
-    item = trimmed(item);
+    item = trim(item);
     if (item.empty()) return fail("empty weekday in " + quoted(days));
     const std::size_t dash = item.find('-');
     if (dash == std::string_view::npos) {
@@ -344,8 +315,8 @@ Status parse_time_period_entry(std::string_view days, std::string_view hours, Ti
       selected[static_cast<std::size_t>(*day)] = true;
       continue;
     }
-    const std::string_view first_text = trimmed(item.substr(0, dash));
-    const std::string_view last_text = trimmed(item.substr(dash + 1));
+    const std::string_view first_text = trim(item.substr(0, dash));
+    const std::string_view last_text = trim(item.substr(dash + 1));
     const auto first = parse_weekday(first_text);
     if (!first) return fail("unknown weekday " + quoted(first_text));
     const auto last = parse_weekday(last_text);
@@ -358,15 +329,15 @@ Status parse_time_period_entry(std::string_view days, std::string_view hours, Ti
   }
 
   std::vector<DailyWindow> windows;
-  if (trimmed(hours).empty()) return fail("empty hours");
+  if (trim(hours).empty()) return fail("empty hours");
   for (std::string_view item : split(hours, ',')) {
-    item = trimmed(item);
+    item = trim(item);
     const std::size_t dash = item.find('-');
     if (dash == std::string_view::npos) {
       return fail("bad window " + quoted(item) + " (expected HH:MM-HH:MM)");
     }
-    const std::string_view start_text = trimmed(item.substr(0, dash));
-    const std::string_view end_text = trimmed(item.substr(dash + 1));
+    const std::string_view start_text = trim(item.substr(0, dash));
+    const std::string_view end_text = trim(item.substr(dash + 1));
     const auto start = parse_clock(start_text, false);
     if (!start) return fail("bad time " + quoted(start_text) + " (expected HH:MM)");
     const auto end = parse_clock(end_text, true);

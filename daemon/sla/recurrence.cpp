@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include "common/strings.h"
+
 namespace slamon::sla {
 
 namespace {
@@ -27,53 +29,6 @@ constexpr Duration kLongestOccurrence = std::chrono::duration_cast<Duration>(dat
 
 // Local midnight of Monday 1970-01-05: the origin INTERVAL counts from.
 constexpr LocalDays kAnchor = LocalDays{Days{4}};
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = text.find(separator, begin);
-    parts.push_back(
-        text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
-    if (end == std::string_view::npos) break;
-    begin = end + 1;
-  }
-  return parts;
-}
-
-std::vector<std::string_view> split_whitespace(std::string_view text) {
-  std::vector<std::string_view> parts;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    const std::size_t begin = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > begin) parts.push_back(text.substr(begin, i - begin));
-  }
-  return parts;
-}
 
 std::optional<int> parse_int(std::string_view text) {
   if (text.empty() || text.size() > 6) return std::nullopt;
@@ -108,7 +63,7 @@ constexpr std::array<std::string_view, 7> kCronDayNames = {"sun", "mon", "tue", 
 
 Result<int> cron_value(const CronField& field, std::string_view text) {
   if (!text.empty() && std::isalpha(static_cast<unsigned char>(text.front()))) {
-    const std::string name = lowercase(text);
+    const std::string name = to_lower_ascii(text);
     for (std::size_t i = 0; i < field.names.size(); ++i) {
       if (name == field.names[i]) return field.low + static_cast<int>(i);
     }
@@ -189,7 +144,7 @@ Result<std::vector<int>> rrule_numbers(std::string_view key, std::string_view va
                                        int high) {
   std::vector<int> numbers;
   for (std::string_view item : split(value, ',')) {
-    const auto number = parse_int(trimmed(item));
+    const auto number = parse_int(trim(item));
     if (!number || *number < low || *number > high) {
       return fail("RRULE: " + std::string(key) + " " + quoted(item) + " out of range " +
                   std::to_string(low) + "-" + std::to_string(high));
@@ -200,14 +155,14 @@ Result<std::vector<int>> rrule_numbers(std::string_view key, std::string_view va
 }
 
 bool looks_like_rrule(std::string_view spec) {
-  const std::string upper = uppercase(spec);
+  const std::string upper = to_upper_ascii(spec);
   return upper.starts_with("RRULE:") || upper.find("FREQ=") != std::string::npos;
 }
 
 }  // namespace
 
 Result<Recurrence> Recurrence::parse(std::string_view spec) {
-  spec = trimmed(spec);
+  spec = trim(spec);
   if (spec.empty()) return fail("empty recurrence");
   auto parsed = looks_like_rrule(spec) ? parse_rrule(spec) : parse_cron(spec);
   if (parsed) parsed->spec_ = std::string(spec);
@@ -216,12 +171,12 @@ Result<Recurrence> Recurrence::parse(std::string_view spec) {
 
 Result<Recurrence> Recurrence::parse_cron(std::string_view spec) {
   if (spec.starts_with('@')) {
-    const std::string macro = lowercase(spec);
+    const std::string macro = to_lower_ascii(spec);
     const std::string_view expanded = expand_cron_macro(macro);
     if (expanded.starts_with('@')) return fail("cron: unknown macro " + quoted(spec));
     return parse_cron(expanded);
   }
-  const std::vector<std::string_view> fields = split_whitespace(spec);
+  const std::vector<std::string_view> fields = split_words(spec);
   if (fields.size() != 5) {
     return fail("cron: expected 5 fields (minute hour day-of-month month day-of-week), got " +
                 std::to_string(fields.size()));
@@ -263,7 +218,7 @@ Result<Recurrence> Recurrence::parse_cron(std::string_view spec) {
 }
 
 Result<Recurrence> Recurrence::parse_rrule(std::string_view spec) {
-  std::string upper = uppercase(spec);
+  std::string upper = to_upper_ascii(spec);
   std::string_view body = upper;
   if (body.starts_with("RRULE:")) body.remove_prefix(6);
 
@@ -275,12 +230,12 @@ Result<Recurrence> Recurrence::parse_rrule(std::string_view spec) {
   std::vector<int> minutes_list{0};
   std::vector<std::string> seen;
   for (std::string_view part : split(body, ';')) {
-    part = trimmed(part);
+    part = trim(part);
     if (part.empty()) continue;
     const std::size_t equals = part.find('=');
     if (equals == std::string_view::npos) return fail("RRULE: bad part " + quoted(part));
-    const std::string_view key = trimmed(part.substr(0, equals));
-    const std::string_view value = trimmed(part.substr(equals + 1));
+    const std::string_view key = trim(part.substr(0, equals));
+    const std::string_view value = trim(part.substr(equals + 1));
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
       return fail("RRULE: " + std::string(key) + " given twice");
     }
@@ -305,7 +260,7 @@ Result<Recurrence> Recurrence::parse_rrule(std::string_view spec) {
       rule.interval_ = *interval;
     } else if (key == "BYDAY") {
       for (std::string_view item : split(value, ',')) {
-        item = trimmed(item);
+        item = trim(item);
         if (item.size() < 2) return fail("RRULE: bad BYDAY " + quoted(item));
         const auto weekday = rrule_weekday(item.substr(item.size() - 2));
         if (!weekday) return fail("RRULE: unknown BYDAY weekday " + quoted(item));

@@ -9,6 +9,8 @@
 #include <ctime>
 #include <vector>
 
+#include "common/html.h"
+
 namespace slamon::status {
 
 namespace {
@@ -78,30 +80,6 @@ footer{padding:4px 24px 28px;color:#7b8794;font-size:12px}
 footer p{margin:4px 0}
 @media (max-width:640px){.head{flex-direction:column}h1{font-size:22px}}
 )css";
-
-void append_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
 
 std::string printf_double(const char* format, double value) {
   char buffer[64];
@@ -281,7 +259,7 @@ class Html {
     return *this;
   }
   Html& text(std::string_view text) {
-    append_escaped(out_, text);
+    append_html_escaped(out_, text);
     return *this;
   }
   std::string& str() { return out_; }
@@ -659,13 +637,6 @@ void policy_section(Html& h, const PolicyView& policy) {
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  append_escaped(out, text);
-  return out;
-}
 
 std::string csp_hash_source(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -26,7 +26,4 @@ std::string csp_hash_source(std::string_view text);
 // The page's Content-Security-Policy: nothing but the stylesheet with `style_source`.
 std::string content_security_policy(std::string_view style_source);
 
-// Escapes & < > " ' for HTML text and attribute values.
-std::string html_escape(std::string_view text);
-
 }  // namespace slamon::status
