@@ -316,24 +316,11 @@ ApiResult<http::HttpResponse> ApiHandlers::list_policies(const Caller& caller,
   if (!page) problems = page.error().details;
   auto site = optional_query(request, "site_id");
   if (!site) problems.push_back(site.error().details.front());
-  std::optional<Scope> scope;
-  if (auto text = optional_query(request, "scope"); !text) {
-    problems.push_back(text.error().details.front());
-  } else if (*text) {
-    scope = parse_scope(**text);
-    if (!scope) {
-      problems.push_back({"scope",
-                          "must be one of organization, site, site_group, device_group, ssid, "
-                          "camera, nvr"});
-    }
-  }
-  std::optional<PolicyStatus> status;
-  if (auto text = optional_query(request, "status"); !text) {
-    problems.push_back(text.error().details.front());
-  } else if (*text) {
-    status = parse_policy_status(**text);
-    if (!status) problems.push_back({"status", "must be one of active, disabled, draft"});
-  }
+  const std::optional<Scope> scope = enum_query(
+      request, "scope", parse_scope,
+      "organization, site, site_group, device_group, ssid, camera, nvr", problems);
+  const std::optional<PolicyStatus> status =
+      enum_query(request, "status", parse_policy_status, "active, disabled, draft", problems);
   if (!problems.empty()) return std::unexpected(validation_failed(std::move(problems)));
   const std::optional<std::string> site_id =
       *site ? std::optional(to_lower_ascii(**site)) : std::nullopt;
@@ -478,13 +465,8 @@ ApiResult<http::HttpResponse> ApiHandlers::list_breaches(const Caller& caller,
   if (!site) problems.push_back(site.error().details.front());
   auto policy_id = optional_query(request, "policy_id");
   if (!policy_id) problems.push_back(policy_id.error().details.front());
-  std::optional<BreachStatus> status;
-  if (auto text = optional_query(request, "status"); !text) {
-    problems.push_back(text.error().details.front());
-  } else if (*text) {
-    status = parse_breach_status(**text);
-    if (!status) problems.push_back({"status", "must be one of active, acknowledged, resolved"});
-  }
+  const std::optional<BreachStatus> status = enum_query(
+      request, "status", parse_breach_status, "active, acknowledged, resolved", problems);
   if (!problems.empty()) return std::unexpected(validation_failed(std::move(problems)));
 
   BreachQuery query;

@@ -6,13 +6,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
 #include "common/clock.h"
-#include "http/message.h"
 #include "common/strings.h"
+#include "http/message.h"
 
 namespace slamon::api {
 
@@ -45,6 +46,24 @@ ApiResult<Page> parse_page(const http::HttpRequest& request);
 // A query parameter that must not be empty when present (422 otherwise).
 ApiResult<std::optional<std::string>> optional_query(const http::HttpRequest& request,
                                                      std::string_view name);
+
+// A list filter naming one value of an enumeration (?status=active): `parse` is the
+// enumeration's parser (model/model.h). Nullopt when absent; a problem naming `choices` is
+// added to `problems` when the parameter is empty or not a value `parse` knows.
+template <typename Parse>
+auto enum_query(const http::HttpRequest& request, std::string_view name, Parse parse,
+                std::string_view choices, std::vector<FieldError>& problems)
+    -> decltype(parse(std::string_view())) {
+  auto text = optional_query(request, name);
+  if (!text) {
+    problems.push_back(text.error().details.front());
+    return std::nullopt;
+  }
+  if (!*text) return std::nullopt;
+  auto value = parse(**text);
+  if (!value) problems.push_back({std::string(name), "must be one of " + std::string(choices)});
+  return value;
+}
 
 // A query parameter that, when present, must be an RFC 3339 date-time with a UTC offset
 // (model/maintenance_json.h parse_rfc3339_time); 422 otherwise.

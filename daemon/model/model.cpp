@@ -18,13 +18,76 @@ const std::array<ThresholdSpec, kMetricCount> kSpecs{{
     {"error_rate_max", Metric::error_rate, Bound::max, 0, 1, "ratio"},
 }};
 
+// An enumeration's spelling in config, JSON and events: to_string and the parse_* functions
+// read the same table.
+template <typename Enum>
+struct Named {
+  Enum value;
+  std::string_view name;
+};
+
 template <typename Enum, std::size_t N>
-std::optional<Enum> parse_from(std::string_view text, const std::array<Enum, N>& all) {
-  for (Enum e : all) {
-    if (to_string(e) == text) return e;
+std::string_view name_of(const std::array<Named<Enum>, N>& names, Enum value) {
+  for (const Named<Enum>& named : names) {
+    if (named.value == value) return named.name;
+  }
+  return "";
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> value_of(const std::array<Named<Enum>, N>& names, std::string_view text) {
+  for (const Named<Enum>& named : names) {
+    if (named.name == text) return named.value;
   }
   return std::nullopt;
 }
+
+constexpr std::array<Named<Scope>, 7> kScopeNames{{{Scope::organization, "organization"},
+                                                   {Scope::site, "site"},
+                                                   {Scope::site_group, "site_group"},
+                                                   {Scope::device_group, "device_group"},
+                                                   {Scope::ssid, "ssid"},
+                                                   {Scope::camera, "camera"},
+                                                   {Scope::nvr, "nvr"}}};
+constexpr std::array<Named<Metric>, 6> kMetricNames{
+    {{Metric::uptime_percent, "uptime_percent"},
+     {Metric::latency_ms, "latency_ms"},
+     {Metric::packet_loss_percent, "packet_loss_percent"},
+     {Metric::health_score, "health_score"},
+     {Metric::client_satisfaction, "client_satisfaction"},
+     {Metric::error_rate, "error_rate"}}};
+constexpr std::array<Named<PolicyStatus>, 3> kPolicyStatusNames{
+    {{PolicyStatus::active, "active"},
+     {PolicyStatus::disabled, "disabled"},
+     {PolicyStatus::draft, "draft"}}};
+constexpr std::array<Named<NoDataMode>, 3> kNoDataModeNames{
+    {{NoDataMode::keep, "keep"}, {NoDataMode::breach, "breach"}, {NoDataMode::resolve, "resolve"}}};
+constexpr std::array<Named<BreachStatus>, 3> kBreachStatusNames{
+    {{BreachStatus::active, "active"},
+     {BreachStatus::acknowledged, "acknowledged"},
+     {BreachStatus::resolved, "resolved"}}};
+constexpr std::array<Named<Priority>, 4> kPriorityNames{{{Priority::LOW, "LOW"},
+                                                         {Priority::NORMAL, "NORMAL"},
+                                                         {Priority::HIGH, "HIGH"},
+                                                         {Priority::CRITICAL, "CRITICAL"}}};
+constexpr std::array<Named<EventType>, 8> kEventTypeNames{
+    {{EventType::breach_created, "sla.breach.created"},
+     {EventType::breach_escalated, "sla.breach.escalated"},
+     {EventType::breach_acknowledged, "sla.breach.acknowledged"},
+     {EventType::breach_resolved, "sla.breach.resolved"},
+     {EventType::budget_warning, "sla.budget.warning"},
+     {EventType::budget_critical, "sla.budget.critical"},
+     {EventType::escalate, "sla.escalate"},
+     {EventType::deescalate, "sla.deescalate"}}};
+constexpr std::array<Named<PeriodKind>, 5> kPeriodKindNames{{{PeriodKind::day, "day"},
+                                                             {PeriodKind::week, "week"},
+                                                             {PeriodKind::month, "month"},
+                                                             {PeriodKind::quarter, "quarter"},
+                                                             {PeriodKind::year, "year"}}};
+constexpr std::array<Named<Severity>, 2> kSeverityNames{
+    {{Severity::warning, "warning"}, {Severity::critical, "critical"}}};
+static_assert(kScopeNames.size() == kAllScopes.size());
+static_assert(kMetricNames.size() == kMetricCount);
 
 }  // namespace
 
@@ -42,41 +105,11 @@ const ThresholdSpec* threshold_spec_by_key(std::string_view key) {
 }
 
 std::string_view to_string(Scope s) {
-  switch (s) {
-    case Scope::organization:
-      return "organization";
-    case Scope::site:
-      return "site";
-    case Scope::site_group:
-      return "site_group";
-    case Scope::device_group:
-      return "device_group";
-    case Scope::ssid:
-      return "ssid";
-    case Scope::camera:
-      return "camera";
-    case Scope::nvr:
-      return "nvr";
-  }
-  return "";
+  return name_of(kScopeNames, s);
 }
 
 std::string_view to_string(Metric m) {
-  switch (m) {
-    case Metric::uptime_percent:
-      return "uptime_percent";
-    case Metric::latency_ms:
-      return "latency_ms";
-    case Metric::packet_loss_percent:
-      return "packet_loss_percent";
-    case Metric::health_score:
-      return "health_score";
-    case Metric::client_satisfaction:
-      return "client_satisfaction";
-    case Metric::error_rate:
-      return "error_rate";
-  }
-  return "";
+  return name_of(kMetricNames, m);
 }
 
 std::string_view to_string(Bound b) {
@@ -84,27 +117,11 @@ std::string_view to_string(Bound b) {
 }
 
 std::string_view to_string(PolicyStatus s) {
-  switch (s) {
-    case PolicyStatus::active:
-      return "active";
-    case PolicyStatus::disabled:
-      return "disabled";
-    case PolicyStatus::draft:
-      return "draft";
-  }
-  return "";
+  return name_of(kPolicyStatusNames, s);
 }
 
 std::string_view to_string(NoDataMode m) {
-  switch (m) {
-    case NoDataMode::keep:
-      return "keep";
-    case NoDataMode::breach:
-      return "breach";
-    case NoDataMode::resolve:
-      return "resolve";
-  }
-  return "";
+  return name_of(kNoDataModeNames, m);
 }
 
 std::string_view to_string(Severity s) {
@@ -112,94 +129,41 @@ std::string_view to_string(Severity s) {
 }
 
 std::string_view to_string(BreachStatus s) {
-  switch (s) {
-    case BreachStatus::active:
-      return "active";
-    case BreachStatus::acknowledged:
-      return "acknowledged";
-    case BreachStatus::resolved:
-      return "resolved";
-  }
-  return "";
+  return name_of(kBreachStatusNames, s);
 }
 
 std::string_view to_string(Priority p) {
-  switch (p) {
-    case Priority::LOW:
-      return "LOW";
-    case Priority::NORMAL:
-      return "NORMAL";
-    case Priority::HIGH:
-      return "HIGH";
-    case Priority::CRITICAL:
-      return "CRITICAL";
-  }
-  return "";
+  return name_of(kPriorityNames, p);
 }
 
 std::string_view to_string(EventType t) {
-  switch (t) {
-    case EventType::breach_created:
-      return "sla.breach.created";
-    case EventType::breach_escalated:
-      return "sla.breach.escalated";
-    case EventType::breach_acknowledged:
-      return "sla.breach.acknowledged";
-    case EventType::breach_resolved:
-      return "sla.breach.resolved";
-    case EventType::budget_warning:
-      return "sla.budget.warning";
-    case EventType::budget_critical:
-      return "sla.budget.critical";
-    case EventType::escalate:
-      return "sla.escalate";
-    case EventType::deescalate:
-      return "sla.deescalate";
-  }
-  return "";
+  return name_of(kEventTypeNames, t);
 }
 
 std::string_view to_string(PeriodKind k) {
-  switch (k) {
-    case PeriodKind::day:
-      return "day";
-    case PeriodKind::week:
-      return "week";
-    case PeriodKind::month:
-      return "month";
-    case PeriodKind::quarter:
-      return "quarter";
-    case PeriodKind::year:
-      return "year";
-  }
-  return "";
+  return name_of(kPeriodKindNames, k);
 }
 
 std::optional<Scope> parse_scope(std::string_view t) {
-  return parse_from(t, kAllScopes);
+  return value_of(kScopeNames, t);
 }
 std::optional<Metric> parse_metric(std::string_view t) {
-  return parse_from(t, kAllMetrics);
+  return value_of(kMetricNames, t);
 }
 std::optional<PolicyStatus> parse_policy_status(std::string_view t) {
-  return parse_from(t,
-                    std::array{PolicyStatus::active, PolicyStatus::disabled, PolicyStatus::draft});
+  return value_of(kPolicyStatusNames, t);
 }
 std::optional<NoDataMode> parse_no_data_mode(std::string_view t) {
-  return parse_from(t, std::array{NoDataMode::keep, NoDataMode::breach, NoDataMode::resolve});
+  return value_of(kNoDataModeNames, t);
 }
 std::optional<Severity> parse_severity(std::string_view t) {
-  return parse_from(t, std::array{Severity::warning, Severity::critical});
+  return value_of(kSeverityNames, t);
 }
 std::optional<PeriodKind> parse_period_kind(std::string_view t) {
-  return parse_from(t, std::array{PeriodKind::day, PeriodKind::week, PeriodKind::month,
-                                  PeriodKind::quarter, PeriodKind::year});
+  return value_of(kPeriodKindNames, t);
 }
 std::optional<EventType> parse_event_type(std::string_view t) {
-  return parse_from(t, std::array{EventType::breach_created, EventType::breach_escalated,
-                                  EventType::breach_acknowledged, EventType::breach_resolved,
-                                  EventType::budget_warning, EventType::budget_critical,
-                                  EventType::escalate, EventType::deescalate});
+  return value_of(kEventTypeNames, t);
 }
 bool is_breach_event(EventType type) {
   switch (type) {
@@ -213,8 +177,7 @@ bool is_breach_event(EventType type) {
   }
 }
 std::optional<BreachStatus> parse_breach_status(std::string_view t) {
-  return parse_from(
-      t, std::array{BreachStatus::active, BreachStatus::acknowledged, BreachStatus::resolved});
+  return value_of(kBreachStatusNames, t);
 }
 
 std::string Policy::scope_key() const {

@@ -103,29 +103,18 @@ json slack_payload(const Message& message) {
                                                 {"blocks", std::move(attachment_blocks)}}})}};
 }
 
-SlackNotifier::SlackNotifier(NotifierConfig config, std::string external_url)
-    : config_(std::move(config)), external_url_(std::move(external_url)) {}
-
-DeliveryResult SlackNotifier::send(const Notification& notification, WallTime now) {
-  return guarded_send([&] { return attempt(notification, now); });
-}
-
-DeliveryResult SlackNotifier::attempt(const Notification& notification, WallTime now) const {
-  const auto event = event_of(notification);
-  if (!event) return dead(event.error().message);
-  const auto message = build_message(*event, external_url_);
-  if (!message) return dead(message.error().message);
-
+DeliveryResult SlackNotifier::deliver(Message message, const Notification& /*notification*/,
+                                      WallTime now) const {
   const HttpRequest request =
-      notifier_post(config_, config_.url, dump_json(slack_payload(*message)));
+      notifier_post(config(), config().url, dump_json(slack_payload(message)));
   const auto response = http_send(request);
   if (response && response->status == 200) {
     if (response->body == "ok") return delivered();
     // Slack reports a refused payload (invalid_blocks, no_text, ...) in a 200's body.
     return dead("HTTP 200 without \"ok\": " +
-                body_excerpt(response->body, detail_secrets(request, notifier_secrets(config_))));
+                body_excerpt(response->body, detail_secrets(request, notifier_secrets(config()))));
   }
-  return classify_http(response, request, now, notifier_secrets(config_));
+  return classify_http(response, request, now, notifier_secrets(config()));
 }
 
 }  // namespace slamon::notify

@@ -10,24 +10,20 @@
 
 #include "config/config.h"
 #include "notify/message.h"
-#include "notify/notifier.h"
+#include "notify/message_notifier.h"
 
 namespace slamon::notify {
 
 // The webhook body for `message`; bounded well below Slack's block and text limits.
 nlohmann::json slack_payload(const Message& message);
 
-class SlackNotifier final : public Notifier {
+class SlackNotifier final : public MessageNotifier {
  public:
-  SlackNotifier(NotifierConfig config, std::string external_url);
-  const std::string& name() const override { return config_.name; }
-  DeliveryResult send(const Notification& notification, WallTime now) override;
+  using MessageNotifier::MessageNotifier;
 
  private:
-  DeliveryResult attempt(const Notification& notification, WallTime now) const;
-
-  NotifierConfig config_;
-  std::string external_url_;
+  DeliveryResult deliver(Message message, const Notification& notification,
+                         WallTime now) const override;
 };
 
 }  // namespace slamon::notify

@@ -348,20 +348,10 @@ std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime
   return mail;
 }
 
-SmtpNotifier::SmtpNotifier(NotifierConfig config, std::string external_url)
-    : config_(std::move(config)), external_url_(std::move(external_url)) {}
-
-DeliveryResult SmtpNotifier::send(const Notification& notification, WallTime now) {
-  return guarded_send([&] { return attempt(notification, now); });
-}
-
-DeliveryResult SmtpNotifier::attempt(const Notification& notification, WallTime now) const {
-  const SmtpConfig& smtp = config_.smtp;
-  const auto event = event_of(notification);
-  if (!event) return dead(event.error().message);
-  auto message = build_message(*event, external_url_);
-  if (!message) return dead(message.error().message);
-  if (message->event_id.empty()) message->event_id = notification.event_id;
+DeliveryResult SmtpNotifier::deliver(Message message, const Notification& notification,
+                                     WallTime now) const {
+  const SmtpConfig& smtp = config().smtp;
+  if (message.event_id.empty()) message.event_id = notification.event_id;
 
   const auto url = smtp_url(smtp);
   if (!url) return dead(url.error().message);
@@ -380,13 +370,13 @@ DeliveryResult SmtpNotifier::attempt(const Notification& notification, WallTime 
     recipients.reset(grown);
   }
 
-  const std::string mail = smtp_mail(*message, smtp, now);
+  const std::string mail = smtp_mail(message, smtp, now);
   Upload upload{mail, 0};
   std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle) return retry("libcurl could not create a handle");
   CURL* h = handle.get();
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
-  const long timeout_ms = std::max<long>(1, static_cast<long>(config_.timeout.count()));
+  const long timeout_ms = std::max<long>(1, static_cast<long>(config().timeout.count()));
   const std::string mail_from = '<' + from + '>';
 
   bool configured = set(h, CURLOPT_URL, url->c_str()) &&
@@ -409,8 +399,8 @@ DeliveryResult SmtpNotifier::attempt(const Notification& notification, WallTime 
     configured = set(h, CURLOPT_USERNAME, smtp.auth_username.c_str()) &&
                  set(h, CURLOPT_PASSWORD, smtp.auth_password.c_str());
   }
-  if (configured && config_.tls) {
-    const TlsConfig& tls = *config_.tls;
+  if (configured && config().tls) {
+    const TlsConfig& tls = *config().tls;
     if (!tls.ca_file.empty())
       configured = configured && set(h, CURLOPT_CAINFO, tls.ca_file.c_str());
     if (!tls.cert_file.empty()) {
@@ -430,12 +420,12 @@ DeliveryResult SmtpNotifier::attempt(const Notification& notification, WallTime 
 
   long reply = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply);
-  const std::vector<std::string> secrets = notifier_secrets(config_);
+  const std::vector<std::string> secrets = notifier_secrets(config());
   std::string what = error_buffer[0] != '\0' ? std::string(error_buffer.data())
                                              : std::string(curl_easy_strerror(code));
   what = single_line(redact(std::move(what), secrets));
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return retry("timed out after " + format_seconds(config_.timeout) + " s");
+    return retry("timed out after " + format_seconds(config().timeout) + " s");
   }
   if (reply >= 500 && reply <= 599) return dead("SMTP " + std::to_string(reply) + ": " + what);
   if (reply >= 400 && reply <= 499) return retry("SMTP " + std::to_string(reply) + ": " + what);

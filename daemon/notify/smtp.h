@@ -12,7 +12,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "notify/message.h"
-#include "notify/notifier.h"
+#include "notify/message_notifier.h"
 
 namespace slamon::notify {
 
@@ -36,17 +36,13 @@ std::string rfc5322_date(WallTime time);
 // The whole mail (headers and body, CRLF line endings) for `message`.
 std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime now);
 
-class SmtpNotifier final : public Notifier {
+class SmtpNotifier final : public MessageNotifier {
  public:
-  SmtpNotifier(NotifierConfig config, std::string external_url);
-  const std::string& name() const override { return config_.name; }
-  DeliveryResult send(const Notification& notification, WallTime now) override;
+  using MessageNotifier::MessageNotifier;
 
  private:
-  DeliveryResult attempt(const Notification& notification, WallTime now) const;
-
-  NotifierConfig config_;
-  std::string external_url_;
+  DeliveryResult deliver(Message message, const Notification& notification,
+                         WallTime now) const override;
 };
 
 }  // namespace slamon::notify

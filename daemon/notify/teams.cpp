@@ -171,23 +171,13 @@ json teams_message_card_payload(const Message& message) {
   });
 }
 
-TeamsNotifier::TeamsNotifier(NotifierConfig config, std::string external_url)
-    : config_(std::move(config)), external_url_(std::move(external_url)) {}
-
-DeliveryResult TeamsNotifier::send(const Notification& notification, WallTime now) {
-  return guarded_send([&] { return attempt(notification, now); });
-}
-
-DeliveryResult TeamsNotifier::attempt(const Notification& notification, WallTime now) const {
-  const auto event = event_of(notification);
-  if (!event) return dead(event.error().message);
-  const auto message = build_message(*event, external_url_);
-  if (!message) return dead(message.error().message);
-  const json payload = config_.teams_format == TeamsFormat::message_card
-                           ? teams_message_card_payload(*message)
-                           : teams_adaptive_card_payload(*message);
-  const HttpRequest request = notifier_post(config_, config_.url, dump_json(payload));
-  return classify_http(http_send(request), request, now, notifier_secrets(config_));
+DeliveryResult TeamsNotifier::deliver(Message message, const Notification& /*notification*/,
+                                      WallTime now) const {
+  const json payload = config().teams_format == TeamsFormat::message_card
+                           ? teams_message_card_payload(message)
+                           : teams_adaptive_card_payload(message);
+  const HttpRequest request = notifier_post(config(), config().url, dump_json(payload));
+  return classify_http(http_send(request), request, now, notifier_secrets(config()));
 }
 
 }  // namespace slamon::notify

@@ -12,7 +12,7 @@
 
 #include "config/config.h"
 #include "notify/message.h"
-#include "notify/notifier.h"
+#include "notify/message_notifier.h"
 
 namespace slamon::notify {
 
@@ -25,17 +25,13 @@ nlohmann::json teams_adaptive_card_payload(const Message& message);
 // {"@type":"MessageCard", "themeColor", "sections":[{facts}], "potentialAction"}
 nlohmann::json teams_message_card_payload(const Message& message);
 
-class TeamsNotifier final : public Notifier {
+class TeamsNotifier final : public MessageNotifier {
  public:
-  TeamsNotifier(NotifierConfig config, std::string external_url);
-  const std::string& name() const override { return config_.name; }
-  DeliveryResult send(const Notification& notification, WallTime now) override;
+  using MessageNotifier::MessageNotifier;
 
  private:
-  DeliveryResult attempt(const Notification& notification, WallTime now) const;
-
-  NotifierConfig config_;
-  std::string external_url_;
+  DeliveryResult deliver(Message message, const Notification& notification,
+                         WallTime now) const override;
 };
 
 }  // namespace slamon::notify
