@@ -30,6 +30,7 @@
 #include "sources/http_client.h"
 #include "sources/prometheus_source.h"
 #include "store/store.h"
+#include "support/child_process.h"
 #include "support/prometheus_server.h"
 #include "support/temp_dir.h"
 
@@ -41,6 +42,9 @@ namespace slamon::bench {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+using testing::ChildOptions;
+using testing::ChildProcess;
+using testing::environment_with;
 
 double seconds(SteadyClock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -274,11 +278,11 @@ Result<DaemonFigures> run_daemon(const std::string& binary, const Fleet& fleet,
   DaemonFigures figures;
   auto check_config = [&binary](const DaemonFiles& checked) -> Result<std::optional<long>> {
     const auto log = checked.config_file.parent_path() / "check.log";
-    auto check =
-        ChildProcess::start({binary, "check", "config", checked.config_file.string()}, log);
+    auto check = ChildProcess::spawn({binary, "check", "config", checked.config_file.string()},
+                                     ChildOptions{.stdout_file = log, .stderr_file = log});
     if (!check) return std::unexpected(check.error());
-    if (const std::string ended = (*check)->wait(); ended != "exited with status 0") {
-      return fail("slamon check config " + ended + ":\n" + (*check)->log());
+    if (const auto ended = (*check)->wait(); !ended.succeeded()) {
+      return fail("slamon check config " + ended.describe() + ":\n" + (*check)->stdout_text());
     }
     return (*check)->peak_rss_kib();
   };
@@ -290,8 +294,11 @@ Result<DaemonFigures> run_daemon(const std::string& binary, const Fleet& fleet,
   figures.check_config_single_file_peak_kib = *single_file_peak;
 
   const auto started = SteadyClock::now();
-  auto child = ChildProcess::start({binary, "--config.file=" + files.config_file.string(), "run"},
-                                   dir / "slamon.log", environment);
+  const auto log_file = dir / "slamon.log";
+  auto child = ChildProcess::spawn({binary, "--config.file=" + files.config_file.string(), "run"},
+                                   ChildOptions{.stdout_file = log_file,
+                                                .stderr_file = log_file,
+                                                .environment = environment_with(environment)});
   if (!child) return std::unexpected(child.error());
   ChildProcess& daemon = **child;
 
@@ -299,14 +306,14 @@ Result<DaemonFigures> run_daemon(const std::string& binary, const Fleet& fleet,
   std::size_t cycles_seen = 0;
   const auto deadline = started + std::chrono::seconds(120) + 3 * cycles * interval;
   while (cycles_seen < static_cast<std::size_t>(cycles)) {
-    if (!daemon.running()) return fail("slamon ended early:\n" + daemon.log());
+    if (daemon.poll_exit()) return fail("slamon ended early:\n" + daemon.stdout_text());
     if (SteadyClock::now() > deadline) {
       daemon.stop(std::chrono::seconds(5));
       return fail("slamon did not finish " + std::to_string(cycles) + " cycles in time:\n" +
-                  daemon.log());
+                  daemon.stdout_text());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::istringstream log(daemon.log());
+    std::istringstream log(daemon.stdout_text());
     std::string line;
     std::vector<std::string> finished;
     while (std::getline(log, line)) {
@@ -351,9 +358,9 @@ Result<DaemonFigures> run_daemon(const std::string& binary, const Fleet& fleet,
   }
   figures.peak_rss_kib = proc_status_kib(daemon.pid(), "VmHWM");
   figures.rss_kib = proc_status_kib(daemon.pid(), "VmRSS");
-  const std::string ended = daemon.stop(std::chrono::seconds(30));
-  if (ended != "exited with status 0") {
-    return fail("slamon " + ended + " on SIGTERM:\n" + daemon.log());
+  const auto ended = daemon.stop(std::chrono::seconds(30));
+  if (!ended.succeeded()) {
+    return fail("slamon " + ended.describe() + " on SIGTERM:\n" + daemon.stdout_text());
   }
   return figures;
 }

@@ -1,20 +1,13 @@
 // Process helpers for the cycle benchmark: memory figures from /proc (peak and current resident
-// set of this process or of a child), resetting this process's peak so one phase can be measured
-// on its own, and ChildProcess, which runs the real slamon daemon with its output in a log file
-// and never outlives the benchmark. Not thread-safe (one owner).
+// set of this process or of a child) and resetting this process's peak so one phase can be
+// measured on its own. The daemon itself runs as a testing::ChildProcess (support/child_process.h).
+// Stateless; thread-safe (each call reads /proc afresh).
 #pragma once
 
 #include <sys/types.h>
 
-#include <chrono>
-#include <filesystem>
-#include <memory>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
-
-#include "common/result.h"
 
 namespace slamon::bench {
 
@@ -28,36 +21,5 @@ bool reset_peak_rss();
 
 // The first direct child of this process whose command name (/proc/PID/comm) is `name`.
 std::optional<pid_t> child_named(std::string_view name);
-
-class ChildProcess {
- public:
-  // Starts `argv` with stdout and stderr in `log`, this process's environment plus
-  // `extra_environment` ("NAME=value"). The child gets SIGKILL if this thread ends.
-  static Result<std::unique_ptr<ChildProcess>> start(
-      const std::vector<std::string>& argv, const std::filesystem::path& log,
-      const std::vector<std::string>& extra_environment = {});
-  ~ChildProcess();
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-  bool running();
-  std::string log() const;
-  // SIGTERM, then SIGKILL after `grace`; returns how it ended ("exited with status 0", ...).
-  std::string stop(std::chrono::milliseconds grace);
-  // Waits for the child to end by itself; returns how it ended.
-  std::string wait();
-  // The child's peak resident set over its whole life (ru_maxrss), once it has ended.
-  std::optional<long> peak_rss_kib() const { return peak_rss_kib_; }
-
- private:
-  ChildProcess(pid_t pid, std::filesystem::path log) : pid_(pid), log_(std::move(log)) {}
-  void reap(int options);
-
-  pid_t pid_;
-  std::filesystem::path log_;
-  std::optional<int> status_;
-  std::optional<long> peak_rss_kib_;
-};
 
 }  // namespace slamon::bench

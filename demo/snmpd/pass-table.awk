@@ -2,7 +2,7 @@
 # (PING, get, getnext; set is refused) for the subtree -v prefix=OID and answers from the
 # lines of -v file=... under that subtree: "OID TYPE VALUE" lines in OID order (lines starting
 # with # are comments). The file is read again on every request, so an edit shows on the next
-# poll.
+# poll. -v delay=SECONDS waits that long before each answer (a slow agent, for tests).
 function cmp(a, b,    x, y, n, m, i) {
   n = split(a, x, "."); m = split(b, y, ".")
   for (i = 1; i <= n && i <= m; i++) {
@@ -39,4 +39,9 @@ state == "" && ($0 == "get" || $0 == "getnext") { state = $0; next }
 state == "" && $0 == "set" { state = "set1"; next }
 state == "set1" { state = "set2"; next }
 state == "set2" { print "not-writable"; fflush(); state = ""; next }
-state == "get" || state == "getnext" { answer(state, $0); state = ""; next }
+state == "get" || state == "getnext" {
+  if (delay + 0 > 0) system("sleep " delay)
+  answer(state, $0)
+  state = ""
+  next
+}

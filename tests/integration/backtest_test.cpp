@@ -19,12 +19,15 @@
 #include "backtest/sources.h"
 #include "config/loader.h"
 #include "engine/engine.h"
-#include "integration/child_process.h"
+#include "support/child_process.h"
 #include "store/store.h"
 #include "support/prometheus_server.h"
 #include "support/temp_dir.h"
 
 namespace slamon::integration {
+
+using testing::CompletedRun;
+using testing::run_to_completion;
 namespace {
 
 using namespace std::chrono_literals;

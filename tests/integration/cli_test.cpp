@@ -8,13 +8,16 @@
 #include <map>
 #include <utility>
 
-#include "integration/child_process.h"
+#include "support/child_process.h"
 #include "integration/fleet.h"
 #include "integration/slamon_daemon.h"
 #include "integration/state_db.h"
 #include "integration/test_helpers.h"
 
 namespace slamon::integration {
+
+using testing::CompletedRun;
+using testing::run_to_completion;
 namespace {
 
 // A Prometheus URL for commands that never query it (check config, version).

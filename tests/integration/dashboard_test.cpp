@@ -30,6 +30,8 @@
 #include "support/snmpd_server.h"
 
 namespace slamon::integration {
+
+using testing::read_text_file;
 namespace {
 
 using namespace std::chrono_literals;

@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "integration/child_process.h"
+#include "support/child_process.h"
 #include "integration/fleet.h"
 #include "integration/http_get.h"
 #include "integration/slamon_daemon.h"
@@ -28,6 +28,8 @@
 #include "support/http_stub.h"
 
 namespace slamon::integration {
+
+using testing::ChildProcess;
 namespace {
 
 using namespace std::chrono_literals;

@@ -9,14 +9,18 @@
 #include <thread>
 
 namespace slamon::integration {
+
+using testing::ChildProcess;
+using testing::ExitStatus;
+using testing::tail_text;
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 constexpr auto kReadyDeadline = std::chrono::seconds(30);
 constexpr int kPortAttempts = 5;
 
-std::string tail(const std::string& text, std::size_t max_bytes = 6000) {
-  return text.size() <= max_bytes ? text : "..." + text.substr(text.size() - max_bytes);
+std::string tail(const std::string& text) {
+  return tail_text(text, 6000);
 }
 
 }  // namespace

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "integration/child_process.h"
 #include "integration/http_get.h"
 #include "integration/metrics_text.h"
+#include "support/child_process.h"
 
 namespace slamon::integration {
 
@@ -51,14 +51,14 @@ class SlamonDaemon {
 
   bool send_signal(int signal) const { return process_->send_signal(signal); }
   // SIGTERM, then waits for the exit.
-  Result<ExitStatus> stop(std::chrono::milliseconds deadline = std::chrono::seconds(20));
-  ChildProcess& process() { return *process_; }
+  Result<testing::ExitStatus> stop(std::chrono::milliseconds deadline = std::chrono::seconds(20));
+  testing::ChildProcess& process() { return *process_; }
   std::string log() const { return process_->stderr_text(); }
 
  private:
   SlamonDaemon() = default;
 
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<testing::ChildProcess> process_;
   int port_ = 0;
 };
 

@@ -11,11 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "integration/child_process.h"
+#include "support/child_process.h"
 #include "integration/fleet.h"
 #include "integration/slamon_daemon.h"
 
 namespace slamon::integration {
+
+using testing::run_to_completion;
 namespace {
 
 constexpr const char* kChromium = "/usr/bin/chromium";

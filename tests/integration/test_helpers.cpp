@@ -1,9 +1,11 @@
 #include "integration/test_helpers.h"
 
-#include "integration/child_process.h"
+#include "support/child_process.h"
 #include "integration/slamon_daemon.h"
 
 namespace slamon::integration {
+
+using testing::run_to_completion;
 
 Result<VersionInfo> slamon_version(const std::filesystem::path& dir) {
   auto run = run_to_completion({slamon_binary(), "version"}, dir, "version");

@@ -1,25 +1,16 @@
 #include "support/prometheus_server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -64,58 +55,6 @@ std::string escape_label_value(std::string_view value) {
     }
   }
   return out;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string tail(const std::string& text, std::size_t max_bytes = 4000) {
-  return text.size() <= max_bytes ? text : "..." + text.substr(text.size() - max_bytes);
-}
-
-// Starts `argv` with stdout and stderr appended to `log`. The child dies with this thread
-// (PR_SET_PDEATHSIG) and inherits no descriptor beyond 0-2.
-Result<pid_t> spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) {
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  const std::string log_path = log.string();
-  const pid_t parent = getpid();
-
-  const pid_t pid = fork();
-  if (pid < 0) return fail("fork failed: " + std::string(std::strerror(errno)));
-  if (pid == 0) {
-    // Only async-signal-safe calls from here on.
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(126);
-    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int in = open("/dev/null", O_RDONLY);
-    if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(126);
-    syscall(SYS_close_range, 3U, ~0U, 0U);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-std::optional<int> wait_for(pid_t pid, int options) {
-  int status = 0;
-  for (;;) {
-    const pid_t done = waitpid(pid, &status, options);
-    if (done == pid) return status;
-    if (done == 0) return std::nullopt;
-    if (errno != EINTR) return -1;
-  }
-}
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "ended";
 }
 
 // A port that was free a moment ago (Prometheus binds it itself, so a race is retried).
@@ -239,14 +178,14 @@ Result<std::unique_ptr<PrometheusServer>> PrometheusServer::start(const std::str
   if (!openmetrics.empty()) {
     const std::string input = server->dir_.write("history.om", openmetrics);
     const auto promtool_log = server->dir_.path() / "promtool.log";
-    auto pid = spawn({options.promtool_binary, "tsdb", "create-blocks-from", "openmetrics", input,
-                      server->data_dir_.string()},
-                     promtool_log);
-    if (!pid) return std::unexpected(pid.error());
-    const auto status = wait_for(*pid, 0);
-    if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-      return fail("promtool " + describe_exit(status.value_or(-1)) + ":\n" +
-                  tail(read_file(promtool_log)));
+    auto promtool = ChildProcess::spawn(
+        {options.promtool_binary, "tsdb", "create-blocks-from", "openmetrics", input,
+         server->data_dir_.string()},
+        ChildOptions{.stdout_file = promtool_log, .stderr_file = promtool_log, .append = true});
+    if (!promtool) return std::unexpected(promtool.error());
+    if (const auto status = (*promtool)->wait(); !status.succeeded()) {
+      return fail("promtool " + status.describe() + ":\n" +
+                  tail_text(read_text_file(promtool_log)));
     }
   }
 
@@ -272,38 +211,32 @@ Status PrometheusServer::launch(const PrometheusServerOptions& options) {
   };
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   std::filesystem::remove(log_file_);
-  auto pid = spawn(argv, log_file_);
-  if (!pid) return std::unexpected(pid.error());
+  auto process = ChildProcess::spawn(
+      argv, ChildOptions{.stdout_file = log_file_, .stderr_file = log_file_, .append = true});
+  if (!process) return std::unexpected(process.error());
 
   const auto deadline = std::chrono::steady_clock::now() + options.ready_deadline;
   for (;;) {
-    if (const auto status = wait_for(*pid, WNOHANG)) {
-      return fail("prometheus " + describe_exit(*status) + ":\n" + tail(read_file(log_file_)));
+    if (const auto status = (*process)->poll_exit()) {
+      return fail("prometheus " + status->describe() + ":\n" + tail_text(log()));
     }
     if (http_status(*port, "/-/ready") == 200) break;
     if (std::chrono::steady_clock::now() >= deadline) {
-      kill(*pid, SIGKILL);
-      wait_for(*pid, 0);
       return fail("prometheus not ready within " + std::to_string(options.ready_deadline.count()) +
-                  " s:\n" + tail(read_file(log_file_)));
+                  " s:\n" + tail_text(log()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  pid_ = *pid;
+  process_ = std::move(*process);
   port_ = *port;
   url_ = "http://127.0.0.1:" + std::to_string(port_);
   return {};
 }
 
 std::string PrometheusServer::log() const {
-  return read_file(log_file_);
+  return read_text_file(log_file_);
 }
 
-PrometheusServer::~PrometheusServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    wait_for(pid_, 0);
-  }
-}
+PrometheusServer::~PrometheusServer() = default;
 
 }  // namespace slamon::testing

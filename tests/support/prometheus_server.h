@@ -7,8 +7,6 @@
 // the test must not leave Prometheus running).
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -18,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace slamon::testing {
@@ -79,7 +78,7 @@ class PrometheusServer {
   std::filesystem::path data_dir_;
   std::filesystem::path log_file_;
   std::filesystem::path config_file_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;  // after dir_: stopped before its files go
   int port_ = 0;
   std::string url_;
 };

@@ -1,13 +1,8 @@
 #include "support/snmpd_server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,82 +16,15 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
-
 namespace slamon::testing {
 
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string tail(const std::string& text, std::size_t max_bytes = 4000) {
-  return text.size() <= max_bytes ? text : "..." + text.substr(text.size() - max_bytes);
-}
-
-// This process' environment with `overrides` ("NAME=value") replacing same-named entries.
-std::vector<std::string> environment_with(const std::vector<std::string>& overrides) {
-  std::vector<std::string> result;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string_view text(*entry);
-    const auto name = text.substr(0, text.find('=') + 1);
-    const bool replaced = std::any_of(overrides.begin(), overrides.end(),
-                                      [&](const std::string& o) { return o.starts_with(name); });
-    if (!replaced) result.emplace_back(text);
-  }
-  result.insert(result.end(), overrides.begin(), overrides.end());
-  return result;
-}
-
-// Starts `argv` with `environment`, stdout and stderr appended to `log` (or /dev/null). The
-// child dies with this thread (PR_SET_PDEATHSIG) and inherits no descriptor beyond 0-2.
-Result<pid_t> spawn(const std::vector<std::string>& argv,
-                    const std::vector<std::string>& environment, const std::filesystem::path& log) {
-  std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> env;
-  for (const auto& entry : environment) env.push_back(const_cast<char*>(entry.c_str()));
-  env.push_back(nullptr);
-  const std::string log_path = log.empty() ? std::string("/dev/null") : log.string();
-  const pid_t parent = getpid();
-
-  const pid_t pid = fork();
-  if (pid < 0) return fail("fork failed: " + std::string(std::strerror(errno)));
-  if (pid == 0) {
-    // Only async-signal-safe calls from here on.
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(126);
-    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int in = open("/dev/null", O_RDONLY);
-    if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(126);
-    syscall(SYS_close_range, 3U, ~0U, 0U);
-    execve(args[0], args.data(), env.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-std::optional<int> wait_for(pid_t pid, int options) {
-  int status = 0;
-  for (;;) {
-    const pid_t done = waitpid(pid, &status, options);
-    if (done == pid) return status;
-    if (done == 0) return std::nullopt;
-    if (errno != EINTR) return -1;
-  }
-}
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "ended";
-}
+// The demo's pass_persist program (snmpd's line protocol: PING / get / getnext / set), which
+// answers from a value file it re-reads on every request.
+constexpr std::string_view kPassTableLauncher = SLAMON_SOURCE_DIR "/demo/snmpd/pass-table.sh";
 
 // `count` distinct UDP ports that were free a moment ago (all bound at once, then released;
 // snmpd binds them itself, so a lost race is retried by the caller).
@@ -194,62 +122,6 @@ BEGIN { sub(/^\./, "", req) }
   return script;
 }
 
-// The pass_persist program (snmpd's line protocol: PING / get / getnext / set), answering
-// from the value file, which it re-reads on every request.
-constexpr std::string_view kPersistentProgram = R"AWK(
-function cmp(a, b,    x, y, n, m, i) {
-  n = split(a, x, "."); m = split(b, y, ".")
-  for (i = 1; i <= n && i <= m; i++) {
-    if (x[i] + 0 < y[i] + 0) return -1
-    if (x[i] + 0 > y[i] + 0) return 1
-  }
-  return n < m ? -1 : (n > m ? 1 : 0)
-}
-function answer(mode, req,    line, f, c, value, found) {
-  sub(/^\./, "", req)
-  found = 0
-  while ((getline line < file) > 0) {
-    split(line, f, " ")
-    c = cmp(f[1], req)
-    if ((mode == "get" && c == 0) || (mode == "getnext" && c > 0)) {
-      value = line
-      sub(/^[^ ]+ [^ ]+ /, "", value)
-      print "." f[1]
-      print f[2]
-      print value
-      found = 1
-      break
-    }
-  }
-  close(file)
-  if (!found) print "NONE"
-  fflush()
-}
-state == "" && $0 == "PING" { print "PONG"; fflush(); next }
-state == "" && ($0 == "get" || $0 == "getnext") { state = $0; next }
-state == "" && $0 == "set" { state = "set1"; next }
-state == "set1" { state = "set2"; next }
-state == "set2" { print "not-writable"; fflush(); state = ""; next }
-state == "get" || state == "getnext" {
-  if (delay != "0.000") system("sleep " delay)
-  answer(state, $0)
-  state = ""
-  next
-}
-)AWK";
-
-std::string persistent_launcher(const std::filesystem::path& program,
-                                const std::filesystem::path& values_file,
-                                std::chrono::milliseconds delay) {
-  const std::string arguments = "-v file='" + values_file.string() +
-                                "' -v delay=" + delay_text(delay) + " -f '" + program.string() +
-                                "'";
-  // mawk buffers a pipe's input unless interactive; other awks answer line by line anyway.
-  return "#!/bin/sh\n# pass_persist program written by SnmpdServer\n"
-         "if command -v mawk >/dev/null 2>&1; then exec mawk -W interactive " +
-         arguments + "; fi\nexec awk " + arguments + "\n";
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SnmpdServer>> SnmpdServer::start(SnmpdOptions options) {
@@ -273,23 +145,20 @@ Result<std::unique_ptr<SnmpdServer>> SnmpdServer::start(SnmpdOptions options) {
   for (const auto& table : options.pass_tables) {
     if (!valid_table_name(table.name)) return fail("invalid pass table name: " + table.name);
     if (!parse_numeric_oid(table.subtree)) return fail("invalid pass subtree: " + table.subtree);
-    const auto script = server->dir_.path() / ("pass_" + table.name + ".sh");
     const auto values = server->dir_.path() / ("pass_" + table.name + ".values");
-    if (table.persistent) {
-      const auto program = server->dir_.path() / ("pass_" + table.name + ".awk");
-      server->dir_.write(program.filename().string(), std::string(kPersistentProgram));
-      server->dir_.write(script.filename().string(),
-                         persistent_launcher(program, values, table.delay));
-    } else {
-      server->dir_.write(script.filename().string(), pass_script(values, table.delay));
-    }
     if (auto written = server->set_pass_values(table.name, table.values); !written) {
       return std::unexpected(written.error());
     }
     std::string subtree = table.subtree;
     if (!subtree.starts_with('.')) subtree.insert(0, ".");
-    config += std::string(table.persistent ? "pass_persist " : "pass ") + subtree + " /bin/sh " +
-              script.string() + "\n";
+    if (table.persistent) {
+      config += "pass_persist " + subtree + " /bin/sh " + std::string(kPassTableLauncher) + " " +
+                subtree + " " + values.string() + " " + delay_text(table.delay) + "\n";
+    } else {
+      const std::string script =
+          server->dir_.write("pass_" + table.name + ".sh", pass_script(values, table.delay));
+      config += "pass " + subtree + " /bin/sh " + script + "\n";
+    }
   }
   server->config_file_ = server->dir_.write("snmpd.conf", config);
   server->environment_ = environment_with({
@@ -323,9 +192,12 @@ Status SnmpdServer::launch(const SnmpdOptions& options) {
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   argv.push_back(endpoints);
   std::filesystem::remove(log_file_);
-  auto pid = spawn(argv, environment_, log_file_);
-  if (!pid) return std::unexpected(pid.error());
-  pid_ = *pid;
+  auto process = ChildProcess::spawn(argv, ChildOptions{.stdout_file = log_file_,
+                                                        .stderr_file = log_file_,
+                                                        .append = true,
+                                                        .environment = environment_});
+  if (!process) return std::unexpected(process.error());
+  process_ = std::move(*process);
   ports_ = std::move(*ports);
   if (auto ready = wait_ready(options); !ready) {
     stop();
@@ -339,9 +211,8 @@ Status SnmpdServer::wait_ready(const SnmpdOptions& options) {
   std::vector<int> pending = {ports_.front()};
   if (ports_.size() > 1) pending.push_back(ports_.back());
   while (!pending.empty()) {
-    if (const auto status = wait_for(pid_, WNOHANG)) {
-      pid_ = -1;
-      return fail("snmpd " + describe_exit(*status) + ":\n" + tail(log()));
+    if (const auto status = process_->poll_exit()) {
+      return fail("snmpd " + status->describe() + ":\n" + tail_text(log()));
     }
     const std::vector<std::string> argv = {options.snmpget_binary,
                                            "-v2c",
@@ -353,16 +224,15 @@ Status SnmpdServer::wait_ready(const SnmpdOptions& options) {
                                            "0",
                                            "127.0.0.1:" + std::to_string(pending.back()),
                                            "1.3.6.1.2.1.1.3.0"};
-    auto probe = spawn(argv, environment_, {});
+    auto probe = ChildProcess::spawn(argv, ChildOptions{.environment = environment_});
     if (!probe) return std::unexpected(probe.error());
-    const auto status = wait_for(*probe, 0);
-    if (status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) {
+    if ((*probe)->wait().succeeded()) {
       pending.pop_back();
       continue;
     }
     if (SteadyClock::now() >= deadline) {
       return fail("snmpd did not answer within " + std::to_string(options.ready_deadline.count()) +
-                  " ms:\n" + tail(log()));
+                  " ms:\n" + tail_text(log()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -374,7 +244,7 @@ std::string SnmpdServer::address(std::size_t index) const {
 }
 
 std::string SnmpdServer::log() const {
-  return read_file(log_file_);
+  return read_text_file(log_file_);
 }
 
 Status SnmpdServer::set_pass_values(const std::string& name,
@@ -408,18 +278,9 @@ Status SnmpdServer::set_pass_values(const std::string& name,
 }
 
 void SnmpdServer::stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = SteadyClock::now() + stop_deadline_;
-  while (!wait_for(pid_, WNOHANG)) {
-    if (SteadyClock::now() >= deadline) {
-      kill(pid_, SIGKILL);
-      wait_for(pid_, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  pid_ = -1;
+  if (!process_) return;
+  process_->stop(stop_deadline_);
+  process_.reset();
 }
 
 SnmpdServer::~SnmpdServer() {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace slamon::testing {
@@ -71,7 +72,7 @@ class SnmpdServer {
   int port() const { return ports_.front(); }
   // "127.0.0.1:PORT" of port `index`.
   std::string address(std::size_t index = 0) const;
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::string log() const;
 
@@ -93,7 +94,7 @@ class SnmpdServer {
   std::string ready_community_;
   std::chrono::milliseconds stop_deadline_{0};
   std::vector<std::string> environment_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;  // after dir_: stopped before its files go
   std::vector<int> ports_;
 };
 

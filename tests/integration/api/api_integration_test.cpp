@@ -19,6 +19,8 @@
 #include "unit/api/api_client.h"
 
 namespace slamon::integration {
+
+using testing::read_text_file;
 namespace {
 
 using api::testing::ApiClient;

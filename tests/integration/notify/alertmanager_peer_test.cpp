@@ -11,18 +11,18 @@
 #include <string>
 
 #include "common/uuid.h"
-#include "integration/child_process.h"
 #include "model/event_json.h"
 #include "notify/alertmanager.h"
 #include "peers.h"
 #include "sources/http_client.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace slamon::notify {
 namespace {
 
 namespace fs = std::filesystem;
-using integration::ChildProcess;
+using slamon::testing::ChildProcess;
 using nlohmann::json;
 using std::chrono::minutes;
 

@@ -46,7 +46,7 @@ bool accepts_connections(int port) {
   return connected;
 }
 
-bool wait_until_ready(integration::ChildProcess& peer, const std::function<bool()>& ready,
+bool wait_until_ready(slamon::testing::ChildProcess& peer, const std::function<bool()>& ready,
                       std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
-#include "integration/child_process.h"
+#include "support/child_process.h"
 #include "model/model.h"
 
 namespace slamon::notify::testing {
@@ -20,7 +20,7 @@ int free_loopback_port();
 
 // Polls `ready` every 50 ms until it holds, `peer` has exited, or `limit` passed. This waits
 // for an external process to start, not for the clock.
-bool wait_until_ready(integration::ChildProcess& peer, const std::function<bool()>& ready,
+bool wait_until_ready(slamon::testing::ChildProcess& peer, const std::function<bool()>& ready,
                       std::chrono::milliseconds limit = std::chrono::seconds(20));
 
 // True when 127.0.0.1:`port` accepts a TCP connection.

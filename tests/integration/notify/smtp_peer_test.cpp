@@ -8,17 +8,17 @@
 #include <memory>
 #include <string>
 
-#include "integration/child_process.h"
 #include "notify/smtp.h"
 #include "peers.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace slamon::notify {
 namespace {
 
 namespace fs = std::filesystem;
-using integration::ChildProcess;
-using integration::run_to_completion;
+using slamon::testing::ChildProcess;
+using slamon::testing::run_to_completion;
 using nlohmann::json;
 
 constexpr const char* kPython = "/usr/bin/python3";
