@@ -16,6 +16,8 @@
 #include "peers.h"
 #include "sources/http_client.h"
 #include "support/child_process.h"
+#include "support/child_process.h"
+#include "support/sample_breach.h"
 #include "support/temp_dir.h"
 
 namespace slamon::notify {
@@ -113,21 +115,17 @@ class AlertmanagerPeer : public ::testing::Test {
   }
 
   static Breach breach(Severity severity, WallTime now) {
-    Breach breach;
-    breach.id = uuid_v4();
-    breach.org = kOrg;
-    breach.policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd";
-    breach.scope = Scope::site;
-    breach.scope_id = "site-1";
-    breach.metric = Metric::latency_ms;
-    breach.actual = severity == Severity::critical ? 300 : 210;
-    breach.threshold = 200;
-    breach.deviation_percent = severity == Severity::critical ? 50 : 5;
-    breach.severity = severity;
-    breach.peak_severity = severity;
-    breach.opened_at = now - minutes(5);
-    breach.last_evaluated_at = now;
-    return breach;
+    const bool critical = severity == Severity::critical;
+    return slamon::testing::sample_breach({.id = uuid_v4(),
+                                           .org = kOrg,
+                                           .policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd",
+                                           .metric = Metric::latency_ms,
+                                           .actual = critical ? 300 : 210,
+                                           .threshold = 200,
+                                           .deviation_percent = critical ? 50 : 5,
+                                           .severity = severity,
+                                           .opened_at = now - minutes(5),
+                                           .last_evaluated_at = now});
   }
 
   static PolicyRef policy() {

@@ -11,6 +11,7 @@
 #include "notify/smtp.h"
 #include "peers.h"
 #include "support/child_process.h"
+#include "support/sample_breach.h"
 #include "support/temp_dir.h"
 
 namespace slamon::notify {
@@ -98,20 +99,15 @@ class SmtpPeer : public ::testing::Test {
 
   static json event(const std::string& policy_name) {
     const WallTime now = std::chrono::system_clock::now();
-    Breach breach;
-    breach.id = "6f0b1c2e-1111-4222-8333-444455556666";
-    breach.org = "0a0b0c0d-0000-4000-8000-000000000001";
-    breach.policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd";
-    breach.scope = Scope::site;
-    breach.scope_id = "site-1";
-    breach.metric = Metric::uptime_percent;
-    breach.actual = 97.2;
-    breach.threshold = 99.9;
-    breach.deviation_percent = 2.7;
-    breach.severity = Severity::critical;
-    breach.peak_severity = Severity::critical;
-    breach.opened_at = now - std::chrono::minutes(5);
-    breach.last_evaluated_at = now;
+    const Breach breach =
+        slamon::testing::sample_breach({.org = "0a0b0c0d-0000-4000-8000-000000000001",
+                                        .policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd",
+                                        .actual = 97.2,
+                                        .threshold = 99.9,
+                                        .deviation_percent = 2.7,
+                                        .severity = Severity::critical,
+                                        .opened_at = now - std::chrono::minutes(5),
+                                        .last_evaluated_at = now});
     PolicyRef policy;
     policy.id = breach.policy_id;
     policy.name = policy_name;

@@ -16,6 +16,7 @@
 #include "model/model.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/sample_breach.h"
 #include "support/temp_dir.h"
 
 namespace slamon::testing {
@@ -26,23 +27,17 @@ inline const WallTime kStart = WallTime{std::chrono::milliseconds(1'790'000'000'
 
 inline Event breach_event(EventType type, const std::string& breach_id, WallTime at,
                           const std::string& org = kOrg) {
-  Breach breach;
-  breach.id = breach_id;
-  breach.org = org;
-  breach.policy_id = "policy-" + breach_id;
-  breach.scope = Scope::site;
-  breach.scope_id = "site-1";
-  breach.metric = Metric::uptime_percent;
-  breach.actual = 97.5;
-  breach.threshold = 99.9;
-  breach.deviation_percent = 2.4;
-  breach.severity = Severity::critical;
-  breach.peak_severity = Severity::critical;
-  breach.status =
-      type == EventType::breach_resolved ? BreachStatus::resolved : BreachStatus::active;
-  breach.opened_at = at;
-  breach.last_evaluated_at = at;
-  if (type == EventType::breach_resolved) breach.resolved_at = at;
+  const bool resolved = type == EventType::breach_resolved;
+  const Breach breach = sample_breach(
+      {.id = breach_id,
+       .org = org,
+       .policy_id = "policy-" + breach_id,
+       .threshold = 99.9,
+       .deviation_percent = 2.4,
+       .severity = Severity::critical,
+       .status = resolved ? BreachStatus::resolved : BreachStatus::active,
+       .opened_at = at,
+       .resolved_at = resolved ? std::optional<WallTime>(at) : std::nullopt});
   PolicyRef policy;
   policy.id = breach.policy_id;
   policy.name = "Policy " + breach_id;

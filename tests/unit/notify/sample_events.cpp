@@ -2,6 +2,7 @@
 
 #include "common/uuid.h"
 #include "model/event_json.h"
+#include "support/sample_breach.h"
 
 namespace slamon::notify::testing {
 
@@ -10,22 +11,14 @@ WallTime test_now() {
 }
 
 Breach sample_breach() {
-  Breach breach;
-  breach.id = "6f0b1c2e-1111-4222-8333-444455556666";
-  breach.org = "0a0b0c0d-0000-4000-8000-000000000001";
-  breach.policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd";
-  breach.scope = Scope::site;
-  breach.scope_id = "site-1";
-  breach.metric = Metric::uptime_percent;
-  breach.actual = 97.2;
-  breach.threshold = 99.9;
-  breach.deviation_percent = 2.7027;
-  breach.severity = Severity::critical;
-  breach.peak_severity = Severity::critical;
-  breach.status = BreachStatus::active;
-  breach.opened_at = test_now() - std::chrono::minutes(10);
-  breach.last_evaluated_at = test_now();
-  return breach;
+  return slamon::testing::sample_breach({.org = "0a0b0c0d-0000-4000-8000-000000000001",
+                                         .policy_id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd",
+                                         .actual = 97.2,
+                                         .threshold = 99.9,
+                                         .deviation_percent = 2.7027,
+                                         .severity = Severity::critical,
+                                         .opened_at = test_now() - std::chrono::minutes(10),
+                                         .last_evaluated_at = test_now()});
 }
 
 PolicyRef sample_policy() {

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "model/event_json.h"
+#include "support/sample_breach.h"
 
 namespace slamon::testing {
 
@@ -12,21 +13,15 @@ WallTime t0() {
 }
 
 Breach make_breach(const BreachSpec& spec, WallTime opened_at) {
-  Breach breach;
-  breach.id = spec.id;
-  breach.org = spec.org;
-  breach.policy_id = spec.policy_id;
-  breach.scope = spec.scope;
-  if (!spec.scope_id.empty()) breach.scope_id = spec.scope_id;
-  breach.metric = spec.metric;
-  breach.actual = 97.5;
-  breach.threshold = 99.0;
-  breach.deviation_percent = 1.5;
-  breach.severity = spec.severity;
-  breach.peak_severity = spec.severity;
-  breach.opened_at = opened_at;
-  breach.last_evaluated_at = opened_at;
-  return breach;
+  return sample_breach(
+      {.id = spec.id,
+       .org = spec.org,
+       .policy_id = spec.policy_id,
+       .scope = spec.scope,
+       .scope_id = spec.scope_id.empty() ? std::nullopt : std::optional<std::string>(spec.scope_id),
+       .metric = spec.metric,
+       .severity = spec.severity,
+       .opened_at = opened_at});
 }
 
 PolicyRef make_policy(const BreachSpec& spec) {

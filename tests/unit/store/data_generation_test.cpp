@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/sample_breach.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -13,22 +14,8 @@ namespace {
 const WallTime kT0 = from_unix_seconds(1'800'000'000);
 
 Breach open_breach(const std::string& id) {
-  Breach b;
-  b.id = id;
-  b.org = "org-a";
-  b.policy_id = "p-" + id;
-  b.scope = Scope::site;
-  b.scope_id = "site-1";
-  b.metric = Metric::uptime_percent;
-  b.actual = 97.5;
-  b.threshold = 99.0;
-  b.deviation_percent = 1.5;
-  b.severity = Severity::warning;
-  b.peak_severity = Severity::warning;
-  b.status = BreachStatus::active;
-  b.opened_at = kT0;
-  b.last_evaluated_at = kT0;
-  return b;
+  return testing::sample_breach(
+      {.id = id, .org = "org-a", .policy_id = "p-" + id, .opened_at = kT0});
 }
 
 class DataGenerationTest : public ::testing::Test {

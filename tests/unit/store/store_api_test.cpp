@@ -20,6 +20,7 @@
 #include "model/policy_json.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/sample_breach.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -64,22 +65,12 @@ void expect_same(const Policy& actual, const Policy& expected) {
 
 Breach make_breach(const std::string& id, const std::string& org, const std::string& policy,
                    const std::string& scope_id, Metric metric = Metric::uptime_percent) {
-  Breach b;
-  b.id = id;
-  b.org = org;
-  b.policy_id = policy;
-  b.scope = Scope::site;
-  b.scope_id = scope_id;
-  b.metric = metric;
-  b.actual = 97.5;
-  b.threshold = 99.0;
-  b.deviation_percent = 1.5;
-  b.severity = Severity::warning;
-  b.peak_severity = Severity::warning;
-  b.status = BreachStatus::active;
-  b.opened_at = kT0;
-  b.last_evaluated_at = kT0;
-  return b;
+  return testing::sample_breach({.id = id,
+                                 .org = org,
+                                 .policy_id = policy,
+                                 .scope_id = scope_id,
+                                 .metric = metric,
+                                 .opened_at = kT0});
 }
 
 Event acknowledged_event(const Breach& b) {
