@@ -7,40 +7,16 @@
 
 #include <date/date.h>
 
+#include "time_text.h"
+
 namespace slamon::sla {
 namespace {
 
 using std::chrono::hours;
 using std::chrono::minutes;
-
-// "2026-03-29 01:00" as fields (date::parse trips a GCC 12 -Wmaybe-uninitialized).
-date::local_time<std::chrono::minutes> read_time(const std::string& text) {
-  int year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  int hour = 0;
-  int minute = 0;
-  EXPECT_EQ(std::sscanf(text.c_str(), "%d-%u-%u %d:%d", &year, &month, &day, &hour, &minute), 5)
-      << text;
-  return date::local_days{date::year{year} / date::month{month} / date::day{day}} +
-         std::chrono::hours{hour} + std::chrono::minutes{minute};
-}
-
-// Read as UTC.
-WallTime utc(const std::string& text) {
-  return WallTime{read_time(text).time_since_epoch()};
-}
-
-// Read as local time in `zone` (its first occurrence).
-WallTime local(const TimeZone& zone, const std::string& text) {
-  return zone.first_instant_at(LocalTime{read_time(text)});
-}
-
-TimeZone zone(const std::string& name) {
-  auto found = TimeZone::find(name);
-  EXPECT_TRUE(found.has_value()) << name;
-  return found.value_or(TimeZone::utc());
-}
+using testing::local;
+using testing::utc;
+using testing::zone;
 
 TimePeriod parse_period(std::vector<std::pair<std::string, std::string>> entries) {
   TimePeriod period;

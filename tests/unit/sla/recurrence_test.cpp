@@ -6,29 +6,15 @@
 
 #include <date/date.h>
 
+#include "time_text.h"
+
 namespace slamon::sla {
 namespace {
 
 using std::chrono::hours;
 using std::chrono::minutes;
-
-// "2026-03-29 01:00" as fields (date::parse trips a GCC 12 -Wmaybe-uninitialized).
-date::local_time<std::chrono::minutes> read_time(const std::string& text) {
-  int year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  int hour = 0;
-  int minute = 0;
-  EXPECT_EQ(std::sscanf(text.c_str(), "%d-%u-%u %d:%d", &year, &month, &day, &hour, &minute), 5)
-      << text;
-  return date::local_days{date::year{year} / date::month{month} / date::day{day}} +
-         std::chrono::hours{hour} + std::chrono::minutes{minute};
-}
-
-// Read as UTC.
-WallTime utc(const std::string& text) {
-  return WallTime{read_time(text).time_since_epoch()};
-}
+using testing::utc;
+using testing::zone;
 
 std::vector<std::string> formatted(const std::vector<WallTime>& instants) {
   std::vector<std::string> out;
@@ -40,10 +26,6 @@ Recurrence parsed(const std::string& spec) {
   auto rule = Recurrence::parse(spec);
   EXPECT_TRUE(rule.has_value()) << spec << ": " << (rule ? "" : rule.error().message);
   return rule.value_or(Recurrence::parse("0 0 * * *").value());
-}
-
-TimeZone zone(const std::string& name) {
-  return TimeZone::find(name).value();
 }
 
 TEST(RecurrenceTest, RejectsBadSpecs) {
