@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "model/event_json.h"
 #include "model/policy_json.h"
+#include "slaview/sla_view.h"
 #include "store/store.h"
 
 namespace slamon::api {
@@ -228,19 +229,9 @@ ApiResult<std::optional<ApiHandlers::Entry>> ApiHandlers::find_policy(const Call
 }
 
 ApiResult<std::vector<Breach>> ApiHandlers::all_breaches(BreachQuery query) {
-  std::vector<Breach> all;
-  if (query.scope_keys && query.scope_keys->empty()) return all;
-  query.limit = kStorePage;
-  query.offset = 0;
-  while (true) {
-    auto page = context_.store->breaches(query);
-    if (!page) return std::unexpected(internal("reading breaches", page.error().message));
-    const std::size_t got = page->size();
-    std::move(page->begin(), page->end(), std::back_inserter(all));
-    if (got < static_cast<std::size_t>(kStorePage)) break;
-    query.offset += kStorePage;
-  }
-  return all;
+  auto all = slaview::all_breaches(*context_.store, std::move(query));
+  if (!all) return std::unexpected(internal("reading breaches", all.error().message));
+  return std::move(*all);
 }
 
 std::optional<ApiError> ApiHandlers::provisioned_conflict(const Caller& caller,

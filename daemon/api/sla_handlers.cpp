@@ -1,7 +1,7 @@
 // The SPEC §7 endpoints of ApiHandlers: a policy's compliance over a rolling window, its
 // results per SLA period, and the maintenance windows with the events they suppressed. The
-// figures come from sla/accounting.h over what the store (status timelines, breaches,
-// maintenance windows) and the history (measured values) hold; nothing here keeps state.
+// figures come from the SLA read model (slaview/sla_view.h), which status pages and reports
+// read too; these handlers validate the request and render its answer as JSON.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -15,12 +15,13 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/uuid.h"
-#include "engine/maintenance.h"
 #include "history/history.h"
+#include "maintenance/maintenance.h"
 #include "model/maintenance_json.h"
 #include "sla/accounting.h"
 #include "sla/calendar.h"
 #include "sla/recurrence.h"
+#include "slaview/sla_view.h"
 
 namespace slamon::api {
 
@@ -102,38 +103,6 @@ json statuses_json(const sla::StatusDistribution& distribution) {
   return statuses;
 }
 
-// Stored segments as a timeline; a status spelling slamon does not know counts as uncovered
-// (unknown) rather than failing the whole answer.
-std::vector<sla::StatusSegment> timeline_of(const std::vector<StoredStatusSegment>& stored) {
-  std::vector<sla::StatusSegment> timeline;
-  timeline.reserve(stored.size());
-  for (const StoredStatusSegment& segment : stored) {
-    const auto kind = sla::parse_policy_status_kind(segment.status);
-    if (!kind || segment.end <= segment.start) continue;
-    timeline.push_back({segment.start, segment.end, *kind});
-  }
-  std::sort(
-      timeline.begin(), timeline.end(),
-      [](const sla::StatusSegment& a, const sla::StatusSegment& b) { return a.start < b.start; });
-  return timeline;
-}
-
-// The zone a policy's SLA periods and business hours are read in (SPEC §7.2): its sla_period's
-// (the config has already put the site's zone there when none was written), else UTC.
-ApiResult<sla::TimeZone> zone_of(const Policy& policy) {
-  if (!policy.sla_period || policy.sla_period->timezone.empty()) return sla::TimeZone::utc();
-  auto zone = sla::TimeZone::find(policy.sla_period->timezone);
-  if (!zone) return std::unexpected(internal("the policy's time zone", zone.error().message));
-  return *zone;
-}
-
-// Business hours within `range`, or nullopt when all time counts.
-std::optional<sla::IntervalSet> counted_of(const Policy& policy, const sla::TimeZone& zone,
-                                           sla::Interval range) {
-  if (!policy.time_period) return std::nullopt;
-  return sla::counted_time(&*policy.time_period, zone, range);
-}
-
 json window_stats_json(const history::WindowStats& stats) {
   return json{{"count", stats.count},     {"min", number(stats.min)}, {"mean", number(stats.mean)},
               {"max", number(stats.max)}, {"p50", number(stats.p50)}, {"p95", number(stats.p95)},
@@ -180,16 +149,6 @@ json period_json(const sla::PeriodResult& result, bool uptime_policy, bool has_c
       {"achieved_uptime_percent", uptime_policy ? number(result.achieved_percent) : json(nullptr)}};
 }
 
-// Is `window` in effect at `t`?
-bool in_effect(const MaintenanceWindow& window, WallTime t) {
-  if (!window.recurring())
-    return window.start && window.end && *window.start <= t && t < *window.end;
-  auto recurrence = sla::Recurrence::parse(window.recurrence);
-  auto zone = sla::TimeZone::find(window.timezone);
-  if (!recurrence || !zone) return false;  // validated on input; only a hand-edited database
-  return !recurrence->occurrences(*zone, window.duration, sla::Interval{t, t + 1ms}).empty();
-}
-
 }  // namespace
 
 ApiResult<Policy> ApiHandlers::readable_policy(const Caller& caller,
@@ -229,45 +188,21 @@ ApiResult<http::HttpResponse> ApiHandlers::policy_compliance(const Caller& calle
   }
   auto policy = readable_policy(caller, request);
   if (!policy) return std::unexpected(policy.error());
-  auto zone = zone_of(*policy);
-  if (!zone) return std::unexpected(zone.error());
-
-  const WallTime now = context_.clock->now();
-  WallTime first_seen = now;
-  if (window == sla::ComplianceWindow::all) {
-    auto first = context_.store->first_status_time(policy->id);
-    if (!first) return std::unexpected(internal("reading a timeline", first.error().message));
-    first_seen = first->value_or(now);
-  }
-  const sla::Interval range = sla::window_interval(window, now, first_seen);
-
-  sla::StatusDistribution distribution;
-  if (!range.empty()) {
-    auto stored = context_.store->status_segments(policy->id, range.start, range.end);
-    if (!stored) return std::unexpected(internal("reading a timeline", stored.error().message));
-    const auto timeline = timeline_of(*stored);
-    const auto counted = counted_of(*policy, *zone, range);
-    distribution = sla::distribution(timeline, range, counted ? &*counted : nullptr);
-  }
+  const slaview::SlaView view(*caller.config, *context_.store, context_.history);
+  auto figures = view.compliance(*policy, window, context_.clock->now());
+  if (!figures) return std::unexpected(internal("SLA compliance", figures.error().message));
 
   json metrics = json::object();
-  for (Metric metric : kAllMetrics) {
-    if (!policy->threshold(metric)) continue;
-    json stats = nullptr;
-    if (context_.history != nullptr && !range.empty()) {
-      auto read = context_.history->stats(policy->id, metric, range.start, range.end);
-      if (!read) return std::unexpected(internal("reading history", read.error().message));
-      if (*read) stats = window_stats_json(**read);
-    }
-    metrics[std::string(to_string(metric))] = std::move(stats);
+  for (const slaview::MetricFigures& metric : figures->metrics) {
+    metrics[std::string(to_string(metric.metric))] =
+        metric.stats ? window_stats_json(*metric.stats) : json(nullptr);
   }
-
   return json_response(200, json{{"policy_id", policy->id},
                                  {"window", sla::to_string(window)},
-                                 {"from", format_rfc3339(range.start)},
-                                 {"to", format_rfc3339(range.end)},
-                                 {"compliance_ratio", number(distribution.compliance_ratio())},
-                                 {"statuses", statuses_json(distribution)},
+                                 {"from", format_rfc3339(figures->range.start)},
+                                 {"to", format_rfc3339(figures->range.end)},
+                                 {"compliance_ratio", number(figures->compliant_time_ratio)},
+                                 {"statuses", statuses_json(figures->statuses)},
                                  {"metrics", std::move(metrics)}});
 }
 
@@ -282,99 +217,36 @@ ApiResult<http::HttpResponse> ApiHandlers::policy_periods(const Caller& caller,
 
   auto policy = readable_policy(caller, request);
   if (!policy) return std::unexpected(policy.error());
-  auto zone = zone_of(*policy);
-  if (!zone) return std::unexpected(zone.error());
-  const PeriodKind kind = policy->sla_period ? policy->sla_period->kind : PeriodKind::month;
+  auto calendar = slaview::calendar_of(*policy);
+  if (!calendar) return std::unexpected(internal("SLA periods", calendar.error().message));
   const WallTime now = context_.clock->now();
 
   // Defaults: up to now, from the start of the period two before the one holding `to`.
   const WallTime to = to_query->value_or(now);
-  WallTime from{};
-  if (*from_query) {
-    from = **from_query;
-  } else {
-    from = sla::period_containing(kind, *zone, to - 1ms).start;
-    for (int i = 1; i < kDefaultPeriods; ++i) {
-      from = sla::period_containing(kind, *zone, from - 1ms).start;
-    }
-  }
+  const WallTime from =
+      *from_query ? **from_query : calendar->start_of_last_periods(to, kDefaultPeriods);
   if (from >= to) return std::unexpected(validation_failed("from", "must be before `to`"));
   if (to - from > kMaxPeriodRange) {
     return std::unexpected(validation_failed("to", "the range may span at most 400 days"));
   }
-  std::vector<sla::Interval> periods = sla::periods_overlapping(kind, *zone, {from, to});
-  if (periods.size() > kMaxPeriods) {
+  if (calendar->periods_overlapping({from, to}).size() > kMaxPeriods) {
     return std::unexpected(validation_failed("to", "the range may hold at most 500 periods"));
   }
-  // A period that has not begun has nothing to judge.
-  std::erase_if(periods, [&](const sla::Interval& period) { return period.start >= now; });
+  const slaview::SlaView view(*caller.config, *context_.store, context_.history);
+  auto periods = view.periods(*policy, {from, to}, now);
+  if (!periods) return std::unexpected(internal("SLA periods", periods.error().message));
 
   json items = json::array();
-  if (!periods.empty()) {
-    const sla::Interval span{periods.front().start, std::min(periods.back().end, now)};
-    auto stored = context_.store->status_segments(policy->id, span.start, span.end);
-    if (!stored) return std::unexpected(internal("reading a timeline", stored.error().message));
-    const auto timeline = timeline_of(*stored);
-
-    // Each point stands for the cycles it holds: one evaluation interval per count.
-    std::vector<sla::UptimeSample> uptime;
-    const bool uptime_policy = policy->threshold(Metric::uptime_percent).has_value();
-    if (uptime_policy && context_.history != nullptr) {
-      const Duration interval =
-          std::chrono::duration_cast<Duration>(caller.config->global.evaluation_interval);
-      // An hourly aggregate starts up to an hour before the first instant it covers.
-      auto points =
-          context_.history->points(policy->id, Metric::uptime_percent, span.start - 1h, span.end);
-      if (!points) return std::unexpected(internal("reading history", points.error().message));
-      uptime.reserve(points->size());
-      for (const history::Point& point : *points) {
-        // A cycle's value describes the interval that ends at the cycle (docs/sla.md), as the
-        // engine counts it; an hourly aggregate stands for its hour from the hour's start.
-        const WallTime start = point.count <= 1 ? point.at - interval : point.at;
-        uptime.push_back({start, interval * std::max(point.count, 1), point.mean});
-      }
-    }
-
-    BreachQuery query;
-    query.org = caller.principal.org;
-    query.policy_id = policy->id;
-    auto breaches = all_breaches(query);
-    if (!breaches) return std::unexpected(breaches.error());
-    std::vector<sla::OutageInterval> outages;
-    for (const Breach& breach : *breaches) {
-      if (breach.opened_at < span.start || breach.opened_at >= span.end) continue;
-      outages.push_back({breach.metric, breach.opened_at, breach.resolved_at});
-    }
-
-    auto windows = load_maintenance_windows(*caller.config, context_.store);
-    if (!windows) {
-      return std::unexpected(internal("reading maintenance windows", windows.error().message));
-    }
-    const MaintenanceCalendar calendar(std::move(*windows), caller.config->inventory);
-
-    for (const sla::Interval& period : periods) {
-      const auto counted = counted_of(*policy, *zone, period);
-      const sla::IntervalSet maintenance = calendar.intervals(*policy, period);
-      sla::PeriodInputs inputs;
-      inputs.policy = &*policy;
-      inputs.period = period;
-      inputs.now = now;
-      inputs.counted = counted ? &*counted : nullptr;
-      inputs.maintenance = &maintenance;
-      inputs.timeline = timeline;
-      inputs.uptime = uptime;
-      inputs.outages = outages;
-      items.push_back(
-          period_json(sla::evaluate_period(inputs), uptime_policy, !policy->credits.empty()));
-    }
+  for (const sla::PeriodResult& result : periods->items) {
+    items.push_back(period_json(result, periods->measures_uptime, periods->has_credits));
   }
-
-  return json_response(200,
-                       json{{"policy_id", policy->id},
-                            {"from", format_rfc3339(from)},
-                            {"to", format_rfc3339(to)},
-                            {"sla_period", {{"kind", to_string(kind)}, {"timezone", zone->name()}}},
-                            {"items", std::move(items)}});
+  return json_response(
+      200, json{{"policy_id", policy->id},
+                {"from", format_rfc3339(from)},
+                {"to", format_rfc3339(to)},
+                {"sla_period",
+                 {{"kind", to_string(calendar->kind)}, {"timezone", calendar->zone.name()}}},
+                {"items", std::move(items)}});
 }
 
 ApiResult<http::HttpResponse> ApiHandlers::list_maintenance(const Caller& caller,

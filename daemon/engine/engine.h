@@ -18,7 +18,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
-#include "engine/maintenance.h"
+#include "maintenance/maintenance.h"
 #include "engine/sla_tracker.h"
 #include "engine/snapshot.h"
 #include "sources/metric_source.h"

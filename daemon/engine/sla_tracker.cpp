@@ -37,14 +37,9 @@ WallTime from_ms(long long ms) {
 
 // The policy's SLA period zone (resolved at load), else its site's zone, else UTC.
 sla::TimeZone zone_of(const Policy& policy, const Inventory* inventory) {
-  std::string name;
-  if (policy.sla_period && !policy.sla_period->timezone.empty()) {
-    name = policy.sla_period->timezone;
-  } else if (inventory != nullptr) {
-    name = inventory->timezone_of(policy.scope, policy.scope_id);
-  }
-  if (auto zone = sla::TimeZone::find(name)) return *zone;
-  return sla::TimeZone::utc();
+  const std::string fallback =
+      inventory != nullptr ? inventory->timezone_of(policy.scope, policy.scope_id) : std::string();
+  return sla::zone_of(policy, fallback).value_or(sla::TimeZone::utc());
 }
 
 PeriodKind period_kind_of(const Policy& policy) {

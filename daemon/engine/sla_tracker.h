@@ -20,7 +20,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "engine/evaluator.h"
-#include "engine/maintenance.h"
+#include "maintenance/maintenance.h"
 #include "engine/snapshot.h"
 #include "model/model.h"
 #include "sla/accounting.h"

@@ -1,4 +1,4 @@
-#include "engine/maintenance.h"
+#include "maintenance/maintenance.h"
 
 #include "common/log.h"
 #include "model/maintenance_json.h"
@@ -79,6 +79,16 @@ sla::IntervalSet MaintenanceCalendar::intervals(const Policy& policy, sla::Inter
     if (covers(windows_[i], policy)) out = out.united(occurrences(i, range));
   }
   return out;
+}
+
+bool in_effect(const MaintenanceWindow& window, WallTime t) {
+  if (!window.recurring())
+    return window.start && window.end && *window.start <= t && t < *window.end;
+  auto recurrence = sla::Recurrence::parse(window.recurrence);
+  auto zone = sla::TimeZone::find(window.timezone);
+  if (!recurrence || !zone) return false;
+  return !recurrence->occurrences(*zone, window.duration, sla::Interval{t, t + Duration(1)})
+              .empty();
 }
 
 Result<std::vector<MaintenanceWindow>> load_maintenance_windows(const Config& config,

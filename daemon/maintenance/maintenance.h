@@ -3,7 +3,8 @@
 // window covers a policy of the same org when its scope is the organization, when it names the
 // policy's own scope entity (same scope and scope key), or when it is a site and the policy's
 // entity (a site, device, camera or nvr) is located at that site.
-// Immutable after construction; thread-safe to share.
+// Immutable after construction; thread-safe to share. The engine (suppression) and the SLA read
+// model (slaview: maintenance time excluded from figures) both read windows through here.
 #pragma once
 
 #include <memory>
@@ -48,6 +49,10 @@ class MaintenanceCalendar {
   std::vector<bool> usable_;
   const Inventory* inventory_;
 };
+
+// Is `window` in effect at `t`? A window that cannot be read (only a database edited by hand:
+// windows are validated on input) is never in effect.
+bool in_effect(const MaintenanceWindow& window, WallTime t);
 
 // The config's windows followed by the store's (parsed from their JSON bodies; an unreadable
 // body fails the read, naming the window). `store` may be null (config windows only).

@@ -357,4 +357,11 @@ Status parse_time_period_entry(std::string_view days, std::string_view hours, Ti
   return {};
 }
 
+Result<TimeZone> zone_of(const Policy& policy, std::string_view fallback) {
+  if (policy.sla_period && !policy.sla_period->timezone.empty()) {
+    return TimeZone::find(policy.sla_period->timezone);
+  }
+  return TimeZone::find(fallback);
+}
+
 }  // namespace slamon::sla

@@ -53,6 +53,11 @@ class TimeZone {
   const date::time_zone* zone_ = nullptr;
 };
 
+// The zone a policy's SLA periods and business hours are read in (SPEC §7.2): its
+// sla_period's (the config puts the site's zone there when none was written), else `fallback`
+// (empty: UTC). The engine, the API, status pages and reports all read it here.
+Result<TimeZone> zone_of(const Policy& policy, std::string_view fallback = {});
+
 // The period of `kind` containing `t`, from local midnight of its first day to local midnight
 // after its last day. Weeks start on Monday (ISO 8601); quarters in January, April, July and
 // October. A local midnight that does not exist (a DST jump at 00:00) starts at the first

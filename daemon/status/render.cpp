@@ -297,6 +297,9 @@ void overall_banner(Html& h, const PageView& view) {
   h.raw("<div class=\"overall s-").raw(cls).raw("\">").raw(words).raw("</div>\n");
 }
 
+// Each figure is named for what it is (docs/status-pages.md): the badge is the SLA's own
+// measure (measured uptime against the uptime target, else the time within all thresholds),
+// the bars' figure is always the time within all thresholds, the pill the status now.
 void badge(Html& h, const PolicyView& policy) {
   const Badge& b = policy.badge;
   std::string window;
@@ -304,29 +307,34 @@ void badge(Html& h, const PolicyView& policy) {
     window = std::string(period_words(b.period_kind)) + " so far (SLA period from " +
              date_text(b.window.start) + ", " + b.timezone + ")";
   } else {
-    window = "last 30 days";
+    window = "the last 30 days";
   }
-  const std::string measure = b.uptime_target ? "Measured uptime" : "Time within thresholds";
+  const std::string_view measure =
+      b.measures_uptime ? "Measured uptime" : "Time in compliance (all thresholds)";
+  const std::string target = " (target " + target_text(b.target_percent) + " %)";
   if (!b.achieved_percent) {
-    h.raw("<div class=\"badge nodata\"><span class=\"b-name\">SLA</span><span class=\"b-value\">")
-        .raw("No data yet / ")
-        .raw(target_text(b.target_percent))
-        .raw(" % target</span><span class=\"b-state\">No data</span></div>\n");
+    h.raw("<div class=\"badge nodata\"><span class=\"b-name\">")
+        .raw(measure)
+        .raw("</span><span class=\"b-value\">No data yet")
+        .raw(target)
+        .raw("</span><span class=\"b-state\">No data</span></div>\n");
   } else {
     std::string_view state_words = "Met";
     if (b.state == sla::PeriodState::at_risk) state_words = "At risk";
     if (b.state == sla::PeriodState::broken) state_words = "Not met";
     h.raw("<div class=\"badge ")
         .raw(sla::to_string(b.state))
-        .raw("\"><span class=\"b-name\">SLA</span><span class=\"b-value\">")
+        .raw("\"><span class=\"b-name\">")
+        .raw(measure)
+        .raw("</span><span class=\"b-value\">")
         .raw(achieved_text(*b.achieved_percent))
-        .raw(" % / ")
-        .raw(target_text(b.target_percent))
-        .raw(" % target</span><span class=\"b-state\">")
+        .raw(" %")
+        .raw(target)
+        .raw("</span><span class=\"b-state\">")
         .raw(state_words)
         .raw("</span></div>\n");
   }
-  h.raw("<p class=\"note\">").raw(measure).raw(", ").text(window).raw(".</p>\n");
+  h.raw("<p class=\"note\">SLA over ").text(window).raw(".</p>\n");
 }
 
 void day_bars(Html& h, const PolicyView& policy) {
@@ -370,7 +378,8 @@ void day_bars(Html& h, const PolicyView& policy) {
   h.raw("<div class=\"axis\"><span>")
       .raw(std::to_string(days))
       .raw(" days ago</span><span>")
-      .raw(ratio ? achieved_text(*ratio * 100.0) + " % compliant" : std::string("no data"))
+      .raw(ratio ? achieved_text(*ratio * 100.0) + " % of the time in compliance (all thresholds)"
+                 : std::string("no data"))
       .raw("</span><span>Today</span></div>\n");
 }
 
@@ -622,11 +631,11 @@ void policy_section(Html& h, const PolicyView& policy) {
   h.raw("<section class=\"policy\" id=\"policy-").text(policy.id).raw("\">\n");
   h.raw("<div class=\"head\"><div><h2>").text(policy.name).raw("</h2><p class=\"scope\">");
   h.text(policy.scope).raw("</p></div><span class=\"pill s-").raw(status_class(policy.current));
-  h.raw("\">").raw(status_words(policy.current)).raw("</span></div>\n");
+  h.raw("\">Now: ").raw(status_words(policy.current)).raw("</span></div>\n");
   if (!policy.description.empty())
     h.raw("<p class=\"desc\">").text(policy.description).raw("</p>\n");
   badge(h, policy);
-  h.raw("<h3>Uptime, last ").raw(std::to_string(policy.days.size())).raw(" days</h3>\n");
+  h.raw("<h3>Daily status, last ").raw(std::to_string(policy.days.size())).raw(" days</h3>\n");
   day_bars(h, policy);
   h.raw("<h3>Status distribution, last ").raw(std::to_string(policy.days.size()));
   h.raw(" days</h3>\n");
@@ -684,7 +693,10 @@ RenderedPage render_status_page(const PageView& view) {
       "open for at least 1 % of its evaluated time, green when the policy was up for at "
       "least 99.9 % of it, amber otherwise; grey days were not evaluated (no data).</p>\n"
       "<p>The SLA badge shows the current SLA period for policies with one, else the last 30 "
-      "days. Maintenance time never counts against compliance or the "
+      "days: the measured uptime against the policy's uptime target, or for a policy without "
+      "one the time in compliance with all its thresholds. The bars count every threshold "
+      "(latency, packet loss, ...), so a policy can meet its uptime SLA while in breach of "
+      "another threshold. Maintenance time never counts against compliance or the "
       "SLA.</p>\n</footer>\n</body>\n</html>\n");
   return RenderedPage{std::move(h.str()), csp_hash_source(kCss)};
 }

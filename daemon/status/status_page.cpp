@@ -7,8 +7,7 @@
 #include <tuple>
 #include <utility>
 
-#include "engine/maintenance.h"
-#include "sla/calendar.h"
+#include "slaview/sla_view.h"
 
 namespace slamon::status {
 
@@ -16,36 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Days = std::chrono::days;
-
-constexpr int kStorePage = 200;
-
-// Stored segments as a timeline, as the API reads them (api/sla_handlers.cpp): a status slamon
-// does not know counts as uncovered (unknown) rather than failing the page.
-std::vector<sla::StatusSegment> timeline_of(const std::vector<StoredStatusSegment>& stored) {
-  std::vector<sla::StatusSegment> timeline;
-  timeline.reserve(stored.size());
-  for (const StoredStatusSegment& segment : stored) {
-    const auto kind = sla::parse_policy_status_kind(segment.status);
-    if (!kind || segment.end <= segment.start) continue;
-    timeline.push_back({segment.start, segment.end, *kind});
-  }
-  std::sort(
-      timeline.begin(), timeline.end(),
-      [](const sla::StatusSegment& a, const sla::StatusSegment& b) { return a.start < b.start; });
-  return timeline;
-}
-
-// The zone of a policy's SLA periods and business hours (SPEC §7.2), as the API reads it.
-Result<sla::TimeZone> zone_of(const Policy& policy) {
-  if (!policy.sla_period || policy.sla_period->timezone.empty()) return sla::TimeZone::utc();
-  return sla::TimeZone::find(policy.sla_period->timezone);
-}
-
-std::optional<sla::IntervalSet> counted_of(const Policy& policy, const sla::TimeZone& zone,
-                                           sla::Interval range) {
-  if (!policy.time_period) return std::nullopt;
-  return sla::counted_time(&*policy.time_period, zone, range);
-}
 
 bool has_labels(const Policy& policy, const std::map<std::string, std::string>& wanted) {
   return std::all_of(wanted.begin(), wanted.end(), [&](const auto& label) {
@@ -70,151 +39,36 @@ std::string scope_text(const Policy& policy, const Config& config) {
   return kind;
 }
 
-// The status in effect at `now`: the segment covering it (a cycle's status stands for one
-// evaluation interval from the cycle), else unknown.
-sla::PolicyStatusKind current_status(std::span<const sla::StatusSegment> timeline, WallTime now) {
-  for (auto it = timeline.rbegin(); it != timeline.rend(); ++it) {
-    if (it->start <= now && now < it->end) return it->status;
-    if (it->end <= now) break;
-  }
-  return sla::PolicyStatusKind::unknown;
-}
-
-// Every breach matching `query`, paged through the store.
-Result<std::vector<Breach>> all_breaches(Store& store, BreachQuery query) {
-  std::vector<Breach> all;
-  query.limit = kStorePage;
-  query.offset = 0;
-  while (true) {
-    auto page = store.breaches(query);
-    if (!page) return std::unexpected(page.error());
-    const std::size_t got = page->size();
-    std::move(page->begin(), page->end(), std::back_inserter(all));
-    if (got < static_cast<std::size_t>(kStorePage)) break;
-    query.offset += kStorePage;
-  }
-  return all;
-}
-
-// The policy's measured uptime as samples, as /periods reads them: a raw point describes the
-// evaluation interval that ends at it, an hourly aggregate its hour from the hour's start.
-Result<std::vector<sla::UptimeSample>> uptime_samples(history::History& history,
-                                                      const Policy& policy, const Config& config,
-                                                      sla::Interval span) {
-  const Duration interval = std::chrono::duration_cast<Duration>(config.global.evaluation_interval);
-  auto points = history.points(policy.id, Metric::uptime_percent, span.start - 1h, span.end);
-  if (!points) return std::unexpected(points.error());
-  std::vector<sla::UptimeSample> samples;
-  samples.reserve(points->size());
-  for (const history::Point& point : *points) {
-    const WallTime start = point.count <= 1 ? point.at - interval : point.at;
-    samples.push_back({start, interval * std::max(point.count, 1), point.mean});
-  }
-  return samples;
-}
-
-struct PolicyInputs {
-  const Config& config;
-  Store& store;
-  history::History* history;
-  const MaintenanceCalendar& calendar;
-  WallTime now;
-};
-
-Result<Badge> badge_of(const PolicyInputs& in, const Policy& policy, const sla::TimeZone& zone,
-                       std::span<const sla::StatusSegment> timeline) {
+Badge badge_of(const slaview::SlaStanding& standing) {
   Badge badge;
-  badge.timezone = zone.name();
-  if (policy.sla_period) {
-    badge.calendar_period = true;
-    badge.period_kind = policy.sla_period->kind;
-    badge.window = sla::period_containing(policy.sla_period->kind, zone, in.now);
-  } else {
-    badge.window = {in.now - kRollingBadgeWindow, in.now};
-  }
-  const sla::Interval elapsed{badge.window.start, std::min(badge.window.end, in.now)};
-
-  std::vector<sla::UptimeSample> uptime;
-  badge.uptime_target = policy.threshold(Metric::uptime_percent).has_value();
-  if (badge.uptime_target && in.history != nullptr) {
-    auto samples = uptime_samples(*in.history, policy, in.config, elapsed);
-    if (!samples) return std::unexpected(samples.error());
-    uptime = std::move(*samples);
-  }
-  // Outages only matter to outage-count requirements (SPEC §7.4).
-  std::vector<sla::OutageInterval> outages;
-  if (!policy.requirements.empty()) {
-    BreachQuery query;
-    query.org = policy.org;
-    query.policy_id = policy.id;
-    auto breaches = all_breaches(in.store, query);
-    if (!breaches) return std::unexpected(breaches.error());
-    for (const Breach& breach : *breaches) {
-      if (breach.opened_at < elapsed.start || breach.opened_at >= elapsed.end) continue;
-      outages.push_back({breach.metric, breach.opened_at, breach.resolved_at});
-    }
-  }
-  const auto counted = counted_of(policy, zone, badge.window);
-  const sla::IntervalSet maintenance = in.calendar.intervals(policy, badge.window);
-  sla::PeriodInputs inputs;
-  inputs.policy = &policy;
-  inputs.period = badge.window;
-  inputs.now = in.now;
-  inputs.counted = counted ? &*counted : nullptr;
-  inputs.maintenance = &maintenance;
-  inputs.timeline = timeline;
-  inputs.uptime = uptime;
-  inputs.outages = outages;
-  const sla::PeriodResult result = sla::evaluate_period(inputs);
-  badge.achieved_percent = result.achieved_percent;
-  badge.target_percent = result.target_percent;
-  badge.state = result.state;
+  badge.window = standing.window;
+  badge.calendar_period = standing.calendar_period;
+  if (standing.calendar_period) badge.period_kind = standing.calendar.kind;
+  badge.timezone = standing.calendar.zone.name();
+  badge.measures_uptime = standing.measures_uptime;
+  badge.achieved_percent = standing.result.achieved_percent;
+  badge.target_percent = standing.result.target_percent;
+  badge.state = standing.result.state;
   return badge;
 }
 
-Result<PolicyView> view_of(const PolicyInputs& in, const Policy& policy) {
+Result<PolicyView> view_of(const slaview::SlaView& sla_view, const Config& config,
+                           const Policy& policy, WallTime now) {
   PolicyView view;
   view.id = policy.id;
   view.name = policy.name;
   view.description = policy.description;
-  view.scope = scope_text(policy, in.config);
+  view.scope = scope_text(policy, config);
 
-  auto zone = zone_of(policy);
-  if (!zone) return std::unexpected(zone.error());
-  const WallTime today = std::chrono::floor<Days>(in.now);
-  const sla::Interval bars{today - Days(kBarDays - 1), in.now};
-
-  // One read of the timeline covers the bars and the badge's window (a year's period may
-  // reach further back than the bars).
-  WallTime from = bars.start;
-  if (policy.sla_period) {
-    from = std::min(from, sla::period_containing(policy.sla_period->kind, *zone, in.now).start);
-  } else {
-    from = std::min(from, in.now - kRollingBadgeWindow);
+  auto overview = sla_view.overview(policy, kBarDays, now);
+  if (!overview) return std::unexpected(overview.error());
+  view.current = overview->status_now;
+  view.badge = badge_of(overview->standing);
+  view.days.reserve(overview->days.size());
+  for (const slaview::DayStatuses& day : overview->days) {
+    view.days.push_back({day.start, day.statuses, day_colour(day.statuses)});
   }
-  auto stored = in.store.status_segments(policy.id, from, in.now + 1ms);
-  if (!stored) return std::unexpected(stored.error());
-  const std::vector<sla::StatusSegment> timeline = timeline_of(*stored);
-  view.current = current_status(timeline, in.now);
-
-  auto badge = badge_of(in, policy, *zone, timeline);
-  if (!badge) return std::unexpected(badge.error());
-  view.badge = std::move(*badge);
-
-  view.days.reserve(kBarDays);
-  for (int i = 0; i < kBarDays; ++i) {
-    DayBar day;
-    day.start = bars.start + Days(i);
-    const sla::Interval range{day.start, std::min(day.start + Days(1), in.now)};
-    const auto counted = counted_of(policy, *zone, range);
-    day.distribution = sla::distribution(timeline, range, counted ? &*counted : nullptr);
-    day.colour = day_colour(day.distribution);
-    view.days.push_back(day);
-  }
-  {
-    const auto counted = counted_of(policy, *zone, bars);
-    view.distribution = sla::distribution(timeline, bars, counted ? &*counted : nullptr);
-  }
+  view.distribution = overview->days_statuses;
 
   const bool latency =
       policy.threshold(Metric::latency_ms).has_value() ||
@@ -222,24 +76,14 @@ Result<PolicyView> view_of(const PolicyInputs& in, const Policy& policy) {
   if (latency) {
     view.latency_metric = Metric::latency_ms;
     view.latency_threshold = policy.threshold(Metric::latency_ms);
-    const WallTime latency_start = today - Days(kLatencyDays - 1);
-    view.latency.reserve(kLatencyDays);
-    for (int i = 0; i < kLatencyDays; ++i) {
-      LatencyDay day;
-      day.start = latency_start + Days(i);
-      if (in.history != nullptr) {
-        auto stats = in.history->stats(policy.id, Metric::latency_ms, day.start,
-                                       std::min(day.start + Days(1), in.now + 1ms));
-        if (!stats) return std::unexpected(stats.error());
-        day.stats = *stats;
-      }
-      view.latency.push_back(day);
-    }
-    if (in.history != nullptr) {
-      auto total = in.history->stats(policy.id, Metric::latency_ms, latency_start, in.now + 1ms);
-      if (!total) return std::unexpected(total.error());
-      view.latency_total = *total;
-    }
+    const WallTime latency_start = std::chrono::floor<Days>(now) - Days(kLatencyDays - 1);
+    auto days = sla_view.daily_stats(policy, Metric::latency_ms, latency_start, kLatencyDays, now);
+    if (!days) return std::unexpected(days.error());
+    view.latency.reserve(days->size());
+    for (const slaview::DayStats& day : *days) view.latency.push_back({day.start, day.stats});
+    auto total = sla_view.stats(policy, Metric::latency_ms, {latency_start, now + 1ms});
+    if (!total) return std::unexpected(total.error());
+    view.latency_total = *total;
   }
   return view;
 }
@@ -317,25 +161,15 @@ Result<PageView> build_page_view(const StatusPage& page, const Config& config, S
   if (!policies) return std::unexpected(policies.error());
   if (policies->empty()) return view;
 
-  auto windows = load_maintenance_windows(config, &store);
-  if (!windows) return std::unexpected(windows.error());
-  const MaintenanceCalendar calendar(std::move(*windows), config.inventory);
-  const PolicyInputs inputs{config, store, history, calendar, now};
-
-  BreachQuery open_query;
-  open_query.org = page.org;
-  open_query.open_only = true;
-  auto open = all_breaches(store, open_query);
+  const slaview::SlaView sla_view(config, store, history);
+  auto open = sla_view.open_breaches(page.org);
   if (!open) return std::unexpected(open.error());
   std::map<std::string, std::vector<Breach>> open_by_policy;
-  // The store answers newest first; the page lists the oldest first.
-  for (auto it = open->rbegin(); it != open->rend(); ++it) {
-    open_by_policy[it->policy_id].push_back(std::move(*it));
-  }
+  for (Breach& breach : *open) open_by_policy[breach.policy_id].push_back(std::move(breach));
 
   view.policies.reserve(policies->size());
   for (const Policy& policy : *policies) {
-    auto policy_view = view_of(inputs, policy);
+    auto policy_view = view_of(sla_view, config, policy, now);
     if (!policy_view) {
       return fail("policy " + policy.id + ": " + policy_view.error().message);
     }

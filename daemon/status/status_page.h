@@ -1,8 +1,7 @@
 // Status pages (SPEC §14): the figures one page shows for each of its policies — the SLA
 // badge, 90 daily uptime bars, the status distribution, daily latency percentiles and the open
-// breaches — gathered from the status timelines, breaches and maintenance windows in the store
-// and the measured values in the history, with the same sla/accounting.h functions the API's
-// /compliance and /periods use. A PageView is a plain value; build_page_view only reads (the
+// breaches — as the SLA read model (slaview/sla_view.h) answers them, the same model the API's
+// /compliance and /periods render. A PageView is a plain value; build_page_view only reads (the
 // store and history serialize themselves), so it may run on any number of threads at once.
 #pragma once
 
@@ -18,13 +17,14 @@
 #include "history/history.h"
 #include "model/model.h"
 #include "sla/accounting.h"
+#include "slaview/sla_view.h"
 #include "store/store.h"
 
 namespace slamon::status {
 
 inline constexpr int kBarDays = 90;      // uptime bars: today and the 89 UTC days before
 inline constexpr int kLatencyDays = 30;  // within the history's 35 days of raw points
-inline constexpr auto kRollingBadgeWindow = std::chrono::days(30);
+inline constexpr auto kRollingBadgeWindow = slaview::kRollingSlaWindow;
 
 // How a day's bar is coloured (docs/status-pages.md): from the shares of the day's evaluated
 // time (up + degraded + down); a day with no evaluated time is maintenance when maintenance
@@ -45,18 +45,19 @@ struct LatencyDay {
   std::optional<history::WindowStats> stats;  // nullopt: nothing measured that day
 };
 
-// The SLA badge: achieved vs target over the badge window, judged by sla::evaluate_period.
+// The SLA badge: achieved vs target over the badge window (slaview::SlaStanding).
 struct Badge {
   // The current SLA period when the policy has an `sla_period`, else the last 30 days.
   sla::Interval window;
   bool calendar_period = false;
   PeriodKind period_kind = PeriodKind::month;
   std::string timezone;  // the period's zone
-  // Measured uptime for a policy with uptime_percent_min (target = its threshold), else the
-  // share of evaluated time in compliance × 100 (target 100). nullopt: nothing measured.
+  // measures_uptime (the policy has uptime_percent_min): the measured uptime against that
+  // threshold. Otherwise the share of evaluated time within all thresholds × 100 against 100.
+  // nullopt: nothing measured.
   std::optional<double> achieved_percent;
   double target_percent = 100;
-  bool uptime_target = false;
+  bool measures_uptime = false;
   sla::PeriodState state = sla::PeriodState::met;
 };
 
@@ -65,10 +66,11 @@ struct PolicyView {
   std::string name;
   std::string description;
   std::string scope;  // "site Alpha", "organization", ...
-  sla::PolicyStatusKind current = sla::PolicyStatusKind::unknown;
+  sla::PolicyStatusKind current = sla::PolicyStatusKind::unknown;  // the status now
   Badge badge;
-  std::vector<DayBar> days;              // oldest first, kBarDays of them
-  sla::StatusDistribution distribution;  // over the bars' span
+  std::vector<DayBar> days;  // oldest first, kBarDays of them
+  // Over the bars' span; its compliance_ratio() is the time in compliance (all thresholds).
+  sla::StatusDistribution distribution;
   // latency_ms when the policy has a latency_ms threshold or a sliding window on it.
   std::optional<Metric> latency_metric;
   std::optional<double> latency_threshold;

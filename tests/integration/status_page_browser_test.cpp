@@ -146,9 +146,9 @@ TEST_F(StatusPageBrowser, ChromiumRendersThePublicPageWithoutCspViolations) {
   EXPECT_NE(text.find("Bravo site uptime"), std::string::npos);
   EXPECT_NE(text.find("Charlie site latency"), std::string::npos);
   // Badges: Alpha measures 100 % against 99.5 %, Bravo 90 %.
-  EXPECT_NE(text.find("100 % / 99.5 % target</span><span class=\"b-state\">Met"), std::string::npos)
+  EXPECT_NE(text.find("100 % (target 99.5 %)</span><span class=\"b-state\">Met"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("90 % / 99.5 % target</span><span class=\"b-state\">Not met"),
+  EXPECT_NE(text.find("90 % (target 99.5 %)</span><span class=\"b-state\">Not met"),
             std::string::npos);
   EXPECT_NE(text.find("Major outage"), std::string::npos);  // Charlie's critical breach
   EXPECT_NE(text.find("<td>latency_ms</td><td class=\"sev-critical\">critical</td>"),

@@ -18,6 +18,8 @@
 #include "common/uuid.h"
 #include "history/history.h"
 #include "model/model.h"
+#include "slaview/sla_view.h"
+#include "status/status_page.h"
 
 namespace slamon::api::testing {
 namespace {
@@ -417,6 +419,82 @@ TEST_F(SlaPeriods, RequirementsBreakAPeriodWhoseUptimeWasMet) {
                                               {"outages", 3},
                                               {"broken", true}}));
   EXPECT_DOUBLE_EQ(january["budget_used"].get<double>(), 1.5);
+}
+
+// The API, the status page and the read model answer the same numbers for the same policy and
+// range: they all render slaview::SlaView.
+TEST_F(SlaPeriods, TheApiTheStatusPageAndTheReadModelAgree) {
+  const WallTime now = world_.clock().now();
+  const Policy* policy = nullptr;
+  for (const Policy& candidate : config_->policies) {
+    if (candidate.id == kMonthlyBerlin) policy = &candidate;
+  }
+  ASSERT_NE(policy, nullptr);
+  const slaview::SlaView view(*config_, world_.store(), history_.get());
+
+  // /periods: every period as the read model judges it.
+  const Answer periods_answer = periods(kMonthlyBerlin, "a-viewer");
+  ASSERT_EQ(periods_answer.status, 200) << periods_answer.body;
+  const json& items = periods_answer.body["items"];
+  auto model_periods = view.periods(*policy, {utc(2026, 12, 31, 23), now}, now);
+  ASSERT_TRUE(model_periods) << model_periods.error().message;
+  ASSERT_EQ(items.size(), model_periods->items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const sla::PeriodResult& result = model_periods->items[i];
+    EXPECT_EQ(items[i]["state"], std::string(sla::to_string(result.state)));
+    ASSERT_TRUE(result.achieved_percent);
+    EXPECT_DOUBLE_EQ(items[i]["achieved_percent"].get<double>(), *result.achieved_percent);
+    EXPECT_DOUBLE_EQ(items[i]["budget_used"].get<double>(), result.budget_used);
+  }
+
+  // The status page's badge is the running period, judged as /periods judges it.
+  auto standing = view.standing(*policy, now);
+  ASSERT_TRUE(standing) << standing.error().message;
+  EXPECT_EQ(standing->window.start, utc(2027, 2, 28, 23));
+  ASSERT_TRUE(standing->measured_uptime_percent());
+  const json& running = items.back();
+  EXPECT_DOUBLE_EQ(running["achieved_uptime_percent"].get<double>(),
+                   *standing->measured_uptime_percent());
+  EXPECT_EQ(running["state"], std::string(sla::to_string(standing->result.state)));
+
+  StatusPage page;
+  page.slug = "agree";
+  page.org = kOrgA;
+  page.title = "Agree";
+  auto page_view = status::build_page_view(page, *config_, world_.store(), history_.get(), now);
+  ASSERT_TRUE(page_view) << page_view.error().message;
+  const status::PolicyView* shown = nullptr;
+  for (const status::PolicyView& candidate : page_view->policies) {
+    if (candidate.id == kMonthlyBerlin) shown = &candidate;
+  }
+  ASSERT_NE(shown, nullptr);
+  ASSERT_TRUE(shown->badge.achieved_percent);
+  EXPECT_TRUE(shown->badge.measures_uptime);
+  EXPECT_DOUBLE_EQ(*shown->badge.achieved_percent, *standing->measured_uptime_percent());
+  EXPECT_EQ(shown->badge.state, standing->result.state);
+  EXPECT_EQ(shown->badge.window.start, standing->window.start);
+
+  // The bars' time in compliance is the compliance over the bars' span.
+  const sla::Interval bars{shown->days.front().start, now};
+  auto compliance = view.compliance(*policy, bars);
+  ASSERT_TRUE(compliance) << compliance.error().message;
+  ASSERT_TRUE(compliance->compliant_time_ratio);
+  ASSERT_TRUE(shown->distribution.compliance_ratio());
+  EXPECT_DOUBLE_EQ(*shown->distribution.compliance_ratio(), *compliance->compliant_time_ratio);
+  EXPECT_EQ(shown->distribution.up, compliance->statuses.up);
+  EXPECT_EQ(shown->distribution.degraded, compliance->statuses.degraded);
+
+  // /compliance over 30 days is the read model's.
+  const Answer compliance_answer =
+      this->compliance(kMonthlyBerlin, "a-viewer", {{"window", "30d"}});
+  ASSERT_EQ(compliance_answer.status, 200) << compliance_answer.body;
+  auto thirty_days = view.compliance(*policy, sla::ComplianceWindow::d30, now);
+  ASSERT_TRUE(thirty_days) << thirty_days.error().message;
+  ASSERT_TRUE(thirty_days->compliant_time_ratio);
+  EXPECT_DOUBLE_EQ(compliance_answer.body["compliance_ratio"].get<double>(),
+                   *thirty_days->compliant_time_ratio);
+  EXPECT_DOUBLE_EQ(seconds(compliance_answer.body["statuses"], "degraded"),
+                   static_cast<double>(thirty_days->statuses.degraded.count()) / 1000.0);
 }
 
 TEST_F(SlaPeriods, UptimeBudgetAndCreditsExcludeMaintenance) {

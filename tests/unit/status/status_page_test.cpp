@@ -297,17 +297,22 @@ TEST_F(StatusPageTest, BadgeComparesMeasuredUptimeWithTheTarget) {
   EXPECT_FALSE(policy->badge.calendar_period);
   EXPECT_EQ(policy->badge.window.end, kNow);
   EXPECT_EQ(policy->badge.window.start, kNow - Days(30));
-  EXPECT_TRUE(policy->badge.uptime_target);
+  EXPECT_TRUE(policy->badge.measures_uptime);
   ASSERT_TRUE(policy->badge.achieved_percent);
   EXPECT_NEAR(*policy->badge.achieved_percent, 99.5, 1e-9);
   EXPECT_DOUBLE_EQ(policy->badge.target_percent, 99.9);
   EXPECT_EQ(policy->badge.state, sla::PeriodState::broken);
 
   const std::string html = render_status_page(page).html;
-  EXPECT_NE(html.find("99.5 % / 99.9 % target</span><span class=\"b-state\">Not met"),
+  EXPECT_NE(html.find("99.5 % (target 99.9 %)</span><span class=\"b-state\">Not met"),
             std::string::npos)
       << html;
-  EXPECT_NE(html.find("Measured uptime, last 30 days."), std::string::npos);
+  EXPECT_NE(html.find("<span class=\"b-name\">Measured uptime</span>"), std::string::npos);
+  // Each figure says what it is: the badge's window, the bars' time in compliance with all
+  // thresholds (not the measured uptime) and the status now.
+  EXPECT_NE(html.find("SLA over the last 30 days."), std::string::npos);
+  EXPECT_NE(html.find(" % of the time in compliance (all thresholds)</span>"), std::string::npos);
+  EXPECT_NE(html.find(">Now: "), std::string::npos);
 
   // Latency: today's P50 / P95 / P99 of 10..33 ms (nearest rank).
   ASSERT_TRUE(policy->latency_metric);
@@ -364,7 +369,7 @@ TEST_F(StatusPageTest, CalendarPeriodBadgeUsesTheCurrentPeriod) {
   EXPECT_EQ(policy->badge.window.start, from_unix_seconds(1'796'083'200));  // 2026-12-01
   EXPECT_EQ(policy->badge.state, sla::PeriodState::met);
   const std::string html = render_status_page(page).html;
-  EXPECT_NE(html.find("100 % / 99.9 % target</span><span class=\"b-state\">Met"),
+  EXPECT_NE(html.find("100 % (target 99.9 %)</span><span class=\"b-state\">Met"),
             std::string::npos);
   EXPECT_NE(html.find("this month so far (SLA period from 2026-12-01, UTC)"), std::string::npos);
 }
@@ -377,8 +382,8 @@ TEST_F(StatusPageTest, PolicyWithoutDataSaysSo) {
   EXPECT_EQ(policy->current, sla::PolicyStatusKind::unknown);
   for (const DayBar& day : policy->days) EXPECT_EQ(day.colour, DayColour::no_data);
   const std::string html = render_status_page(page).html;
-  EXPECT_NE(html.find("No data yet / 100 % target"), std::string::npos);
-  EXPECT_NE(html.find("Time within thresholds, last 30 days."), std::string::npos);
+  EXPECT_NE(html.find("No data yet (target 100 %)"), std::string::npos);
+  EXPECT_NE(html.find("Time in compliance (all thresholds)</span>"), std::string::npos);
   EXPECT_NE(html.find("No latency measured in the last 30 days."), std::string::npos);
   EXPECT_NE(html.find("Some services have no current data"), std::string::npos);
 }
