@@ -26,9 +26,9 @@
 #include "common/log.h"
 #include "engine/engine.h"
 #include "fleet.h"
+#include "httpclient/http_client.h"
 #include "process.h"
-#include "sources/http_client.h"
-#include "sources/prometheus_source.h"
+#include "prometheus/prometheus_source.h"
 #include "store/store.h"
 #include "support/child_process.h"
 #include "support/prometheus_server.h"
@@ -85,7 +85,7 @@ class TimedSource final : public MetricSource {
  public:
   TimedSource(MetricSourcePtr inner, FetchLog& log) : inner_(std::move(inner)), log_(log) {}
   const std::string& name() const override { return inner_->name(); }
-  Result<QueryResult> query(const std::string& query, WallTime at) override {
+  Result<QueryResult> query(const MetricQuery& query, WallTime at) override {
     QueryCall call;
     call.start = SteadyClock::now();
     auto result = inner_->query(query, at);

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "../cycle/fleet.h"
@@ -20,7 +21,7 @@
 #include "common/uuid.h"
 #include "delivery/delivery_service.h"
 #include "engine/engine.h"
-#include "sources/http_client.h"
+#include "httpclient/http_client.h"
 #include "store/store.h"
 #include "support/http_stub.h"
 #include "support/temp_dir.h"
@@ -33,7 +34,10 @@ class FleetSource final : public MetricSource {
  public:
   explicit FleetSource(const Fleet& fleet) : fleet_(fleet) {}
   const std::string& name() const override { return name_; }
-  Result<QueryResult> query(const std::string& query, WallTime) override {
+  Result<QueryResult> query(const MetricQuery& metric_query, WallTime) override {
+    const auto* promql = std::get_if<PromQlQuery>(&metric_query);
+    if (promql == nullptr) return fail("unexpected SNMP query");
+    const std::string& query = promql->promql;
     for (std::size_t m = 0; m < kFleetMetrics.size(); ++m) {
       if (query.find(series_name(kFleetMetrics[m]) + "[") == std::string::npos) continue;
       QueryResult result;

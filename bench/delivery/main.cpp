@@ -29,9 +29,9 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "delivery/delivery_service.h"
+#include "httpclient/http_client.h"
 #include "model/model.h"
 #include "notify/notifier.h"
-#include "sources/http_client.h"
 #include "store/store.h"
 
 namespace slamon::bench {

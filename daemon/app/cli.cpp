@@ -17,6 +17,7 @@
 #include "app/eval_output.h"
 #include "app/service_notifier.h"
 #include "backtest/command.h"
+#include "app/source_factory.h"
 #include "common/log.h"
 #include "config/loader.h"
 #include "config/web_config_reader.h"
@@ -119,7 +120,7 @@ int eval_once(const std::string& config_file, const FlagOverrides& flags, bool d
     snmp_service = std::move(*opened);
     snmp_service->poll_once();
   }
-  Engine engine(clock, store.get(), default_source_factory(snmp_service.get()));
+  Engine engine(clock, store.get(), production_source_factory(snmp_service.get()));
   CycleOptions options;
   options.dry_run = dry_run;
   const auto report = engine.run_cycle(loaded.config, options);

@@ -11,6 +11,7 @@
 #include "app/scheduler.h"
 #include "app/service_notifier.h"
 #include "common/log.h"
+#include "app/source_factory.h"
 #include "config/web_config_reader.h"
 #include "http/server.h"
 #include "slamon/build_info.h"
@@ -132,7 +133,7 @@ Status Daemon::start() {
                 history.error().message);
   }
   history_ = std::move(*history);
-  engine_ = std::make_unique<Engine>(clock_, store_.get(), default_source_factory(snmp_.get()));
+  engine_ = std::make_unique<Engine>(clock_, store_.get(), production_source_factory(snmp_.get()));
   engine_->set_history(history_.get());
 
   auto notifications = build_notification_setup(loaded.config);

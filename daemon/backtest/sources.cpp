@@ -1,6 +1,7 @@
 #include "backtest/sources.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "engine/join.h"
 
@@ -60,12 +61,13 @@ Result<std::vector<StepMeasurements>> PrometheusReplaySource::measure(
   const WallTime end = grid.at(first + count - 1);
   std::vector<std::vector<Sample>> samples_by_step(count);
   for (const PlannedQuery& query : queries) {
-    if (!prometheus_sources_.contains(query.source)) {
+    const auto* promql = std::get_if<PromQlQuery>(&query.query);
+    if (promql == nullptr || !prometheus_sources_.contains(query.source)) {
       mark_all(steps, query, Gap::not_replayable);
       continue;
     }
     ++range_queries_;
-    auto answer = range_query_(query.source, query.query, start, end, grid.step);
+    auto answer = range_query_(query.source, promql->promql, start, end, grid.step);
     if (!answer) {
       note(answer.error().message, count);
       mark_all(steps, query, Gap::source_failed);

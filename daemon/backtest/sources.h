@@ -14,7 +14,7 @@
 #include "backtest/replay.h"
 #include "config/config.h"
 #include "history/history.h"
-#include "sources/prometheus_source.h"
+#include "prometheus/prometheus_source.h"
 
 namespace slamon::backtest {
 

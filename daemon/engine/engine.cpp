@@ -5,16 +5,12 @@
 #include <cmath>
 #include <set>
 #include <thread>
-#include <unordered_map>
 
 #include "common/log.h"
 #include "engine/evaluator.h"
 #include "engine/join.h"
 #include "engine/planner.h"
 #include "history/history.h"
-#include "snmp/measurement_math.h"
-#include "snmp/snmp_service.h"
-#include "sources/prometheus_source.h"
 #include "store/store.h"
 
 namespace slamon {
@@ -61,31 +57,6 @@ std::vector<FetchOutcome> fetch_all(const std::vector<PlannedQuery>& queries,
   return outcomes;
 }
 
-// Joins an SNMP query's per-device samples to its targets: each target's value aggregates the
-// devices of its scope that this source polls (SPEC §4 `aggregate`); none with a value is no data.
-void join_device_samples(const Config& config, const PlannedQuery& query,
-                         const std::vector<Sample>& samples, MeasuredValues& values) {
-  std::unordered_map<std::string, double> by_device;
-  for (const auto& sample : samples) {
-    auto label = sample.labels.find(query.scope_label);
-    if (label != sample.labels.end()) by_device.emplace(label->second, sample.value);
-  }
-  std::vector<double> scope_values;
-  for (const auto& target : query.targets) {
-    scope_values.clear();
-    for (const Device* device :
-         config.inventory.devices_of(target.org, target.scope, target.devices_key)) {
-      if (!device->snmp || device->snmp->source != query.source) continue;
-      if (auto it = by_device.find(device->id); it != by_device.end()) {
-        scope_values.push_back(it->second);
-      }
-    }
-    if (auto value = snmp::aggregate(scope_values, *query.device_aggregate, target.metric)) {
-      values[{target.policy_id, target.metric}] = *value;
-    }
-  }
-}
-
 std::vector<PolicyInfo> policy_infos(const std::vector<Policy>& policies,
                                      const std::vector<Breach>& open) {
   std::set<std::string> in_breach;
@@ -124,14 +95,6 @@ std::string_view to_string(VerdictState s) {
       return "no_data";
   }
   return "";
-}
-
-SourceFactory default_source_factory(snmp::SnmpService* snmp) {
-  return [snmp](const SourceConfig& config) -> MetricSourcePtr {
-    if (config.type == SourceType::prometheus) return std::make_shared<PrometheusSource>(config);
-    if (config.type == SourceType::snmp && snmp != nullptr) return snmp->metric_source(config.name);
-    return nullptr;
-  };
 }
 
 Engine::Engine(Clock& clock, Store* store, SourceFactory sources)
@@ -255,11 +218,7 @@ Result<CycleReport> Engine::run_cycle(const ConfigPtr& config, const CycleOption
         source_failed_keys.insert({target.policy_id, target.metric});
       continue;
     }
-    if (runnable[i].device_aggregate) {
-      join_device_samples(*config, runnable[i], outcome->samples, values);
-    } else {
-      log_join_issues(runnable[i], join_samples(runnable[i], outcome->samples, values));
-    }
+    log_join_issues(runnable[i], join_samples(runnable[i], outcome->samples, values));
   }
   for (auto& [name, status] : source_status) status.up = !failed_sources.contains(name);
 

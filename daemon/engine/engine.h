@@ -27,18 +27,9 @@ namespace slamon {
 
 class Store;
 
-namespace snmp {
-class SnmpService;
-}
 namespace history {
 class History;
 }
-
-// Creates the MetricSource for a configured source; injected so tests can use fakes.
-using SourceFactory = std::function<MetricSourcePtr(const SourceConfig&)>;
-// The production sources: Prometheus over HTTP, and SNMP sources answered from `snmp`'s
-// sample history (which must outlive the factory; nullptr: SNMP sources are not available).
-SourceFactory default_source_factory(snmp::SnmpService* snmp = nullptr);
 
 struct CycleOptions {
   bool dry_run = false;            // evaluate only: persist nothing, publish nothing
@@ -79,7 +70,9 @@ struct EngineCounters {
 class Engine {
  public:
   // `store` may be null only for dry runs.
-  Engine(Clock& clock, Store* store, SourceFactory sources = default_source_factory());
+  // `sources` creates the MetricSource of each configured source (the app composes it from the
+  // source libraries' factories, see SourceRegistry; tests inject fakes).
+  Engine(Clock& clock, Store* store, SourceFactory sources);
 
   // Runs one cycle now with `config`, unless one is already running: then returns an Error
   // "skipped" and counts the skip.

@@ -1,4 +1,4 @@
-#include "sources/http_client.h"
+#include "httpclient/http_client.h"
 
 #include <curl/curl.h>
 

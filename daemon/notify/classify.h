@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "httpclient/http_client.h"
 #include "notify/notifier.h"
-#include "sources/http_client.h"
 
 namespace slamon::notify {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "sources/http_client.h"
+#include "httpclient/http_client.h"
 
 namespace slamon::notify {
 

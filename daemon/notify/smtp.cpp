@@ -12,11 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include "httpclient/http_client.h"
 #include "common/strings.h"
 #include "notify/classify.h"
 #include "notify/http_post.h"
 #include "notify/text.h"
-#include "sources/http_client.h"
 
 namespace slamon::notify {
 namespace {

@@ -1,4 +1,4 @@
-#include "sources/prometheus_source.h"
+#include "prometheus/prometheus_source.h"
 
 #include <curl/curl.h>
 
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
-#include "sources/http_client.h"
+#include "httpclient/http_client.h"
 
 namespace slamon {
 
@@ -288,7 +288,17 @@ Result<HttpResponse> PrometheusSource::post(std::string_view api_path,
   return response;
 }
 
-Result<QueryResult> PrometheusSource::query(const std::string& query, WallTime at) {
+MetricSourcePtr make_prometheus_source(const SourceConfig& config) {
+  return std::make_shared<PrometheusSource>(config);
+}
+
+Result<QueryResult> PrometheusSource::query(const MetricQuery& query, WallTime at) {
+  const auto* promql = std::get_if<PromQlQuery>(&query);
+  if (promql == nullptr) return fail("a Prometheus source answers PromQL queries only");
+  return instant_query(promql->promql, at);
+}
+
+Result<QueryResult> PrometheusSource::instant_query(const std::string& query, WallTime at) {
   std::string where;
   auto response = post("/api/v1/query", {{"query", query}, {"time", format_query_time(at)}}, where);
   if (!response) return std::unexpected(response.error());

@@ -1,6 +1,7 @@
 // PrometheusSource: a MetricSource over Prometheus' HTTP API (`/api/v1/query`, and
 // `/api/v1/query_range` for `slamon backtest`), with the timeout, bearer / basic auth and TLS
-// options of SPEC §2. Thread-safe: each call uses its own curl handle.
+// options of SPEC §2; make_prometheus_source is the factory the app registers for
+// `type: prometheus`. Thread-safe: each call uses its own curl handle.
 #pragma once
 
 #include <chrono>
@@ -38,7 +39,10 @@ class PrometheusSource final : public MetricSource {
  public:
   explicit PrometheusSource(SourceConfig config);
   const std::string& name() const override { return config_.name; }
-  Result<QueryResult> query(const std::string& query, WallTime at) override;
+  // Answers a PromQlQuery (an SnmpQuery is an Error) with instant_query().
+  Result<QueryResult> query(const MetricQuery& query, WallTime at) override;
+  // Evaluates the PromQL `query` at instant `at` (`/api/v1/query`).
+  Result<QueryResult> instant_query(const std::string& query, WallTime at);
   // Evaluates `query` at start, start + step, ... up to and including end (when it falls on a
   // step), as an instant query would at each of those instants (`/api/v1/query_range`).
   Result<RangeQueryResult> query_range(const std::string& query, WallTime start, WallTime end,
@@ -53,6 +57,9 @@ class PrometheusSource final : public MetricSource {
 
   SourceConfig config_;
 };
+
+// The factory of `type: prometheus` sources (SourceRegistry).
+MetricSourcePtr make_prometheus_source(const SourceConfig& config);
 
 // Parses a Prometheus `/api/v1/query` answer (vector or scalar result) into samples.
 // Exposed for tests and fuzzing.

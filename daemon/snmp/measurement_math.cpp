@@ -246,4 +246,22 @@ std::optional<double> aggregate(std::span<const double> values, Aggregate how, M
   return sum / static_cast<double>(count);
 }
 
+std::vector<Sample> aggregate_scopes(const SnmpQuery& query,
+                                     const std::map<std::string, double>& device_values) {
+  std::vector<Sample> samples;
+  std::vector<double> scope_values;
+  for (const SnmpScope& scope : query.scopes) {
+    scope_values.clear();
+    for (const std::string& device : scope.device_ids) {
+      if (auto it = device_values.find(device); it != device_values.end()) {
+        scope_values.push_back(it->second);
+      }
+    }
+    if (auto value = aggregate(scope_values, query.aggregate, query.metric)) {
+      samples.push_back(Sample{{{kSnmpScopeLabel, scope.key}}, *value});
+    }
+  }
+  return samples;
+}
+
 }  // namespace slamon::snmp

@@ -2,7 +2,7 @@
 // survive 32-bit wraps, counter resets and agent reboots (sysUpTime going backwards); the
 // per-poll reduction of a device's answer into a DeviceSample; the window functions
 // (reachability, response time, interface availability, error ratio, OID value); and the
-// aggregation across a scope's devices. Pure functions; thread-safe.
+// aggregation across a scope's devices that answers an SnmpQuery. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "sources/metric_source.h"
 
 namespace slamon::snmp {
 
@@ -116,5 +117,12 @@ std::optional<double> mean_oid_value(std::span<const DeviceSample> samples, cons
 // a metric where lower is worse (a `_min` threshold: uptime, scores; threshold_spec(metric).bound)
 // and the maximum otherwise. NaN values are ignored; empty or all NaN → nullopt.
 std::optional<double> aggregate(std::span<const double> values, Aggregate how, Metric metric);
+
+// Answers an SnmpQuery from its devices' values (device id → value; a device without one is
+// absent): one sample per scope, labelled kSnmpScopeLabel = the scope's key, aggregating the
+// values of its devices in the order it lists them (query.aggregate, `worst` by query.metric).
+// A scope none of whose devices has a value has no sample (no data).
+std::vector<Sample> aggregate_scopes(const SnmpQuery& query,
+                                     const std::map<std::string, double>& device_values);
 
 }  // namespace slamon::snmp

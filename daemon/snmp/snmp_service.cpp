@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
-#include <sstream>
+#include <set>
+#include <string_view>
+#include <variant>
 
 #include "common/duration.h"
 #include "common/log.h"
@@ -205,20 +206,16 @@ ParsedPoll parse_poll(const PollResult& result, WallTime at, const SourceNeeds& 
   return parsed;
 }
 
-std::string format_number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", value);
-  return buffer;
-}
-
 // The engine's handle on one SNMP source; it reads the service's history only.
 class SnmpMetricSource final : public MetricSource {
  public:
   SnmpMetricSource(std::string name, const SnmpService& service)
       : name_(std::move(name)), service_(service) {}
   const std::string& name() const override { return name_; }
-  Result<QueryResult> query(const std::string& query, WallTime at) override {
-    return service_.answer(name_, query, at);
+  Result<QueryResult> query(const MetricQuery& query, WallTime at) override {
+    const auto* snmp = std::get_if<SnmpQuery>(&query);
+    if (snmp == nullptr) return fail("an SNMP source answers SNMP queries only");
+    return service_.answer(name_, *snmp, at);
   }
 
  private:
@@ -230,46 +227,18 @@ class SnmpMetricSource final : public MetricSource {
 
 // ---- queries ------------------------------------------------------------------------------
 
-std::string encode_query(const SnmpQuery& query) {
-  std::string text = "snmp=" + query.builtin + " window_ms=" + std::to_string(query.window.count());
-  if (query.builtin == "oid") text += " oid=" + query.oid + " scale=" + format_number(query.scale);
-  return text;
-}
+namespace {
 
-Result<SnmpQuery> decode_query(const std::string& text) {
-  SnmpQuery query;
-  std::istringstream words(text);
-  std::string word;
-  while (words >> word) {
-    const auto equals = word.find('=');
-    if (equals == std::string::npos) return fail("malformed snmp query term `" + word + "`");
-    const std::string key = word.substr(0, equals);
-    const std::string value = word.substr(equals + 1);
-    if (key == "snmp") {
-      query.builtin = value;
-    } else if (key == "oid") {
-      query.oid = value;
-    } else if (key == "scale") {
-      char* end = nullptr;
-      query.scale = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0') return fail("malformed snmp query scale");
-    } else if (key == "window_ms") {
-      long long ms = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
-      if (ec != std::errc() || end != value.data() + value.size() || ms <= 0)
-        return fail("malformed snmp query window");
-      query.window = milliseconds(ms);
-    } else {
-      return fail("unknown snmp query term `" + key + "`");
-    }
-  }
+Status check_query(const SnmpQuery& query) {
   static const std::set<std::string> kBuiltins{"reachability", "response_time", "if_oper_up",
                                                "if_error_ratio", "oid"};
   if (!kBuiltins.contains(query.builtin)) return fail("unknown snmp measurement");
   if (query.builtin == "oid" && query.oid.empty()) return fail("snmp oid query without an oid");
   if (query.window.count() <= 0) return fail("snmp query without a window");
-  return query;
+  return {};
 }
+
+}  // namespace
 
 // ---- service ------------------------------------------------------------------------------
 
@@ -495,10 +464,9 @@ bool SnmpService::poll_source(const ConfigPtr& config, const SourceConfig& sourc
   }
 
   const WallTime at = clock_.now();
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = clock_.monotonic();
   const std::vector<PollResult> results = poller.poll(targets);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = std::chrono::duration<double>(clock_.monotonic() - started).count();
 
   std::vector<std::pair<std::string, DeviceSample>> samples;
   std::vector<ParsedPoll> parsed;
@@ -566,8 +534,8 @@ bool SnmpService::poll_source(const ConfigPtr& config, const SourceConfig& sourc
       completed_sources_.insert(source.name);
     }
     constexpr auto kPruneEvery = std::chrono::minutes(10);
-    const auto now = std::chrono::steady_clock::now();
-    if (prune_soon_ || now - last_prune_ >= kPruneEvery) {
+    const auto now = clock_.monotonic();
+    if (prune_soon_ || !last_prune_ || now - *last_prune_ >= kPruneEvery) {
       last_prune_ = now;
       prune_soon_ = false;
       prune_due = true;
@@ -639,11 +607,10 @@ std::optional<double> SnmpService::measure(const SnmpQuery& query, const std::st
   return std::nullopt;
 }
 
-Result<QueryResult> SnmpService::answer(const std::string& source, const std::string& query_text,
+Result<QueryResult> SnmpService::answer(const std::string& source, const SnmpQuery& query,
                                         WallTime at) const {
-  const auto started = std::chrono::steady_clock::now();
-  auto query = decode_query(query_text);
-  if (!query) return std::unexpected(query.error());
+  const auto started = clock_.monotonic();
+  if (auto checked = check_query(query); !checked) return std::unexpected(checked.error());
   ConfigPtr config;
   {
     std::lock_guard lock(mutex_);
@@ -654,17 +621,29 @@ Result<QueryResult> SnmpService::answer(const std::string& source, const std::st
   }
   // Every window holds at least one finished poll, however short it is written: a sample is
   // stamped when its round started but stored when the round ends, up to an interval later.
+  SnmpQuery widened = query;
+  widened.scopes.clear();
   if (const SourceConfig* configured = config->source(source)) {
-    query->window = std::max(query->window, 2 * effective_interval(*configured));
+    widened.window = std::max(query.window, 2 * effective_interval(*configured));
+  }
+  std::set<std::string_view> wanted;
+  for (const SnmpScope& scope : query.scopes)
+    wanted.insert(scope.device_ids.begin(), scope.device_ids.end());
+  std::map<std::string, double> device_values;
+  for (const Device* device : devices_of_source(*config, source)) {
+    if (!wanted.contains(device->id)) continue;
+    if (auto value = measure(widened, device->id, at)) device_values.emplace(device->id, *value);
   }
   QueryResult result;
-  for (const Device* device : devices_of_source(*config, source)) {
-    if (auto value = measure(*query, device->id, at)) {
-      result.samples.push_back(Sample{{{kDeviceIdLabel, device->id}}, *value});
-    }
-  }
-  result.elapsed = std::chrono::steady_clock::now() - started;
+  result.samples = aggregate_scopes(query, device_values);
+  result.elapsed = clock_.monotonic() - started;
   return result;
+}
+
+SourceFactory SnmpService::source_factory() {
+  return [this](const SourceConfig& config) -> MetricSourcePtr {
+    return config.type == SourceType::snmp ? metric_source(config.name) : nullptr;
+  };
 }
 
 }  // namespace slamon::snmp

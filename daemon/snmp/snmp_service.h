@@ -73,19 +73,6 @@ struct SnmpStatus {
   std::vector<SourcePollState> sources;
 };
 
-// The query the planner sends an SNMP source for a measurement (see encode_query).
-struct SnmpQuery {
-  std::string builtin;  // reachability | response_time | if_oper_up | if_error_ratio | oid
-  std::string oid;
-  double scale = 1.0;
-  std::chrono::milliseconds window{0};
-};
-std::string encode_query(const SnmpQuery& query);
-Result<SnmpQuery> decode_query(const std::string& text);
-
-// The label carrying the device id on an SNMP source's samples.
-inline constexpr const char* kDeviceIdLabel = "device_id";
-
 class SnmpService {
  public:
   // Opens the history in the state database `db_path` (":memory:" for none).
@@ -106,18 +93,22 @@ class SnmpService {
   // the service is not started.
   void poll_once();
 
-  // The engine's view of source `name`: query() answers from the history, one sample per
-  // device (label kDeviceIdLabel) that has a value; an Error until the source has finished a
-  // round since this service started.
+  // The engine's view of source `name`: query() answers an SnmpQuery with answer(); an Error
+  // until the source has finished a round since this service started.
   MetricSourcePtr metric_source(const std::string& name);
+  // The factory of `type: snmp` sources (SourceRegistry): metric_source() by name. This
+  // service must outlive the factory and the sources it creates.
+  SourceFactory source_factory();
 
   SnmpStatus status() const;
 
   // Evaluates `query` for one device at `at` from the history (nullopt = no data).
   std::optional<double> measure(const SnmpQuery& query, const std::string& device_id,
                                 WallTime at) const;
-  Result<QueryResult> answer(const std::string& source, const std::string& query_text,
-                             WallTime at) const;
+  // Answers `query` for `source` from the history: one sample per scope (label
+  // kSnmpScopeLabel) whose devices polled by `source` have a value, aggregated
+  // (aggregate_scopes). The window is widened to two poll intervals when shorter.
+  Result<QueryResult> answer(const std::string& source, const SnmpQuery& query, WallTime at) const;
 
  private:
   SnmpService(Clock& clock, ConfigPtr config, std::unique_ptr<SampleHistory> history);
@@ -145,7 +136,7 @@ class SnmpService {
   // One poller per source name, kept across reloads so its counters stay continuous; a
   // reloaded source's new runner waits for the old one's round to end.
   std::map<std::string, std::shared_ptr<SourcePoller>> pollers_;
-  std::chrono::steady_clock::time_point last_prune_{};
+  std::optional<std::chrono::steady_clock::time_point> last_prune_;  // clock_.monotonic()
   bool prune_soon_ = false;  // a reload removed devices: prune after the next round
   std::map<std::pair<std::string, std::string>, DeviceState> devices_;  // (source, device id)
   std::map<std::string, SourcePollState> sources_;

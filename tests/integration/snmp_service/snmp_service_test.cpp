@@ -178,8 +178,11 @@ class SnmpServiceTest : public ::testing::Test {
   }
 
   std::optional<double> measure(const std::string& builtin, const std::string& device) {
-    SnmpQuery query{builtin, builtin == "oid" ? kVendorOid : "", builtin == "oid" ? 0.5 : 1.0,
-                    5min};
+    SnmpQuery query;
+    query.builtin = builtin;
+    query.oid = builtin == "oid" ? kVendorOid : "";
+    query.scale = builtin == "oid" ? 0.5 : 1.0;
+    query.window = 5min;
     return service_->measure(query, device, clock_.now());
   }
 
@@ -265,18 +268,28 @@ TEST_F(SnmpServiceTest, DeviceStateForMetricsAndAFailureReason) {
   EXPECT_GT(status.sources[0].counters.varbinds, 0u);
 }
 
-TEST_F(SnmpServiceTest, TheEngineSeesOneSeriesPerDeviceOnceARoundFinished) {
-  const std::string query = encode_query({"reachability", "", 1.0, 5min});
-  auto before = service_->answer("switches", query, clock_.now());
+TEST_F(SnmpServiceTest, TheEngineSeesOneSeriesPerScopeOnceARoundFinished) {
+  const MetricSourcePtr source = service_->source_factory()(switches_source());
+  ASSERT_NE(source, nullptr);
+  SnmpQuery query;
+  query.builtin = "reachability";
+  query.window = 5min;
+  query.scopes = {{"listed", {"listed"}},
+                  {"walked", {"walked"}},
+                  {"dead", {"dead"}},
+                  {"hq", {"listed", "walked", "dead"}},
+                  {"unknown", {"not-in-the-inventory"}}};
+  auto before = source->query(query, clock_.now());
   ASSERT_FALSE(before) << "no data is not the same as 0 % before the first round";
   poll();
-  auto after = service_->answer("switches", query, clock_.now());
+  auto after = source->query(query, clock_.now());
   ASSERT_TRUE(after) << after.error().message;
-  std::map<std::string, double> by_device;
+  std::map<std::string, double> by_scope;
   for (const auto& sample : after->samples)
-    by_device[sample.labels.at(kDeviceIdLabel)] = sample.value;
-  EXPECT_EQ(by_device,
-            (std::map<std::string, double>{{"dead", 0}, {"listed", 100}, {"walked", 100}}));
+    by_scope[sample.labels.at(kSnmpScopeLabel)] = sample.value;
+  EXPECT_EQ(by_scope, (std::map<std::string, double>{
+                          {"dead", 0}, {"hq", 200.0 / 3}, {"listed", 100}, {"walked", 100}}));
+  EXPECT_FALSE(source->query(PromQlQuery{"up"}, clock_.now()));
 }
 
 TEST_F(SnmpServiceTest, HistorySurvivesARestartOfSlamon) {

@@ -142,11 +142,13 @@ const RsaKeyPair& other_rsa() {
 
 }  // namespace
 
-Result<QueryResult> FakeSource::query(const std::string& query, WallTime /*at*/) {
+Result<QueryResult> FakeSource::query(const MetricQuery& query, WallTime /*at*/) {
   std::lock_guard lock(mutex_);
   ++calls_;
   QueryResult result;
-  if (auto it = values_.find(query); it != values_.end()) {
+  const auto* promql = std::get_if<PromQlQuery>(&query);
+  if (promql == nullptr) return fail("the fake source answers PromQL only");
+  if (auto it = values_.find(promql->promql); it != values_.end()) {
     for (const auto& [key, value] : it->second) result.samples.push_back({{{"scope", key}}, value});
   }
   return result;

@@ -58,7 +58,7 @@ inline const std::string kLatencyQuery = "latency";
 class FakeSource final : public MetricSource {
  public:
   const std::string& name() const override { return name_; }
-  Result<QueryResult> query(const std::string& query, WallTime at) override;
+  Result<QueryResult> query(const MetricQuery& query, WallTime at) override;
   // Sets the value `query` answers for `scope_key`.
   void set(const std::string& query, const std::string& scope_key, double value);
   void clear();

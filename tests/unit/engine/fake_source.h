@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "sources/metric_source.h"
@@ -23,7 +24,11 @@ class FakeSource final : public MetricSource {
 
   const std::string& name() const override { return name_; }
 
-  Result<QueryResult> query(const std::string& query, WallTime at) override {
+  // Records and answers a PromQlQuery by its text; an SnmpQuery fails.
+  Result<QueryResult> query(const MetricQuery& metric_query, WallTime at) override {
+    const auto* promql = std::get_if<PromQlQuery>(&metric_query);
+    if (promql == nullptr) return fail("FakeSource answers PromQL only");
+    const std::string& query = promql->promql;
     std::unique_lock lock(mutex_);
     ++calls_;
     queries_.push_back(query);

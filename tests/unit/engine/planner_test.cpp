@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace slamon {
@@ -18,6 +19,10 @@ using namespace std::chrono_literals;
 
 constexpr char kOrg[] = "3f7c1a52-0d4e-4b8e-9c11-2f3a4b5c6d7e";
 constexpr char kOtherOrg[] = "9d2e0b41-7c3a-4f5e-8a61-0b1c2d3e4f50";
+
+const std::string& promql(const PlannedQuery& query) {
+  return std::get<PromQlQuery>(query.query).promql;
+}
 
 std::string site_id(int i) {
   return "site-" + std::to_string(i);
@@ -85,7 +90,7 @@ TEST_P(BatchedMeasurement, IsOneQueryWhateverTheNumberOfPolicies) {
   ASSERT_EQ(planned.size(), 1u);
   const PlannedQuery& q = planned[0];
   EXPECT_EQ(q.source, "prom");
-  EXPECT_EQ(q.query, "100 * avg by (site_id) (avg_over_time(probe_success[5m]))");
+  EXPECT_EQ(promql(q), "100 * avg by (site_id) (avg_over_time(probe_success[5m]))");
   EXPECT_EQ(q.scope_label, "site_id");
   EXPECT_FALSE(q.per_scope);
   ASSERT_EQ(q.targets.size(), static_cast<std::size_t>(n));
@@ -125,7 +130,7 @@ TEST(Planner, TwoMetricsOnTwoMeasurementsAreTwoQueries) {
   ASSERT_TRUE(by_metric.contains(Metric::latency_ms));
   EXPECT_EQ(by_metric[Metric::uptime_percent]->scope_label, "site_id");
   EXPECT_EQ(by_metric[Metric::latency_ms]->scope_label, "scope_id");
-  EXPECT_EQ(by_metric[Metric::latency_ms]->query,
+  EXPECT_EQ(promql(*by_metric[Metric::latency_ms]),
             "1000 * avg by (scope_id) (probe_duration_seconds)");
 }
 
@@ -140,7 +145,7 @@ TEST(Planner, OneMetricServedByTwoMeasurementsForDifferentScopesIsTwoQueries) {
   const auto planned = plan_queries(config, {on_site, on_group});
 
   ASSERT_EQ(planned.size(), 2u);
-  std::set<std::string> queries{planned[0].query, planned[1].query};
+  std::set<std::string> queries{promql(planned[0]), promql(planned[1])};
   EXPECT_TRUE(queries.contains("100 * avg by (group) (up)"));
 }
 
@@ -160,7 +165,7 @@ TEST(Planner, PerScopeMeasurementIsOneQueryPerDistinctScope) {
     EXPECT_TRUE(q.per_scope);
     EXPECT_EQ(q.source, "prom");
     EXPECT_EQ(q.scope_label, "");
-    by_text[q.query] = &q;
+    by_text[promql(q)] = &q;
   }
   const std::string site1 = "1000 * avg(probe_duration_seconds{site=\"site-1\"}[2m])";
   const std::string site2 = "1000 * avg(probe_duration_seconds{site=\"site-2\"}[2m])";
@@ -179,7 +184,7 @@ TEST(Planner, WindowIsTheMeasurementWindow) {
   const auto planned =
       plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99)});
   ASSERT_EQ(planned.size(), 1u);
-  EXPECT_EQ(planned[0].query, "avg_over_time(up[10m])");
+  EXPECT_EQ(promql(planned[0]), "avg_over_time(up[10m])");
 }
 
 TEST(Planner, WindowDefaultsToTheEvaluationInterval) {
@@ -190,7 +195,7 @@ TEST(Planner, WindowDefaultsToTheEvaluationInterval) {
   const auto planned =
       plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99)});
   ASSERT_EQ(planned.size(), 1u);
-  EXPECT_EQ(planned[0].query, "avg_over_time(up[1m30s]) / avg_over_time(up[1m30s])");
+  EXPECT_EQ(promql(planned[0]), "avg_over_time(up[1m30s]) / avg_over_time(up[1m30s])");
 }
 
 TEST(Planner, OrganizationScopeJoinsOnTheOrgId) {
@@ -227,7 +232,7 @@ TEST(Planner, PerScopeOrganizationSubstitutesTheOrgId) {
 
   ASSERT_EQ(planned.size(), 1u);
   EXPECT_TRUE(planned[0].per_scope);
-  EXPECT_EQ(planned[0].query, std::string("avg(health{org=\"") + kOrg + "\"})");
+  EXPECT_EQ(promql(planned[0]), std::string("avg(health{org=\"") + kOrg + "\"})");
 }
 
 Policy ssid_policy(const std::string& id, const std::string& ssid) {
@@ -253,7 +258,7 @@ TEST(Planner, SsidPerScopeSubstitutesTheScopeName) {
   std::map<std::string, std::size_t> targets_by_text;
   for (const auto& q : planned) {
     EXPECT_TRUE(q.per_scope);
-    targets_by_text[q.query] = q.targets.size();
+    targets_by_text[promql(q)] = q.targets.size();
   }
   EXPECT_EQ(targets_by_text["avg(satisfaction{ssid=\"Corp-WiFi\"})"], 2u);
   EXPECT_EQ(targets_by_text["avg(satisfaction{ssid=\"Guest\"})"], 1u);
@@ -288,36 +293,92 @@ TEST(Planner, DisabledAndDraftPoliciesPlanNothing) {
   EXPECT_EQ(planned[0].targets[0].policy_id, "a");
 }
 
-TEST(Planner, SnmpMeasurementIsOneDeviceQueryWhateverThePolicies) {
+Device snmp_device(const std::string& id, DeviceKind kind, const std::string& site,
+                   const std::string& source, std::vector<std::string> ssids = {}) {
+  Device d;
+  d.id = id;
+  d.name = id;
+  d.kind = kind;
+  d.site = site;
+  d.ssids = std::move(ssids);
+  if (!source.empty()) d.snmp = DeviceSnmp{source, "127.0.0.1:161", {}};
+  return d;
+}
+
+// Two orgs; in kOrg site-1 has two switches polled by `switches` and one it does not poll.
+void add_inventory(Config& config) {
+  Organization org;
+  org.id = kOrg;
+  org.name = "ACME";
+  org.sites = {Site{"site-1", "One", "", "UTC"}, Site{"site-2", "Two", "", "UTC"}};
+  org.devices = {snmp_device("sw1", DeviceKind::switch_, "site-1", "switches"),
+                 snmp_device("sw2", DeviceKind::switch_, "site-1", "switches"),
+                 snmp_device("quiet", DeviceKind::switch_, "site-1", ""),
+                 snmp_device("sw3", DeviceKind::switch_, "site-2", "switches"),
+                 snmp_device("ap1", DeviceKind::ap, "site-2", "switches", {"Corp-WiFi"})};
+  config.inventory.organizations.push_back(org);
+  Organization other;
+  other.id = kOtherOrg;
+  other.name = "Other";
+  other.sites = {Site{"far", "Far", "", "UTC"}};
+  other.devices = {snmp_device("ap9", DeviceKind::ap, "far", "switches", {"Corp-WiFi"})};
+  config.inventory.organizations.push_back(other);
+  config.inventory.index();
+}
+
+TEST(Planner, SnmpMeasurementIsOneQueryNamingEachScopesPolledDevices) {
   MeasurementConfig snmp =
       measurement(Metric::uptime_percent, {Scope::site}, "", "", 10min, "switches");
   snmp.snmp = "reachability";
   snmp.aggregate = Aggregate::worst;
-  const Config config = make_config({snmp});
+  Config config = make_config({snmp});
+  add_inventory(config);
   const auto planned =
       plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99),
-                            site_policy("b", "site-2", Metric::uptime_percent, 99)});
+                            site_policy("b", "site-2", Metric::uptime_percent, 99),
+                            site_policy("c", "site-1", Metric::uptime_percent, 95)});
   ASSERT_EQ(planned.size(), 1u);
   EXPECT_EQ(planned[0].source, "switches");
-  EXPECT_EQ(planned[0].query, "snmp=reachability window_ms=600000");
-  EXPECT_EQ(planned[0].scope_label, "device_id");
-  EXPECT_EQ(planned[0].device_aggregate, Aggregate::worst);
-  ASSERT_EQ(planned[0].targets.size(), 2u);
-  EXPECT_EQ(planned[0].targets[1].devices_key, "site-2");
-  EXPECT_EQ(planned[0].targets[1].scope, Scope::site);
-  EXPECT_EQ(planned[0].targets[1].org, kOrg);
+  EXPECT_EQ(planned[0].scope_label, kSnmpScopeLabel);
+  const auto& query = std::get<SnmpQuery>(planned[0].query);
+  EXPECT_EQ(query.builtin, "reachability");
+  EXPECT_EQ(query.window, 10min);
+  EXPECT_EQ(query.aggregate, Aggregate::worst);
+  EXPECT_EQ(query.metric, Metric::uptime_percent);
+  // One scope per distinct scope, with only the devices this source polls.
+  ASSERT_EQ(query.scopes.size(), 2u);
+  EXPECT_EQ(query.scopes[0].key, std::string(kOrg) + "/site/site-1");
+  EXPECT_EQ(query.scopes[0].device_ids, (std::vector<std::string>{"sw1", "sw2"}));
+  EXPECT_EQ(query.scopes[1].key, std::string(kOrg) + "/site/site-2");
+  EXPECT_EQ(query.scopes[1].device_ids, (std::vector<std::string>{"sw3", "ap1"}));
+  ASSERT_EQ(planned[0].targets.size(), 3u);
+  EXPECT_EQ(planned[0].targets[0].scope_key, query.scopes[0].key);
+  EXPECT_EQ(planned[0].targets[1].scope_key, query.scopes[1].key);
+  EXPECT_EQ(planned[0].targets[2].scope_key, query.scopes[0].key);
 }
 
-TEST(Planner, SsidDevicesAreFoundByTheSsidName) {
+TEST(Planner, SsidDevicesAreFoundByTheSsidNameWithinTheOrg) {
   MeasurementConfig snmp =
       measurement(Metric::client_satisfaction, {Scope::ssid}, "", "", 5min, "switches");
   snmp.snmp = "oid";
   snmp.oid = "1.3.6.1.4.1.99999.1.0";
+  snmp.scale = 0.5;
+  Config config = make_config({snmp});
+  add_inventory(config);
   Policy p = ssid_policy("a", "Corp-WiFi");
   p.scope_id = "ssid-id-1";
-  const auto planned = plan_queries(make_config({snmp}), {p});
+  Policy other = ssid_policy("b", "Corp-WiFi");
+  other.org = kOtherOrg;
+  const auto planned = plan_queries(config, {p, other});
   ASSERT_EQ(planned.size(), 1u);
-  EXPECT_EQ(planned[0].targets.at(0).devices_key, "Corp-WiFi");
+  const auto& query = std::get<SnmpQuery>(planned[0].query);
+  EXPECT_EQ(query.oid, "1.3.6.1.4.1.99999.1.0");
+  EXPECT_DOUBLE_EQ(query.scale, 0.5);
+  ASSERT_EQ(query.scopes.size(), 2u);
+  EXPECT_EQ(query.scopes[0].key, std::string(kOrg) + "/ssid/Corp-WiFi");
+  EXPECT_EQ(query.scopes[0].device_ids, std::vector<std::string>{"ap1"});
+  EXPECT_EQ(query.scopes[1].key, std::string(kOtherOrg) + "/ssid/Corp-WiFi");
+  EXPECT_EQ(query.scopes[1].device_ids, std::vector<std::string>{"ap9"});
 }
 
 TEST(Planner, NoPoliciesNoQueries) {
@@ -339,7 +400,7 @@ TEST(Planner, PerScopeSubstitutesEveryOccurrenceOfEachPlaceholder) {
   const auto planned = plan_queries(config, {p});
 
   ASSERT_EQ(planned.size(), 1u);
-  EXPECT_EQ(planned[0].query, "x{id=\"id-1\",name=\"Corp\"}[1h30m] + y{name=\"Corp\"}[1h30m]");
+  EXPECT_EQ(promql(planned[0]), "x{id=\"id-1\",name=\"Corp\"}[1h30m] + y{name=\"Corp\"}[1h30m]");
   EXPECT_EQ(planned[0].targets.at(0).scope_key, "id-1");
 }
 

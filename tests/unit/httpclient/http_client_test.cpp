@@ -1,5 +1,5 @@
 // http_send and its helpers, against the scripted HttpStub.
-#include "sources/http_client.h"
+#include "httpclient/http_client.h"
 
 #include <gtest/gtest.h>
 

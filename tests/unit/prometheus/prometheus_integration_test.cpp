@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "sources/prometheus_source.h"
+#include "prometheus/prometheus_source.h"
 #include "support/prometheus_server.h"
 
 namespace slamon {
@@ -93,7 +93,7 @@ class PrometheusIntegration : public ::testing::Test {
 
 TEST_F(PrometheusIntegration, BatchedQueryAtABackfilledInstantGivesOneSamplePerSite) {
   auto prom = source();
-  const auto result = prom.query(kUptimeQuery, kHistoryStart + minutes(30));
+  const auto result = prom.instant_query(kUptimeQuery, kHistoryStart + minutes(30));
   ASSERT_TRUE(result) << result.error().message;
   const auto values = by_site(*result);
   ASSERT_EQ(values.size(), 4u);
@@ -106,27 +106,28 @@ TEST_F(PrometheusIntegration, BatchedQueryAtABackfilledInstantGivesOneSamplePerS
 
 TEST_F(PrometheusIntegration, TheInstantDecidesTheAnswer) {
   auto prom = source();
-  const auto result = prom.query(kUptimeQuery, kHistoryStart + minutes(90));
+  const auto result = prom.instant_query(kUptimeQuery, kHistoryStart + minutes(90));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_DOUBLE_EQ(by_site(*result).at("d"), 0);
 
   // Half-way through the change: 00:57..01:02 inclusive holds 3 ups and 3 downs.
-  const auto edge = prom.query(kUptimeQuery, kHistoryStart + minutes(62));
+  const auto edge = prom.instant_query(kUptimeQuery, kHistoryStart + minutes(62));
   ASSERT_TRUE(edge) << edge.error().message;
   EXPECT_DOUBLE_EQ(by_site(*edge).at("d"), 50);
 }
 
 TEST_F(PrometheusIntegration, MillisecondInstantsAreAccepted) {
   auto prom = source();
-  const auto result =
-      prom.query(kUptimeQuery, kHistoryStart + minutes(30) + std::chrono::milliseconds(123));
+  const auto result = prom.instant_query(
+      kUptimeQuery, kHistoryStart + minutes(30) + std::chrono::milliseconds(123));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->samples.size(), 4u);
 }
 
 TEST_F(PrometheusIntegration, UnicodeLabelValuesSurvive) {
   auto prom = source();
-  const auto result = prom.query("probe_latency_seconds * 1000", kHistoryStart + minutes(12));
+  const auto result =
+      prom.instant_query("probe_latency_seconds * 1000", kHistoryStart + minutes(12));
   ASSERT_TRUE(result) << result.error().message;
   ASSERT_EQ(result->samples.size(), 1u);
   EXPECT_EQ(result->samples[0].labels.at("name"), "Zürich ☂");
@@ -135,14 +136,15 @@ TEST_F(PrometheusIntegration, UnicodeLabelValuesSurvive) {
 
 TEST_F(PrometheusIntegration, NoDataBeforeTheHistoryIsAnEmptyResult) {
   auto prom = source();
-  const auto result = prom.query(kUptimeQuery, kHistoryStart - hours(24));
+  const auto result = prom.instant_query(kUptimeQuery, kHistoryStart - hours(24));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(result->samples.empty());
 }
 
 TEST_F(PrometheusIntegration, ScalarQuery) {
   auto prom = source();
-  const auto result = prom.query("scalar(count(probe_success))", kHistoryStart + minutes(30));
+  const auto result =
+      prom.instant_query("scalar(count(probe_success))", kHistoryStart + minutes(30));
   ASSERT_TRUE(result) << result.error().message;
   ASSERT_EQ(result->samples.size(), 1u);
   EXPECT_TRUE(result->samples[0].labels.empty());
@@ -151,8 +153,9 @@ TEST_F(PrometheusIntegration, ScalarQuery) {
 
 TEST_F(PrometheusIntegration, DivisionByZeroGivesInfAndNaNAsReported) {
   auto prom = source();
-  const auto result = prom.query(R"(probe_success{device=~"d3|d4"} / on() group_left() vector(0))",
-                                 kHistoryStart + minutes(30));
+  const auto result =
+      prom.instant_query(R"(probe_success{device=~"d3|d4"} / on() group_left() vector(0))",
+                         kHistoryStart + minutes(30));
   ASSERT_TRUE(result) << result.error().message;
   ASSERT_EQ(result->samples.size(), 2u);
   for (const auto& sample : result->samples) {
@@ -166,7 +169,7 @@ TEST_F(PrometheusIntegration, DivisionByZeroGivesInfAndNaNAsReported) {
 
 TEST_F(PrometheusIntegration, BadPromQLReturnsThePrometheusError) {
   auto prom = source();
-  const auto result = prom.query("avg by (site_id) (probe_success", kHistoryStart);
+  const auto result = prom.instant_query("avg by (site_id) (probe_success", kHistoryStart);
   ASSERT_FALSE(result);
   const auto& message = result.error().message;
   EXPECT_NE(
@@ -178,7 +181,7 @@ TEST_F(PrometheusIntegration, BadPromQLReturnsThePrometheusError) {
 
 TEST_F(PrometheusIntegration, RangeVectorQueryIsRefused) {
   auto prom = source();
-  const auto result = prom.query("probe_success[5m]", kHistoryStart + minutes(30));
+  const auto result = prom.instant_query("probe_success[5m]", kHistoryStart + minutes(30));
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("matrix"), std::string::npos) << result.error().message;
 }
@@ -189,7 +192,7 @@ TEST_F(PrometheusIntegration, RecentAndFutureBackfilledDataIsQueryable) {
   auto prom = source();
   const auto start = now_ - hours(1);
   for (const int step : {6, 12, 24, 47}) {  // now-30m, now, now+1h, now+2h55m
-    const auto result = prom.query("around_now", start + minutes(5 * step));
+    const auto result = prom.instant_query("around_now", start + minutes(5 * step));
     ASSERT_TRUE(result) << result.error().message;
     ASSERT_EQ(result->samples.size(), 1u) << "step " << step;
     EXPECT_DOUBLE_EQ(result->samples[0].value, step);
@@ -203,7 +206,7 @@ TEST(PrometheusServerFixture, StartsWithoutHistory) {
   config.name = "empty";
   config.url = (*started)->url();
   PrometheusSource prom(config);
-  const auto result = prom.query("up", kHistoryStart);
+  const auto result = prom.instant_query("up", kHistoryStart);
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(result->samples.empty());
 }

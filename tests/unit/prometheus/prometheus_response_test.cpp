@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/prometheus_source.h"
+#include "prometheus/prometheus_source.h"
 
 namespace slamon {
 namespace {

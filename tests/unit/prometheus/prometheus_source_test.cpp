@@ -1,5 +1,5 @@
 // PrometheusSource against the scripted HttpStub: what it sends, and how each failure reads.
-#include "sources/prometheus_source.h"
+#include "prometheus/prometheus_source.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -98,7 +98,8 @@ TEST(PrometheusSource, PostsAnInstantQueryAndParsesTheVector) {
   PrometheusSource source(source_for(stub.url()));
   EXPECT_EQ(source.name(), "prom");
 
-  const auto result = source.query("avg by (site_id) (probe_success)", at_2026_01_01_0005());
+  const auto result =
+      source.query(PromQlQuery{"avg by (site_id) (probe_success)"}, at_2026_01_01_0005());
   ASSERT_TRUE(result) << result.error().message;
   ASSERT_EQ(result->samples.size(), 2u);
   EXPECT_EQ(result->samples[0].labels.at("site_id"), "a");
@@ -122,7 +123,7 @@ TEST(PrometheusSource, KeepsAPathPrefix) {
   HttpStub stub;
   stub.enqueue(StubResponse::json(200, kVectorBody));
   PrometheusSource source(source_for(stub.url() + "/prometheus/"));
-  ASSERT_TRUE(source.query("up", at_2026_01_01_0005()));
+  ASSERT_TRUE(source.query(PromQlQuery{"up"}, at_2026_01_01_0005()));
   EXPECT_EQ(stub.requests().at(0).path, "/prometheus/api/v1/query");
 }
 
@@ -131,7 +132,7 @@ TEST(PrometheusSource, ScalarResult) {
   stub.enqueue(StubResponse::json(
       200, R"({"status":"success","data":{"resultType":"scalar","result":[1767225900,"+Inf"]}})"));
   PrometheusSource source(source_for(stub.url()));
-  const auto result = source.query("1/0", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"1/0"}, at_2026_01_01_0005());
   ASSERT_TRUE(result) << result.error().message;
   ASSERT_EQ(result->samples.size(), 1u);
   EXPECT_TRUE(result->samples[0].labels.empty());
@@ -143,7 +144,7 @@ TEST(PrometheusSource, Http500CarriesPrometheusErrorText) {
   stub.enqueue(StubResponse::json(
       500, R"({"status":"error","errorType":"internal","error":"tsdb: out of disk"})"));
   PrometheusSource source(source_for(stub.url()));
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().message, "source \"prom\": POST " + stub.url() +
                                         "/api/v1/query: HTTP 500: internal: tsdb: out of disk");
@@ -155,7 +156,7 @@ TEST(PrometheusSource, Http400BadData) {
       400,
       R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error"})"));
   PrometheusSource source(source_for(stub.url()));
-  const auto result = source.query("foo(", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"foo("}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find(
                 "HTTP 400: bad_data: invalid parameter \"query\": 1:5: parse error"),
@@ -167,7 +168,7 @@ TEST(PrometheusSource, NonJsonErrorPageShowsOnlyTheStatus) {
   HttpStub stub;
   stub.enqueue(StubResponse::text(502, "<html>Bad Gateway</html>", "text/html"));
   PrometheusSource source(source_for(stub.url()));
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().message,
             "source \"prom\": POST " + stub.url() + "/api/v1/query: HTTP 502");
@@ -177,7 +178,7 @@ TEST(PrometheusSource, HtmlWithStatus200IsAProtocolError) {
   HttpStub stub;
   stub.enqueue(StubResponse::text(200, "<html>login</html>", "text/html"));
   PrometheusSource source(source_for(stub.url()));
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("invalid Prometheus response: not JSON"), std::string::npos)
       << result.error().message;
@@ -188,7 +189,7 @@ TEST(PrometheusSource, PrometheusErrorWith200) {
   stub.enqueue(StubResponse::json(
       200, R"({"status":"error","errorType":"timeout","error":"query timed out"})"));
   PrometheusSource source(source_for(stub.url()));
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("timeout: query timed out"), std::string::npos)
       << result.error().message;
@@ -200,7 +201,7 @@ TEST(PrometheusSource, TimeoutSaysItTimedOut) {
   auto config = source_for(stub.url());
   config.timeout = milliseconds(200);
   PrometheusSource source(config);
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("source \"prom\""), std::string::npos);
   EXPECT_NE(result.error().message.find("timed out after 0.2 s"), std::string::npos)
@@ -211,7 +212,7 @@ TEST(PrometheusSource, TimeoutSaysItTimedOut) {
 TEST(PrometheusSource, ConnectionRefused) {
   const int port = closed_port();
   PrometheusSource source(source_for("http://127.0.0.1:" + std::to_string(port)));
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("source \"prom\": POST http://127.0.0.1:" +
                                         std::to_string(port) + "/api/v1/query: "),
@@ -221,7 +222,7 @@ TEST(PrometheusSource, ConnectionRefused) {
 
 TEST(PrometheusSource, InvalidUrl) {
   PrometheusSource source(source_for("not a url"));
-  const auto result = source.query("up", at_2026_01_01_0005());
+  const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("source \"prom\""), std::string::npos);
 }
@@ -233,7 +234,7 @@ TEST(PrometheusSource, SendsBearerToken) {
   config.http.authorization_type = "Bearer";
   config.http.authorization_credentials = kToken;
   PrometheusSource source(config);
-  ASSERT_TRUE(source.query("up", at_2026_01_01_0005()));
+  ASSERT_TRUE(source.query(PromQlQuery{"up"}, at_2026_01_01_0005()));
   EXPECT_EQ(stub.requests().at(0).header("authorization"), std::string("Bearer ") + kToken);
 }
 
@@ -244,7 +245,7 @@ TEST(PrometheusSource, SendsBasicAuth) {
   config.http.basic_auth_username = "slamon";
   config.http.basic_auth_password = "s3cret:pw";
   PrometheusSource source(config);
-  ASSERT_TRUE(source.query("up", at_2026_01_01_0005()));
+  ASSERT_TRUE(source.query(PromQlQuery{"up"}, at_2026_01_01_0005()));
   // base64("slamon:s3cret:pw")
   EXPECT_EQ(stub.requests().at(0).header("authorization"), "Basic c2xhbW9uOnMzY3JldDpwdw==");
 }
@@ -261,7 +262,7 @@ TEST(PrometheusSource, ServesConcurrentQueries) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&source, &successes, t] {
         for (int i = 0; i < kQueriesEach; ++i) {
-          const auto result = source.query("up", at_2026_01_01_0005());
+          const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
           if (result && result->samples.size() == 2) ++successes[t];
         }
       });
@@ -300,7 +301,7 @@ TEST(PrometheusSource, NoCredentialInAnyErrorMessage) {
     }
     PrometheusSource source(config);
     for (int i = 0; i < 5; ++i) {
-      const auto result = source.query("up", at_2026_01_01_0005());
+      const auto result = source.query(PromQlQuery{"up"}, at_2026_01_01_0005());
       ASSERT_FALSE(result) << "case " << i;
       expect_no_secret(result.error().message);
       EXPECT_NE(result.error().message.find("http://127.0.0.1:" + std::to_string(stub.port()) +
@@ -311,12 +312,25 @@ TEST(PrometheusSource, NoCredentialInAnyErrorMessage) {
 
     config.url = refused;
     PrometheusSource unreachable(config);
-    const auto result = unreachable.query("up", at_2026_01_01_0005());
+    const auto result = unreachable.query(PromQlQuery{"up"}, at_2026_01_01_0005());
     ASSERT_FALSE(result);
     expect_no_secret(result.error().message);
   }
   // The query string of the configured URL is kept on the wire.
   EXPECT_EQ(stub.requests().at(0).target, std::string("/api/v1/query?x=") + kUrlQuerySecret);
+}
+
+TEST(PrometheusSource, RefusesAnSnmpQueryWithoutAsking) {
+  HttpStub stub;
+  const auto source = make_prometheus_source(source_for(stub.url()));
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->name(), "prom");
+  SnmpQuery reachability;
+  reachability.builtin = "reachability";
+  const auto result = source->query(reachability, at_2026_01_01_0005());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().message, "a Prometheus source answers PromQL queries only");
+  EXPECT_TRUE(stub.requests().empty());
 }
 
 }  // namespace

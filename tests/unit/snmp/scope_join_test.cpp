@@ -1,16 +1,18 @@
-// Tests of how a cycle turns an SNMP source's per-device answers into policy values (SPEC §4,
-// §5): one query per SNMP measurement, each scope's devices (only those polled by that source)
-// aggregated with the measurement's `aggregate`, no data when none of them has a value.
+// Tests of how a cycle turns an SNMP source's per-device values into policy values (SPEC §4,
+// §5), through the planner, the SNMP scope aggregation (snmp::aggregate_scopes) and the engine's
+// join by label: one query per SNMP measurement, each scope's devices (only those polled by that
+// source) aggregated with the measurement's `aggregate`, no data when none of them has a value.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/engine.h"
 #include "engine/planner.h"
-#include "snmp/snmp_service.h"
+#include "snmp/measurement_math.h"
 
 namespace slamon {
 namespace {
@@ -21,21 +23,20 @@ const WallTime kNow = from_unix_seconds(1'800'000'000);
 const std::string kOrg = "3f7c1a52-0d4e-4b8e-9c11-2f3a4b5c6d7e";
 const std::string kOtherOrg = "9d2e0b41-7c3a-4f5e-8a61-0b1c2d3e4f50";
 
-// Answers every query with fixed per-device values and records the queries it was asked.
+// Answers every SNMP query as the SNMP source does, from fixed per-device values instead of
+// a poll history, and records the queries it was asked.
 class DeviceSource final : public MetricSource {
  public:
   DeviceSource(std::string name, std::map<std::string, double> values)
       : name_(std::move(name)), values_(std::move(values)) {}
   const std::string& name() const override { return name_; }
-  Result<QueryResult> query(const std::string& query, WallTime) override {
-    queries.push_back(query);
-    QueryResult result;
-    for (const auto& [device, value] : values_) {
-      result.samples.push_back(Sample{{{snmp::kDeviceIdLabel, device}}, value});
-    }
-    return result;
+  Result<QueryResult> query(const MetricQuery& query, WallTime) override {
+    const auto* snmp = std::get_if<SnmpQuery>(&query);
+    if (snmp == nullptr) return fail("not an SNMP query");
+    queries.push_back(*snmp);
+    return QueryResult{snmp::aggregate_scopes(*snmp, values_), {}};
   }
-  std::vector<std::string> queries;
+  std::vector<SnmpQuery> queries;
 
  private:
   std::string name_;
@@ -125,7 +126,7 @@ std::shared_ptr<Config> make_config(std::vector<Policy> policies,
 
 struct CycleRun {
   std::shared_ptr<Snapshot const> snapshot;
-  std::vector<std::string> queries;
+  std::vector<SnmpQuery> queries;
 };
 
 CycleRun run_cycle_with(const ConfigPtr& config, std::map<std::string, double> values) {
@@ -166,10 +167,9 @@ TEST(SnmpJoin, OneQueryPerMeasurementWhateverThePolicies) {
                    policy("org", Scope::organization, std::nullopt, Metric::uptime_percent, 99)});
   const CycleRun result = run_cycle_with(config, kReachability);
   ASSERT_EQ(result.queries.size(), 1u);
-  auto decoded = snmp::decode_query(result.queries[0]);
-  ASSERT_TRUE(decoded) << decoded.error().message;
-  EXPECT_EQ(decoded->builtin, "reachability");
-  EXPECT_EQ(decoded->window, 10min);
+  EXPECT_EQ(result.queries[0].builtin, "reachability");
+  EXPECT_EQ(result.queries[0].window, 10min);
+  EXPECT_EQ(result.queries[0].scopes.size(), 3u);
   EXPECT_DOUBLE_EQ(*actual(result, "br", Metric::uptime_percent), 50.0);
   // The organization's devices never include another org's.
   EXPECT_DOUBLE_EQ(*actual(result, "org", Metric::uptime_percent), (100 + 80 + 90 + 50) / 4.0);
@@ -215,19 +215,19 @@ TEST(SnmpJoin, ScopeWithoutAnyValueIsNoData) {
   EXPECT_FALSE(actual(result, "cam", Metric::uptime_percent).has_value());
 }
 
-TEST(SnmpQuery, EncodesAndDecodesEveryField) {
-  const snmp::SnmpQuery query{"oid", "1.3.6.1.4.1.9.9.1.0", 0.01, 90s};
-  auto decoded = snmp::decode_query(snmp::encode_query(query));
-  ASSERT_TRUE(decoded) << decoded.error().message;
-  EXPECT_EQ(decoded->builtin, "oid");
-  EXPECT_EQ(decoded->oid, query.oid);
-  EXPECT_DOUBLE_EQ(decoded->scale, 0.01);
-  EXPECT_EQ(decoded->window, 90s);
-  for (const std::string bad :
-       {"", "snmp=unknown window_ms=1", "snmp=oid window_ms=1", "snmp=reachability",
-        "snmp=reachability window_ms=-5", "snmp=reachability window_ms=5 extra", "color=red"}) {
-    EXPECT_FALSE(snmp::decode_query(bad)) << bad;
-  }
+TEST(SnmpScopes, OneSamplePerScopeWithAValueInTheScopesDeviceOrder) {
+  SnmpQuery query;
+  query.builtin = "reachability";
+  query.scopes = {{"a", {"sw1", "sw2", "gone"}}, {"b", {"gone"}}, {"c", {}}, {"d", {"sw2"}}};
+  const auto samples = snmp::aggregate_scopes(query, {{"sw1", 100}, {"sw2", 50}});
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].labels, (std::map<std::string, std::string>{{kSnmpScopeLabel, "a"}}));
+  EXPECT_DOUBLE_EQ(samples[0].value, 75.0);
+  EXPECT_EQ(samples[1].labels.at(kSnmpScopeLabel), "d");
+  EXPECT_DOUBLE_EQ(samples[1].value, 50.0);
+  query.aggregate = Aggregate::worst;
+  query.metric = Metric::latency_ms;  // higher is worse
+  EXPECT_DOUBLE_EQ(snmp::aggregate_scopes(query, {{"sw1", 100}, {"sw2", 50}})[0].value, 100.0);
 }
 
 }  // namespace
