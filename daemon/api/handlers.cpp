@@ -303,18 +303,14 @@ ApiResult<http::HttpResponse> ApiHandlers::summary(const Caller& caller,
 ApiResult<http::HttpResponse> ApiHandlers::list_policies(const Caller& caller,
                                                          const http::HttpRequest& request) {
   std::vector<FieldError> problems;
-  auto page = parse_page(request);
-  if (!page) problems = page.error().details;
-  auto site = optional_query(request, "site_id");
-  if (!site) problems.push_back(site.error().details.front());
+  const Page page = page_query(request, problems);
+  const std::optional<std::string> site_id = id_query(request, "site_id", problems);
   const std::optional<Scope> scope = enum_query(
       request, "scope", parse_scope,
       "organization, site, site_group, device_group, ssid, camera, nvr", problems);
   const std::optional<PolicyStatus> status =
       enum_query(request, "status", parse_policy_status, "active, disabled, draft", problems);
   if (!problems.empty()) return std::unexpected(validation_failed(std::move(problems)));
-  const std::optional<std::string> site_id =
-      *site ? std::optional(to_lower_ascii(**site)) : std::nullopt;
 
   auto policies = org_policies(caller);
   if (!policies) return std::unexpected(policies.error());
@@ -332,10 +328,10 @@ ApiResult<http::HttpResponse> ApiHandlers::list_policies(const Caller& caller,
   });
   json items = json::array();
   const auto total = static_cast<long long>(selected.size());
-  for (long long i = page->offset; i < total && i < page->offset + page->limit; ++i) {
+  for (long long i = page.offset; i < total && i < page.offset + page.limit; ++i) {
     items.push_back(policy_json(*selected[static_cast<std::size_t>(i)]));
   }
-  return json_response(200, list_json(std::move(items), total, *page));
+  return json_response(200, list_json(std::move(items), total, page));
 }
 
 ApiResult<http::HttpResponse> ApiHandlers::create_policy(const Caller& caller,
@@ -450,24 +446,20 @@ ApiResult<http::HttpResponse> ApiHandlers::delete_policy(const Caller& caller,
 ApiResult<http::HttpResponse> ApiHandlers::list_breaches(const Caller& caller,
                                                          const http::HttpRequest& request) {
   std::vector<FieldError> problems;
-  auto page = parse_page(request);
-  if (!page) problems = page.error().details;
-  auto site = optional_query(request, "site_id");
-  if (!site) problems.push_back(site.error().details.front());
-  auto policy_id = optional_query(request, "policy_id");
-  if (!policy_id) problems.push_back(policy_id.error().details.front());
+  const Page page = page_query(request, problems);
+  const std::optional<std::string> site_id = id_query(request, "site_id", problems);
+  const std::optional<std::string> policy_id = id_query(request, "policy_id", problems);
   const std::optional<BreachStatus> status = enum_query(
       request, "status", parse_breach_status, "active, acknowledged, resolved", problems);
   if (!problems.empty()) return std::unexpected(validation_failed(std::move(problems)));
 
   BreachQuery query;
   query.org = caller.principal.org;
-  if (*policy_id) query.policy_id = to_lower_ascii(**policy_id);
+  query.policy_id = policy_id;
   query.status = status;
-  query.scope_keys =
-      scope_keys(caller, *site ? std::optional(to_lower_ascii(**site)) : std::nullopt);
-  query.limit = page->limit;
-  query.offset = page->offset;
+  query.scope_keys = scope_keys(caller, site_id);
+  query.limit = page.limit;
+  query.offset = page.offset;
 
   json items = json::array();
   long long total = 0;
@@ -479,7 +471,7 @@ ApiResult<http::HttpResponse> ApiHandlers::list_breaches(const Caller& caller,
     if (!breaches) return std::unexpected(internal("reading breaches", breaches.error().message));
     for (const Breach& breach : *breaches) items.push_back(to_json(breach));
   }
-  return json_response(200, list_json(std::move(items), total, *page));
+  return json_response(200, list_json(std::move(items), total, page));
 }
 
 ApiResult<http::HttpResponse> ApiHandlers::acknowledge(const Caller& caller,

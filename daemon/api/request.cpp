@@ -147,4 +147,21 @@ ApiResult<std::optional<std::string>> optional_query(const http::HttpRequest& re
   return std::optional<std::string>(std::string(*value));
 }
 
+Page page_query(const http::HttpRequest& request, std::vector<FieldError>& problems) {
+  auto page = parse_page(request);
+  if (page) return *page;
+  problems.insert(problems.end(), page.error().details.begin(), page.error().details.end());
+  return Page{};
+}
+
+std::optional<std::string> id_query(const http::HttpRequest& request, std::string_view name,
+                                    std::vector<FieldError>& problems) {
+  auto text = optional_query(request, name);
+  if (!text) {
+    problems.push_back(text.error().details.front());
+    return std::nullopt;
+  }
+  return *text ? std::optional(to_lower_ascii(**text)) : std::nullopt;
+}
+
 }  // namespace slamon::api

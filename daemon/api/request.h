@@ -47,6 +47,13 @@ ApiResult<Page> parse_page(const http::HttpRequest& request);
 ApiResult<std::optional<std::string>> optional_query(const http::HttpRequest& request,
                                                      std::string_view name);
 
+// For lists that report every bad parameter at once: ?limit= and ?offset= (the defaults when
+// either is wrong, its problems added to `problems`), and an id filter (?site_id=), lower-cased
+// as ids are compared, nullopt when absent, a problem added when it is empty.
+Page page_query(const http::HttpRequest& request, std::vector<FieldError>& problems);
+std::optional<std::string> id_query(const http::HttpRequest& request, std::string_view name,
+                                    std::vector<FieldError>& problems);
+
 // A list filter naming one value of an enumeration (?status=active): `parse` is the
 // enumeration's parser (model/model.h). Nullopt when absent; a problem naming `choices` is
 // added to `problems` when the parameter is empty or not a value `parse` knows.

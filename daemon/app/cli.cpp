@@ -15,6 +15,7 @@
 
 #include "app/daemon.h"
 #include "app/eval_output.h"
+#include "app/logging.h"
 #include "app/service_notifier.h"
 #include "backtest/command.h"
 #include "app/source_factory.h"
@@ -31,14 +32,6 @@ constexpr const char* kDefaultConfigFile = "/etc/slamon/slamon.yml";
 
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics) {
   for (const auto& d : diagnostics) std::cerr << d.to_string() << '\n';
-}
-
-void apply_logging(const GlobalConfig& global) {
-  log::Level level = log::Level::info;
-  log::Format format = log::Format::logfmt;
-  log::parse_level(global.log_level, level);
-  log::parse_format(global.log_format, format);
-  log::configure(level, format);
 }
 
 int check_config(const std::string& file) {
@@ -92,7 +85,7 @@ int eval_once(const std::string& config_file, const FlagOverrides& flags, bool d
     print_diagnostics(loaded.diagnostics);
     return 1;
   }
-  apply_logging(loaded.config->global);
+  configure_logging(loaded.config->global);
   std::unique_ptr<Store> store;
   const std::string& storage = loaded.config->global.storage_path;
   // A dry run reads the existing breaches when there is a store, but never creates one.
@@ -271,11 +264,7 @@ int run_cli(int argc, char** argv) {
   }
   if (check_config_cmd->parsed()) return check_config(check_file);
 
-  log::Level level = log::Level::info;
-  log::Format format = log::Format::logfmt;
-  log::parse_level(flags.log_level.empty() ? "info" : flags.log_level, level);
-  log::parse_format(flags.log_format.empty() ? "logfmt" : flags.log_format, format);
-  log::configure(level, format);
+  configure_logging(flags.log_level, flags.log_format);
 
   if (eval->parsed()) return eval_once(config_file, flags, dry_run, output);
   if (backtest->parsed()) {

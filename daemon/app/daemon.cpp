@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "app/housekeeping.h"
 #include "app/landing_page.h"
+#include "app/logging.h"
 #include "app/notifications.h"
 #include "app/scheduler.h"
 #include "app/service_notifier.h"
@@ -28,14 +29,6 @@ std::string join_diagnostics(const std::vector<Diagnostic>& diagnostics) {
     out << diagnostics[i].to_string();
   }
   return out.str();
-}
-
-void apply_logging(const GlobalConfig& global) {
-  log::Level level = log::Level::info;
-  log::Format format = log::Format::logfmt;
-  log::parse_level(global.log_level, level);
-  log::parse_format(global.log_format, format);
-  log::configure(level, format);
 }
 
 // Settings the running process cannot change in place; a reload that changes them is
@@ -108,7 +101,7 @@ Status Daemon::start() {
   }
   auto web = load_web_settings(loaded.config->global);
   if (!web) return fail("the web configuration is invalid:\n" + web.error().message);
-  apply_logging(loaded.config->global);
+  configure_logging(loaded.config->global);
   {
     std::lock_guard lock(config_mutex_);
     config_ = loaded.config;
@@ -366,7 +359,7 @@ Status Daemon::reload_locked() {
   notification_router_ = notifications->router;
   alertmanagers_ = notifications->alertmanagers;
   warn_about_restart_only_changes(config_->global, loaded.config->global);
-  apply_logging(loaded.config->global);
+  configure_logging(loaded.config->global);
   config_ = loaded.config;
   reload_ = metrics::ReloadStatus{true, clock_.now()};
   log::info("configuration reloaded", {{"policies", config_->policies.size()}});

@@ -1,7 +1,6 @@
 #include "notify/smtp.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -63,15 +62,6 @@ bool set(CURL* handle, CURLoption option, T value) {
 bool is_printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](unsigned char c) { return c >= 0x20 && c < 0x7F; });
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(written, 0)));
-  return out;
 }
 
 // Folds `words` (separated by single spaces) so that lines stay under kFoldColumn where a

@@ -1,5 +1,8 @@
 #include "notify/text.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -92,6 +95,15 @@ std::string slack_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   append_html_escaped(out, text, EscapeQuotes::no);
+  return out;
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(std::max(written, 0)));
   return out;
 }
 

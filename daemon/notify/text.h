@@ -29,6 +29,9 @@ using slamon::html_escape;
 // &, < and > as Slack's mrkdwn expects them.
 std::string slack_escape(std::string_view text);
 
+// RFC 4648 base64 with padding, on one line.
+std::string base64(std::string_view bytes);
+
 // RFC 3986 percent-encoding of everything but unreserved characters.
 std::string url_encode_component(std::string_view text);
 

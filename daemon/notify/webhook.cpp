@@ -14,6 +14,7 @@
 #include "notify/classify.h"
 #include "notify/http_post.h"
 #include "notify/message.h"
+#include "notify/text.h"
 
 namespace slamon::notify {
 namespace {
@@ -22,15 +23,6 @@ constexpr std::string_view kSecretPrefix = "whsec_";
 // Header values this short are names and flags, not credentials; redacting them from details
 // would only garble the details.
 constexpr std::size_t kMinSecretHeaderBytes = 8;
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(written, 0)));
-  return out;
-}
 
 bool is_base64_text(std::string_view text) {
   if (text.empty() || text.size() % 4 != 0) return false;

@@ -25,27 +25,11 @@ using testing::test_now;
 constexpr std::string_view kPathSecret = "s3cr3tT0ken";
 constexpr std::string_view kSigningSecret = "whsec_c2lnbmluZy1zZWNyZXQtZm9yLXRlc3Rz";
 
-std::string type_name(NotifierType type) {
-  switch (type) {
-    case NotifierType::slack:
-      return "slack";
-    case NotifierType::teams:
-      return "teams";
-    case NotifierType::webhook:
-      return "webhook";
-    case NotifierType::smtp:
-      return "smtp";
-    case NotifierType::alertmanager:
-      return "alertmanager";
-  }
-  return "unknown";
-}
-
 class Classification : public ::testing::TestWithParam<NotifierType> {
  protected:
   void SetUp() override {
     NotifierConfig config;
-    config.name = "ops-" + type_name(GetParam());
+    config.name = "ops-" + std::string(to_string(GetParam()));
     config.type = GetParam();
     config.url = stub_.url() + "/hooks/T0001/B0002/" + std::string(kPathSecret);
     config.secret = std::string(kSigningSecret);
@@ -153,7 +137,7 @@ TEST_P(Classification, MalformedEventIsDeadWithoutARequest) {
 INSTANTIATE_TEST_SUITE_P(HttpNotifiers, Classification,
                          ::testing::Values(NotifierType::slack, NotifierType::teams,
                                            NotifierType::webhook, NotifierType::alertmanager),
-                         [](const auto& info) { return type_name(info.param); });
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 }  // namespace
 }  // namespace slamon::notify

@@ -212,6 +212,14 @@ TEST(Text, Escapes) {
   EXPECT_EQ(url_encode_component("a b/c?d=é"), "a%20b%2Fc%3Fd%3D%C3%A9");
 }
 
+TEST(Text, Base64PadsToWholeQuads) {
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("fo"), "Zm8=");
+  EXPECT_EQ(base64("foo"), "Zm9v");
+  EXPECT_EQ(base64(std::string("\xff\x00\x10", 3)), "/wAQ");
+}
+
 TEST(Text, FormatsNumbersForPeople) {
   EXPECT_EQ(format_number(99.95), "99.95");
   EXPECT_EQ(format_number(250), "250");
