@@ -1,8 +1,9 @@
 // History: every measured value per policy × metric (SPEC §7.1), one point per evaluation
 // cycle, kept at cycle resolution for `raw_retention` (default 35 days) and as hourly aggregates
 // (min, mean, max, count) for `aggregate_retention` (default 400 days), compactly on disk in
-// slamon's SQLite file (its own tables, its own connection). Recent raw points are also kept in
-// memory so burn rates and sliding windows are answered without touching the disk.
+// slamon's SQLite file (the history_* tables of the store's migrations, its own connections).
+// Recent raw points are also kept in memory so burn rates and sliding windows are answered
+// without touching the disk.
 //
 // Thread-safe: append() is called by the engine after each cycle, reads by the engine, the API
 // and reports concurrently; retention and downsampling run in maintain(), which the daemon
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -74,7 +76,8 @@ struct SeriesSummary {
 class History {
  public:
   // Opens the history in the SQLite database at `db_path` (which Store::open has created),
-  // creating its tables when missing and loading the recent raw points into memory.
+  // migrating it to the newest schema when it is older (a no-op after Store::open) and loading
+  // the recent raw points into memory.
   static Result<std::unique_ptr<History>> open(const std::string& db_path, Clock& clock,
                                                Options options = {});
   ~History();
@@ -132,6 +135,17 @@ class History {
   };
   // Reads the whole history (every chunk and page): for diagnostics and benchmarks.
   Result<Footprint> footprint();
+
+  // Failures the history survives (it logs them or returns them to a caller that logs them),
+  // counted since open for /metrics: reads that met a corrupt chunk (each read, and each chunk
+  // skipped at open; footprint() does not count), maintain() calls that failed, and appends
+  // whose points stayed in memory only because the write failed.
+  struct Health {
+    std::uint64_t corrupt_chunks = 0;
+    std::uint64_t maintain_failures = 0;
+    std::uint64_t append_failures = 0;
+  };
+  Health health() const;
 
  private:
   History();

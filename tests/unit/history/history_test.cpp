@@ -376,15 +376,38 @@ TEST_F(HistoryTest, CorruptChunkIsAnErrorNotACrash) {
     ASSERT_TRUE(raw->exec("damage", "UPDATE history_raw SET data = substr(data, 1, 40)"));
   }
   history_->retain_only({});
+  EXPECT_EQ(history_->health().corrupt_chunks, 0u);
   auto read = history_->points("p", Metric::latency_ms, kDay0, kDay0 + days(1));
   ASSERT_FALSE(read.has_value());
   EXPECT_NE(read.error().message.find("corrupt"), std::string::npos);
+  EXPECT_EQ(history_->health().corrupt_chunks, 1u) << "each read that meets it counts";
   EXPECT_FALSE(history_->stats("p", Metric::latency_ms, kDay0, kDay0 + days(1)).has_value());
-  // Opening skips the damaged chunk (with a warning) rather than failing.
+  EXPECT_EQ(history_->health().corrupt_chunks, 2u);
+  // Opening skips the damaged chunk (with a warning, counted) rather than failing.
   history_.reset();
   history_ = open();
   ASSERT_NE(history_, nullptr);
   EXPECT_TRUE(history_->recent_points("p", Metric::latency_ms, kDay0, kDay0 + days(1)).empty());
+  EXPECT_EQ(history_->health().corrupt_chunks, 1u);
+  EXPECT_EQ(history_->health().maintain_failures, 0u);
+  EXPECT_EQ(history_->health().append_failures, 0u);
+}
+
+TEST_F(HistoryTest, HealthCountsFailedAppendsAndMaintenance) {
+  append(cycle(0), "p", Metric::latency_ms, 1.0);
+  {
+    auto raw = sqlite::Connection::open(path_);
+    ASSERT_TRUE(raw.has_value());
+    ASSERT_TRUE(raw->exec("break the table", "DROP TABLE history_head"));
+  }
+  const Observation o{"p", Metric::latency_ms, 2.0};
+  EXPECT_FALSE(history_->append(cycle(1), std::span(&o, 1)).has_value());
+  EXPECT_EQ(history_->health().append_failures, 1u);
+  EXPECT_EQ(history_->recent_points("p", Metric::latency_ms, kDay0, cycle(2)).size(), 2u)
+      << "the points stay in memory";
+  EXPECT_FALSE(history_->maintain().has_value());
+  EXPECT_EQ(history_->health().maintain_failures, 1u);
+  EXPECT_EQ(history_->health().corrupt_chunks, 0u);
 }
 
 TEST_F(HistoryTest, ImportsPastDaysAsChunks) {
