@@ -1,9 +1,6 @@
 #include "api_fixture.h"
 
 #include <jwt.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -12,6 +9,8 @@
 #include "auth/auth.h"
 #include "common/uuid.h"
 #include "config/loader.h"
+#include "support/rsa_keys.h"
+#include "support/sample_breach.h"
 
 namespace slamon::api::testing {
 
@@ -97,48 +96,9 @@ const StaticToken kStaticTokens[] = {
     {"b-org-admin", &kOrgB, Role::org_admin, false},
 };
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
 struct JwtDeleter {
   void operator()(jwt_t* jwt) const { jwt_free(jwt); }
 };
-
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
-struct RsaKeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
-
-RsaKeyPair generate_rsa() {
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(EVP_RSA_gen(2048));
-  if (!key) throw std::runtime_error("RSA key generation failed");
-  std::unique_ptr<BIO, BioDeleter> priv(BIO_new(BIO_s_mem()));
-  std::unique_ptr<BIO, BioDeleter> pub(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_PrivateKey(priv.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
-      PEM_write_bio_PUBKEY(pub.get(), key.get()) != 1) {
-    throw std::runtime_error("writing an RSA key as PEM failed");
-  }
-  return {bio_text(priv.get()), bio_text(pub.get())};
-}
-
-// Generated once per test process: the configured key and a stranger's.
-const RsaKeyPair& configured_rsa() {
-  static const RsaKeyPair pair = generate_rsa();
-  return pair;
-}
-const RsaKeyPair& other_rsa() {
-  static const RsaKeyPair pair = generate_rsa();
-  return pair;
-}
 
 }  // namespace
 
@@ -191,7 +151,7 @@ ApiWorld::ApiWorld(ApiOptions options) {
   }
   JwtConfig jwt;
   jwt.hs256_secret = kHs256Secret;
-  jwt.rs256_public_key_pem = configured_rsa().public_pem;
+  jwt.rs256_public_key_pem = slamon::testing::rsa_keys().public_pem;
   jwt.issuer = "https://idp.test";
   jwt.audience = "slamon";
   config->auth.jwt = jwt;
@@ -278,11 +238,11 @@ std::string ApiWorld::jwt(const JwtClaims& claims, JwtSigning signing) const {
       break;
     case JwtSigning::rs256:
       alg = JWT_ALG_RS256;
-      key = configured_rsa().private_pem;
+      key = slamon::testing::rsa_keys().private_pem;
       break;
     case JwtSigning::rs256_wrong_key:
       alg = JWT_ALG_RS256;
-      key = other_rsa().private_pem;
+      key = slamon::testing::other_rsa_keys().private_pem;
       break;
   }
   if (jwt_set_alg(token.get(), alg, reinterpret_cast<const unsigned char*>(key.data()),
@@ -315,25 +275,21 @@ ConfigPtr ApiWorld::config_with(const std::function<void(Config&)>& changed) con
 Breach ApiWorld::commit_breach(const std::string& org, const std::string& policy_id, Scope scope,
                                std::optional<std::string> scope_id, Metric metric,
                                Severity severity) {
-  Breach b;
-  b.id = uuid_v4();
-  b.org = org;
-  b.policy_id = policy_id;
-  b.scope = scope;
-  if (scope == Scope::ssid) {
-    b.scope_name = scope_id;
-  } else {
-    b.scope_id = std::move(scope_id);
-  }
-  b.metric = metric;
-  b.actual = 90;
-  b.threshold = 99.5;
-  b.deviation_percent = severity == Severity::critical ? 30.0 : 9.5;
-  b.severity = severity;
-  b.peak_severity = severity;
-  b.status = BreachStatus::active;
-  b.opened_at = clock_.now();
-  b.last_evaluated_at = clock_.now();
+  // An SSID is known by its name, every other scope by its id.
+  const bool by_name = scope == Scope::ssid;
+  const Breach b = slamon::testing::sample_breach(
+      {.id = uuid_v4(),
+       .org = org,
+       .policy_id = policy_id,
+       .scope = scope,
+       .scope_id = by_name ? std::nullopt : scope_id,
+       .scope_name = by_name ? scope_id : std::nullopt,
+       .metric = metric,
+       .actual = 90,
+       .threshold = 99.5,
+       .deviation_percent = severity == Severity::critical ? 30.0 : 9.5,
+       .severity = severity,
+       .opened_at = clock_.now()});
   if (auto committed = store_->commit({b}, {}); !committed) {
     throw std::runtime_error("commit: " + committed.error().message);
   }

@@ -5,27 +5,21 @@
 #include "app/notifications.h"
 #include "common/log.h"
 #include "support/http_stub.h"
+#include "support/sample_breach.h"
 
 namespace slamon {
 namespace {
 
 Breach open_breach(const std::string& id, const std::string& policy, Severity severity) {
-  Breach b;
-  b.id = id;
-  b.org = "org-a";
-  b.policy_id = policy;
-  b.scope = Scope::site;
-  b.scope_id = "site-1";
-  b.metric = Metric::latency_ms;
-  b.actual = 150;
-  b.threshold = 100;
-  b.deviation_percent = 50;
-  b.severity = severity;
-  b.peak_severity = severity;
-  b.status = BreachStatus::active;
-  b.opened_at = from_unix_seconds(1'800'000'000);
-  b.last_evaluated_at = b.opened_at;
-  return b;
+  return testing::sample_breach({.id = id,
+                                 .org = "org-a",
+                                 .policy_id = policy,
+                                 .metric = Metric::latency_ms,
+                                 .actual = 150,
+                                 .threshold = 100,
+                                 .deviation_percent = 50,
+                                 .severity = severity,
+                                 .opened_at = from_unix_seconds(1'800'000'000)});
 }
 
 AlertRule rule(std::string name, std::vector<std::string> events, std::vector<Severity> severities,

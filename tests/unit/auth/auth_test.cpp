@@ -3,9 +3,6 @@
 // permissions and site grants.
 #include <gtest/gtest.h>
 #include <jwt.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <cstdlib>
 #include <memory>
@@ -15,6 +12,7 @@
 #include "auth/auth.h"
 #include "common/log.h"
 #include "config/loader.h"
+#include "support/rsa_keys.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -31,47 +29,8 @@ const WallTime kNow = from_unix_seconds(kNowSeconds);
 
 // ---- key material and token minting -------------------------------------------------------
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct KeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
-struct RsaKeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
-
-RsaKeyPair generate_rsa_key_pair() {
-  const std::unique_ptr<EVP_PKEY, KeyDeleter> key(
-      EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(2048)));
-  if (key == nullptr) throw std::runtime_error("RSA key generation failed");
-  const std::unique_ptr<BIO, BioDeleter> private_bio(BIO_new(BIO_s_mem()));
-  const std::unique_ptr<BIO, BioDeleter> public_bio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_PrivateKey(private_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1 ||
-      PEM_write_bio_PUBKEY(public_bio.get(), key.get()) != 1) {
-    throw std::runtime_error("PEM export failed");
-  }
-  return {bio_text(private_bio.get()), bio_text(public_bio.get())};
-}
-
-// One pair for the whole test program: RSA key generation takes a noticeable moment.
-const RsaKeyPair& rsa_keys() {
-  static const RsaKeyPair keys = generate_rsa_key_pair();
-  return keys;
-}
-const RsaKeyPair& other_rsa_keys() {
-  static const RsaKeyPair keys = generate_rsa_key_pair();
-  return keys;
-}
+using testing::other_rsa_keys;
+using testing::rsa_keys;
 
 struct JwtDeleter {
   void operator()(jwt_t* jwt) const { jwt_free(jwt); }
