@@ -6,6 +6,24 @@
 
 namespace slamon {
 
+void WakeSignal::raise() {
+  {
+    std::lock_guard lock(mutex_);
+    raised_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool RealClock::wait_until(WallTime deadline, WakeSignal& signal) {
+  std::unique_lock lock(signal.mutex_);
+  // A timeout on the steady clock: a wall clock set back must not stretch the wait.
+  signal.cv_.wait_for(lock, deadline - std::chrono::system_clock::now(),
+                      [&] { return signal.raised_; });
+  const bool raised = signal.raised_;
+  signal.raised_ = false;
+  return !raised;
+}
+
 bool RealClock::sleep_until(WallTime deadline) {
   std::unique_lock lock(mutex_);
   const auto generation = wake_generation_;
@@ -46,6 +64,35 @@ void FakeClock::wake() {
   cv_.notify_all();
 }
 
+bool FakeClock::wait_until(WallTime deadline, WakeSignal& signal) {
+  std::multiset<WakeSignal*>::iterator registered;
+  {
+    // Registered before the time is first read, so an advance in between still notifies it.
+    std::lock_guard lock(waiting_mutex_);
+    registered = waiting_.insert(&signal);
+  }
+  bool raised = false;
+  {
+    std::unique_lock lock(signal.mutex_);
+    signal.cv_.wait(lock, [&] { return signal.raised_ || now() >= deadline; });
+    raised = signal.raised_;
+    signal.raised_ = false;
+  }
+  std::lock_guard lock(waiting_mutex_);
+  waiting_.erase(registered);
+  return !raised;
+}
+
+void FakeClock::notify_signal_waiters() {
+  std::lock_guard lock(waiting_mutex_);
+  for (WakeSignal* signal : waiting_) {
+    // Taking the signal's mutex orders this after the waiter's check of the time: it is either
+    // before the check (which sees the new time) or inside the wait (which this notify ends).
+    { std::lock_guard signal_lock(signal->mutex_); }
+    signal->cv_.notify_all();
+  }
+}
+
 void FakeClock::advance(Duration by) {
   {
     std::lock_guard lock(mutex_);
@@ -53,6 +100,7 @@ void FakeClock::advance(Duration by) {
     mono_ += by;
   }
   cv_.notify_all();
+  notify_signal_waiters();
 }
 
 void FakeClock::set(WallTime to) {
@@ -63,6 +111,7 @@ void FakeClock::set(WallTime to) {
     now_ = to;
   }
   cv_.notify_all();
+  notify_signal_waiters();
 }
 
 std::string format_rfc3339(WallTime t) {

@@ -5,11 +5,26 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 namespace slamon {
 
 using WallTime = std::chrono::system_clock::time_point;
 using Duration = std::chrono::milliseconds;
+
+// A wake-up call for one thread waiting in Clock::wait_until: raise() ends the wait in
+// progress, or the next one when none is, so a wake-up is never lost. Thread-safe.
+class WakeSignal {
+ public:
+  void raise();
+
+ private:
+  friend class RealClock;
+  friend class FakeClock;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool raised_ = false;
+};
 
 class Clock {
  public:
@@ -21,6 +36,10 @@ class Clock {
   virtual bool sleep_until(WallTime deadline) = 0;
   // Releases every sleeper early (used on shutdown and reload).
   virtual void wake() = 0;
+  // Blocks until `deadline` (wall time) has come or `signal` was raised, and lowers it; returns
+  // true when the deadline passed. A FakeClock returns only when advanced past the deadline or
+  // signalled; wake() does not end this wait.
+  virtual bool wait_until(WallTime deadline, WakeSignal& signal) = 0;
 };
 
 class RealClock final : public Clock {
@@ -31,6 +50,7 @@ class RealClock final : public Clock {
   }
   bool sleep_until(WallTime deadline) override;
   void wake() override;
+  bool wait_until(WallTime deadline, WakeSignal& signal) override;
 
  private:
   std::mutex mutex_;
@@ -46,11 +66,18 @@ class FakeClock final : public Clock {
   std::chrono::steady_clock::time_point monotonic() const override;
   bool sleep_until(WallTime deadline) override;
   void wake() override;
+  bool wait_until(WallTime deadline, WakeSignal& signal) override;
   // Moves both clocks forward and releases sleepers whose deadline has come.
   void advance(Duration by);
   void set(WallTime to);
 
  private:
+  // Lets every thread in wait_until look at the moved time.
+  void notify_signal_waiters();
+
+  // Lock order: waiting_mutex_, then a signal's mutex, then mutex_.
+  std::mutex waiting_mutex_;
+  std::multiset<WakeSignal*> waiting_;  // signals of the threads in wait_until
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   WallTime now_;

@@ -1,7 +1,6 @@
 #include "delivery/delivery_service.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <exception>
 #include <stdexcept>
 #include <utility>
@@ -13,29 +12,6 @@
 namespace slamon::delivery {
 
 using std::chrono::milliseconds;
-
-class DeliveryService::Waiter {
- public:
-  void notify() {
-    {
-      std::lock_guard lock(mutex_);
-      signalled_ = true;
-    }
-    cv_.notify_all();
-  }
-  // Returns after `timeout` (real time) or as soon as notify() was called, including a call
-  // made since the last wait, so no wake-up is lost.
-  void wait_for(milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, timeout, [this] { return signalled_; });
-    signalled_ = false;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool signalled_ = false;
-};
 
 struct DeliveryService::Counters {
   std::atomic<std::uint64_t> delivered{0};
@@ -62,7 +38,7 @@ struct DeliveryService::Lane {
 
   const std::string name;
   const std::shared_ptr<Counters> counters;
-  Waiter waiter;
+  WakeSignal wake;
   std::atomic<bool> stopping{false};
   std::thread thread;
   std::atomic<CircuitBreaker::State> circuit{CircuitBreaker::State::closed};
@@ -125,8 +101,7 @@ DeliveryService::DeliveryService(Clock& clock, DeliveryPolicy policy,
     : clock_(clock),
       policy_(std::move(policy)),
       jitter_(policy_.jitter ? policy_.jitter : random_jitter()),
-      outbox_(std::move(outbox)),
-      router_waiter_(std::make_unique<Waiter>()) {}
+      outbox_(std::move(outbox)) {}
 
 DeliveryService::~DeliveryService() {
   stop();
@@ -151,13 +126,13 @@ void DeliveryService::stop() {
   std::lock_guard lifecycle(lifecycle_mutex_);
   if (!running_) return;
   stopping_ = true;
-  router_waiter_->notify();
+  router_wake_.raise();
   std::vector<std::shared_ptr<Lane>> lanes;
   {
     std::lock_guard lock(lanes_mutex_);
     for (auto& [name, lane] : lanes_) {
       lane->stopping = true;
-      lane->waiter.notify();
+      lane->wake.raise();
       lanes.push_back(lane);
     }
   }
@@ -169,7 +144,7 @@ void DeliveryService::stop() {
 }
 
 void DeliveryService::wake() {
-  router_waiter_->notify();
+  router_wake_.raise();
 }
 
 DeliveryService::CycleYield::CycleYield(DeliveryService& service) : service_(service) {
@@ -178,20 +153,20 @@ DeliveryService::CycleYield::CycleYield(DeliveryService& service) : service_(ser
 
 DeliveryService::CycleYield::~CycleYield() {
   if (--service_.cycle_yields_ == 0) {
-    service_.router_waiter_->notify();
+    service_.router_wake_.raise();
     service_.wake_lanes();
   }
 }
 
 void DeliveryService::wake_lanes() {
   std::lock_guard lock(lanes_mutex_);
-  for (auto& [name, lane] : lanes_) lane->waiter.notify();
+  for (auto& [name, lane] : lanes_) lane->wake.raise();
 }
 
 void DeliveryService::reconfigure(DeliverySetup setup) {
   std::lock_guard lifecycle(lifecycle_mutex_);
   apply(std::move(setup), /*restore_from_database=*/false);
-  router_waiter_->notify();
+  router_wake_.raise();
 }
 
 void DeliveryService::apply(DeliverySetup setup, bool restore_from_database) {
@@ -259,7 +234,7 @@ void DeliveryService::apply(DeliverySetup setup, bool restore_from_database) {
   }
   for (auto& lane : removed) {
     lane->stopping = true;
-    lane->waiter.notify();
+    lane->wake.raise();
     if (lane->thread.joinable()) lane->thread.join();
   }
   if (auto abandoned = outbox_->abandon_unconfigured(names, clock_.now()); !abandoned) {
@@ -356,7 +331,7 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
   // kRecordEvery, so a crash re-sends (same event id) at most that much.
   constexpr auto kRecordEvery = std::chrono::milliseconds(250);
   std::vector<Outbox::RecordedAttempt> unrecorded;
-  auto first_unrecorded = std::chrono::steady_clock::time_point{};
+  auto first_unrecorded = clock_.monotonic();
   auto flush = [&]() -> Status {
     auto recorded = outbox_->record_all(unrecorded);
     // On failure the deliveries stay as they were and are attempted again: at least once.
@@ -430,9 +405,9 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
         break;
     }
 
-    if (unrecorded.empty()) first_unrecorded = std::chrono::steady_clock::now();
+    if (unrecorded.empty()) first_unrecorded = clock_.monotonic();
     unrecorded.push_back({&delivery, outcome, done});
-    if (std::chrono::steady_clock::now() - first_unrecorded >= kRecordEvery) {
+    if (clock_.monotonic() - first_unrecorded >= kRecordEvery) {
       if (auto recorded = flush(); !recorded) return std::unexpected(recorded.error());
     }
     if (circuit_opened) {
@@ -458,9 +433,9 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
 
 // ---- threads ------------------------------------------------------------------------------
 
-milliseconds DeliveryService::wait_until(WallTime deadline) const {
-  const auto left = std::chrono::ceil<milliseconds>(deadline - clock_.now());
-  return std::clamp(left, milliseconds::zero(), policy_.poll_interval);
+void DeliveryService::wait(WakeSignal& wake, WallTime deadline) {
+  // A poll at least every poll_interval, whatever the deadline: a fallback to raise().
+  (void)clock_.wait_until(std::min(deadline, clock_.now() + policy_.poll_interval), wake);
 }
 
 void DeliveryService::router_loop() {
@@ -468,7 +443,7 @@ void DeliveryService::router_loop() {
     const WallTime now = clock_.now();
     WallTime deadline = now + policy_.poll_interval;
     if (cycle_yields_.load() > 0) {  // woken when the cycle ends
-      router_waiter_->wait_for(wait_until(deadline));
+      wait(router_wake_, deadline);
       continue;
     }
     try {
@@ -487,7 +462,7 @@ void DeliveryService::router_loop() {
     } catch (const std::exception& e) {
       log::error("routing outbox events failed; retrying", {{"error", e.what()}});
     }
-    router_waiter_->wait_for(wait_until(deadline));
+    wait(router_wake_, deadline);
   }
 }
 
@@ -511,7 +486,7 @@ void DeliveryService::lane_loop(Lane& lane) {
       log::error("delivering notifications failed; retrying",
                  {{"notifier", lane.name}, {"error", e.what()}});
     }
-    lane.waiter.wait_for(wait_until(deadline));
+    wait(lane.wake, deadline);
   }
 }
 
@@ -574,7 +549,7 @@ WriteResult<DeadLetter> DeliveryService::retry_dead_letter(const std::string& or
                                     {"attempts_before", retried->attempts}});
   std::lock_guard lock(lanes_mutex_);
   if (auto lane = lanes_.find(retried->notifier); lane != lanes_.end()) {
-    lane->second->waiter.notify();
+    lane->second->wake.raise();
   }
   return retried;
 }

@@ -137,7 +137,6 @@ class DeliveryService final : public DeadLetterQueue {
  private:
   struct Counters;
   struct Lane;
-  class Waiter;
 
   DeliveryService(Clock& clock, DeliveryPolicy policy, std::unique_ptr<Outbox> outbox);
   void apply(DeliverySetup setup, bool restore_from_database);
@@ -149,7 +148,8 @@ class DeliveryService final : public DeadLetterQueue {
   void lane_loop(Lane& lane);
   void start_lane(const std::shared_ptr<Lane>& lane);
   void wake_lanes();
-  std::chrono::milliseconds wait_until(WallTime deadline) const;
+  // Waits on the injected clock until `deadline` (at most one poll interval) or `wake` is raised.
+  void wait(WakeSignal& wake, WallTime deadline);
 
   Clock& clock_;
   const DeliveryPolicy policy_;
@@ -172,7 +172,7 @@ class DeliveryService final : public DeadLetterQueue {
   bool running_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<int> cycle_yields_{0};  // live CycleYield objects
-  std::unique_ptr<Waiter> router_waiter_;
+  WakeSignal router_wake_;
   std::thread router_thread_;
 };
 

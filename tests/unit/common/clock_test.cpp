@@ -47,5 +47,34 @@ TEST(ClockTest, WakeReleasesSleeperEarly) {
   EXPECT_FALSE(reached);
 }
 
+TEST(ClockTest, FakeClockWaitEndsWhenAdvancedPastTheDeadline) {
+  FakeClock clock(from_unix_seconds(0));
+  WakeSignal signal;
+  bool reached = false;
+  std::thread waiter([&] { reached = clock.wait_until(from_unix_seconds(60), signal); });
+  clock.advance(30s);
+  clock.advance(30s);
+  waiter.join();
+  EXPECT_TRUE(reached);
+}
+
+TEST(ClockTest, ARaisedSignalEndsTheWaitAndIsNotLostBeforeIt) {
+  FakeClock clock(from_unix_seconds(0));
+  WakeSignal signal;
+  signal.raise();  // before anyone waits: the next wait returns at once
+  EXPECT_FALSE(clock.wait_until(from_unix_seconds(60), signal));
+  bool reached = true;
+  std::thread waiter([&] { reached = clock.wait_until(from_unix_seconds(60), signal); });
+  signal.raise();
+  waiter.join();
+  EXPECT_FALSE(reached);
+  EXPECT_EQ(clock.now(), from_unix_seconds(0));
+
+  RealClock real;
+  signal.raise();
+  EXPECT_FALSE(real.wait_until(real.now() + 1h, signal));
+  EXPECT_TRUE(real.wait_until(real.now(), signal)) << "a deadline that has come ends the wait";
+}
+
 }  // namespace
 }  // namespace slamon

@@ -97,6 +97,34 @@ TEST_F(DeliveryTest, EngineCommitsWhileTheWorkerRoutesAndDeliversEachEventOnce) 
   EXPECT_EQ(store_->pending_event_count().value_or(-1), 0);
 }
 
+// The lane's backoff wait is on the injected clock: advancing the FakeClock past it brings the
+// retry at once. The poll interval is an hour, so nothing but the clock can end the wait.
+TEST_F(DeliveryTest, ALaneRetriesWhenTheClockPassesItsBackoff) {
+  policy_.poll_interval = 1h;
+  Signal signal;
+  auto hook = add_notifier("hook");
+  hook->script({retry()});  // the backoff is the full 1 s (the jitter takes the upper bound)
+  hook->on_send([&] { signal.notify(); });
+  auto& service = open_service();
+  service.start();
+  commit(EventType::breach_created, {"b1"});
+  service.wake();
+  ASSERT_TRUE(signal.wait([&] { return hook->sent_count() == 1; }));
+  // The retry's time is set from the clock when the attempt ends: let it be recorded first.
+  const auto bound = std::chrono::steady_clock::now() + 60s;
+  while (query("SELECT attempts FROM deliveries") != 1) {
+    ASSERT_LT(std::chrono::steady_clock::now(), bound) << "the failed attempt was not recorded";
+    std::this_thread::yield();
+  }
+
+  clock_.advance(1s);
+  ASSERT_TRUE(signal.wait([&] { return hook->sent_count() == 2; }));
+  service.stop();
+  EXPECT_EQ(service.pending_count().value_or(-1), 0);
+  EXPECT_EQ(service.counts()[0].retried, 1u);
+  EXPECT_EQ(service.counts()[0].delivered, 1u);
+}
+
 TEST_F(DeliveryTest, StopWaitsForTheAttemptInFlightAndRecordsIt) {
   auto hook = add_notifier("hook");
   std::mutex mutex;
