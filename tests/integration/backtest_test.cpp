@@ -19,6 +19,7 @@
 #include "backtest/sources.h"
 #include "config/loader.h"
 #include "engine/engine.h"
+#include "prometheus/prometheus_source.h"
 #include "support/child_process.h"
 #include "store/store.h"
 #include "support/prometheus_server.h"
@@ -205,7 +206,8 @@ class Backtest : public ::testing::Test {
     if (!store) return {};
     EXPECT_TRUE((*store)->insert_policy(api_policy(), kStart));
     FakeClock clock(kStart);
-    Engine engine(clock, store->get());
+    Engine engine(clock, store->get(),
+                  SourceRegistry().add(SourceType::prometheus, make_prometheus_source).factory());
     std::map<std::string, std::pair<Key, Seen>> open;  // breach id → what it did so far
     Outcome outcome;
     for (std::size_t step = 0; step < kSteps; ++step) {
