@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "common/uuid.h"
 #include "config/loader_internal.h"
 
@@ -104,10 +105,31 @@ std::filesystem::path resolve_path(const std::filesystem::path& base_dir, const 
 
 std::optional<std::string> canonical_uuid(std::string_view text) {
   if (!is_uuid(text)) return std::nullopt;
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
+  return to_lower_ascii(text);
+}
+
+bool is_label_name(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  });
+}
+
+std::map<std::string, std::string> read_label_map(const Reporter& r, const Field& field,
+                                                  bool nonempty_values) {
+  std::map<std::string, std::string> labels;
+  const MapReader map(r, field, std::array{kAnyKey});
+  for (const auto& [name, label] : map.entries()) {
+    if (!is_label_name(name)) {
+      r.error(label.key_mark, label.path,
+              "invalid label name `" + name +
+                  "`: use letters, digits and `_`, not starting with a digit");
+      continue;
+    }
+    auto value = nonempty_values ? read_nonempty_string(r, label) : read_string(r, label);
+    if (value) labels[name] = std::move(*value);
+  }
+  return labels;
 }
 
 std::string Location::describe() const {

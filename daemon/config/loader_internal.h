@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -33,6 +34,14 @@ std::filesystem::path resolve_path(const std::filesystem::path& base_dir, const 
 
 // A UUID in canonical lower case, or nullopt when `text` is not a UUID.
 std::optional<std::string> canonical_uuid(std::string_view text);
+
+// Whether `name` is a Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*.
+bool is_label_name(std::string_view name);
+
+// A `labels` map of strings (non-empty ones when `nonempty_values`) whose keys must be label
+// names; every bad key or value is reported and left out.
+std::map<std::string, std::string> read_label_map(const Reporter& r, const Field& field,
+                                                  bool nonempty_values);
 
 // "file:line" of an earlier definition, for "already defined at ..." messages.
 struct Location {

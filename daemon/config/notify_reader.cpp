@@ -174,13 +174,6 @@ bool is_mail_address(std::string_view address) {
          domain.find("..") == std::string_view::npos;
 }
 
-bool is_label_name(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-  });
-}
-
 std::string describe_names(const std::set<std::string>& names) {
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -541,18 +534,7 @@ void read_match(const Reporter& r, const Field& field, AlertRuleMatch& match,
         add_once(r, item, match.policies, *text, *text);
     }
   }
-  if (auto f = map.get("labels")) {
-    const MapReader labels(r, *f, std::array{kAnyKey});
-    for (const auto& [name, label] : labels.entries()) {
-      if (!is_label_name(name)) {
-        r.error(label.key_mark, label.path,
-                "invalid label name `" + name +
-                    "`: use letters, digits and `_`, not starting with a digit");
-        continue;
-      }
-      if (auto value = read_string(r, label)) match.labels[name] = *value;
-    }
-  }
+  if (auto f = map.get("labels")) match.labels = read_label_map(r, *f, /*nonempty_values=*/false);
 }
 
 void read_alert_rule(const Reporter& r, const Field& item,

@@ -16,6 +16,7 @@ namespace {
 using namespace std::string_view_literals;
 using config_detail::Field;
 using config_detail::format_number;
+using config_detail::is_label_name;
 using config_detail::join_path;
 using config_detail::kind_name;
 using config_detail::MapReader;
@@ -30,16 +31,6 @@ constexpr std::array kNoDataModes{"keep"sv, "breach"sv, "resolve"sv};
 // The label names slamon itself puts on events and /metrics series.
 constexpr std::array kReservedLabels{"org"sv,   "policy_id"sv, "policy"sv,
                                      "scope"sv, "scope_id"sv,  "status"sv};
-
-bool is_label_name(std::string_view name) {
-  if (name.empty()) return false;
-  const auto word_start = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  };
-  if (!word_start(name.front())) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return word_start(c) || (c >= '0' && c <= '9'); });
-}
 
 std::string range_text(const ThresholdSpec& spec) {
   if (std::isinf(spec.range_max)) return "at least " + format_number(spec.range_min);

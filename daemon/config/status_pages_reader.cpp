@@ -26,13 +26,6 @@ bool is_page_slug(std::string_view slug) {
          });
 }
 
-bool is_label_name(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-  });
-}
-
 std::size_t utf8_characters(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -44,16 +37,7 @@ void read_policy_selection(const Reporter& r, const Field& field, StatusPage& pa
   if (!selection.ok()) return;
   const auto f = selection.get("labels");
   if (!f) return;
-  const MapReader labels(r, *f, std::array{kAnyKey});
-  for (const auto& [name, label] : labels.entries()) {
-    if (!is_label_name(name)) {
-      r.error(label.key_mark, label.path,
-              "invalid label name `" + name +
-                  "`: use letters, digits and `_`, not starting with a digit");
-      continue;
-    }
-    if (auto value = read_nonempty_string(r, label)) page.policy_labels[name] = *value;
-  }
+  page.policy_labels = read_label_map(r, *f, /*nonempty_values=*/true);
 }
 
 // Reads one page; reports into `r`. Returns whether it is valid.
