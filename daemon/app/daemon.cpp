@@ -404,6 +404,7 @@ void Daemon::install_routes(http::HttpServer& router) {
     metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
                                    build::kVersion,     build::kRevision,    outbox_status(),
                                    snmp_->status(),     degraded_.read()};
+    input.degraded.history_corrupt_chunks = history_->health().corrupt_chunks;
     return http::HttpResponse::text(200, metrics::render_metrics(input),
                                     metrics::kExpositionContentType);
   });

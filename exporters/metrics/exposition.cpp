@@ -243,7 +243,8 @@ void write_degraded_families(const DegradedCounts& degraded, std::string& out) {
       {"slamon_outbox_read_failures_total",
        "Scrapes of /metrics without the outbox families because the outbox could not be read."},
       {"slamon_history_corrupt_chunks_total",
-       "Chunks of the measurement history found unreadable and skipped."},
+       "Reads of the measurement history that met a corrupt chunk, and corrupt chunks skipped "
+       "when it was opened."},
   };
   const std::uint64_t values[] = {degraded.alertmanager_refresh_skipped,
                                   degraded.alertmanager_refresh_failures,

@@ -48,7 +48,7 @@ struct DegradedCounts {
   std::uint64_t alertmanager_refresh_skipped = 0;   // the previous refresh still ran
   std::uint64_t alertmanager_refresh_failures = 0;  // per Alertmanager notifier and refresh
   std::uint64_t outbox_read_failures = 0;           // scrapes without the outbox families
-  std::uint64_t history_corrupt_chunks = 0;         // history chunks found unreadable
+  std::uint64_t history_corrupt_chunks = 0;         // history reads that met a corrupt chunk
 };
 
 struct ExpositionInput {

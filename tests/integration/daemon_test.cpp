@@ -204,6 +204,16 @@ TEST_F(DaemonEndToEnd, FullCycleOpensOneWarningAndOneCriticalBreachAndExportsEve
                           {{"version", version->version}, {"revision", version->revision}}),
             1)
       << text;
+  // Nothing degraded in a healthy run, and every degraded-mode counter is there from 0.
+  for (const char* counter :
+       {"slamon_history_append_failures_total", "slamon_maintenance_read_failures_total",
+        "slamon_alertmanager_refresh_skipped_total", "slamon_alertmanager_refresh_failures_total",
+        "slamon_outbox_read_failures_total", "slamon_history_corrupt_chunks_total"}) {
+    EXPECT_EQ(metrics.value(counter), 0) << counter << "\n" << text;
+  }
+  for (const char* task : {"retention", "rollup", "checkpoint"}) {
+    EXPECT_EQ(metrics.value("slamon_housekeeping_failures_total", {{"task", task}}), 0) << task;
+  }
   EXPECT_EQ(metrics.value("slamon_breaches_opened_total", {{"org", kOrg}, {"severity", "warning"}}),
             1)
       << text;
