@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "store/database.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
 
@@ -21,19 +22,6 @@ namespace {
 
 using nlohmann::json;
 using OidValues = std::map<std::string, double>;
-
-// Samples are keyed by time first: a poll round's rows go to the tail of the B-tree (a few
-// pages) instead of one leaf page per device, and pruning by time deletes a prefix. A device is
-// a small integer key (snmp_devices) rather than its id on every row, which halves the file.
-// Deleting a removed device's samples scans the table; that happens only when the inventory
-// loses devices.
-constexpr std::string_view kCreateTables =
-    "CREATE TABLE IF NOT EXISTS snmp_devices ("
-    "device_key INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE); "
-    "CREATE TABLE IF NOT EXISTS snmp_samples ("
-    "at_ms INTEGER NOT NULL, device_key INTEGER NOT NULL, answered INTEGER NOT NULL, "
-    "round_trip_ms REAL, all_up INTEGER, error_delta REAL, packet_delta REAL, oid_values TEXT, "
-    "PRIMARY KEY (at_ms, device_key)) WITHOUT ROWID";
 
 long long to_millis(WallTime t) {
   return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -151,43 +139,6 @@ std::optional<OidValues> decode_oid_values(const std::string& text) {
     values.emplace(oid, value.get<double>());
   }
   return values;
-}
-
-Status configure(sqlite::Connection& connection, const std::string& path) {
-  // busy_timeout first: the store or the delivery worker may hold the write lock right now.
-  if (auto set = connection.exec("set busy_timeout", "PRAGMA busy_timeout = 5000"); !set) {
-    return in_context(path, set.error());
-  }
-  const bool in_memory = path == ":memory:";
-  if (!in_memory) {
-    if (auto is_ours = store_schema::check_is_slamon_database(connection, path); !is_ours) {
-      return is_ours;
-    }
-    // Creating our table in a new file would make the store refuse it as another
-    // application's database, so the store must have initialized the file first.
-    auto application_id = connection.query_int64("read application id", "PRAGMA application_id");
-    if (!application_id) return in_context(path, application_id.error());
-    if (*application_id != store_schema::kApplicationId) {
-      return fail("snmp sample history '" + path +
-                  "': the database is not initialized; open it with the store first");
-    }
-  }
-  auto mode = connection.query_text("enable WAL journal", "PRAGMA journal_mode = WAL");
-  if (!mode) return in_context(path, mode.error());
-  if (*mode != "wal" && !(in_memory && *mode == "memory")) {
-    return fail("snmp sample history '" + path + "': cannot enable WAL journal mode (got '" +
-                *mode + "')");
-  }
-  // NORMAL: in WAL mode a power loss may undo the last commits, never corrupt them; losing the
-  // last poll rounds of the history costs little, an fsync per round costs every minute.
-  if (auto set = connection.exec("set synchronous", "PRAGMA synchronous = NORMAL"); !set) {
-    return in_context(path, set.error());
-  }
-  if (auto created = connection.exec("create snmp sample tables", std::string(kCreateTables));
-      !created) {
-    return in_context(path, created.error());
-  }
-  return {};
 }
 
 }  // namespace
@@ -360,10 +311,19 @@ SampleHistory::~SampleHistory() = default;
 Result<std::unique_ptr<SampleHistory>> SampleHistory::open(const std::string& db_path,
                                                            std::chrono::milliseconds retention,
                                                            WallTime now) {
-  auto connection = sqlite::Connection::open(db_path);
-  if (!connection) return in_context(db_path, connection.error());
-  if (auto configured = configure(*connection, db_path); !configured) {
-    return std::unexpected(configured.error());
+  // synchronous = NORMAL: in WAL mode a power loss may undo the last commits, never corrupt
+  // them; losing the last poll rounds of the history costs little, an fsync per round costs
+  // every minute.
+  auto connection =
+      open_database(db_path, {.identity = DatabaseOptions::Identity::initialized_slamon,
+                              .synchronous = DatabaseOptions::Synchronous::normal,
+                              .label = "snmp sample history"});
+  if (!connection) return std::unexpected(connection.error());
+  // The tables come from the store's migrations: a no-op after Store::open, and what creates
+  // them in a private ":memory:" database.
+  if (auto migrated = store_schema::migrate(*connection, store_schema::migrations(), db_path);
+      !migrated) {
+    return in_context(db_path, migrated.error());
   }
   auto impl = std::make_unique<Impl>(db_path, std::move(*connection), retention);
   if (auto prepared = impl->prepare(); !prepared) return std::unexpected(prepared.error());

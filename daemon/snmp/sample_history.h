@@ -1,9 +1,10 @@
 // SampleHistory: each SNMP-polled device's recent DeviceSamples, in memory for the evaluation
-// cycle and in SQLite (tables `snmp_samples` and `snmp_devices`, created by this class in the
-// daemon's state database, through its own WAL connection) so a restart does not reset uptime
-// to "no data" (issue 5). Samples older than the retention (the longest SNMP measurement window
-// plus a margin, set by the owner) are pruned from both. Times are kept to the millisecond; a
-// sample at the same millisecond as one already kept for the device replaces it.
+// cycle and in SQLite (tables `snmp_samples` and `snmp_devices` of the store's migrations, in
+// the daemon's state database, through its own WAL connection) so a restart does not reset
+// uptime to "no data" (issue 5). Samples older than the retention (the longest SNMP
+// measurement window plus a margin, set by the owner) are pruned from both. Times are kept to
+// the millisecond; a sample at the same millisecond as one already kept for the device
+// replaces it.
 // Thread-safe: the pollers append while the cycle reads; a reader never waits for SQLite.
 #pragma once
 
@@ -22,10 +23,11 @@ namespace slamon::snmp {
 
 class SampleHistory {
  public:
-  // Opens (creating the tables when missing) the history in the SQLite file `db_path` and loads
-  // the samples newer than `now - retention`; rows that cannot be read (bad JSON) are skipped
-  // with a warning. The file must already be a slamon database (open the Store on it first),
-  // so that the store never finds a file holding only these tables and refuses it as foreign.
+  // Opens the history in the SQLite file `db_path` (migrating it to the newest schema when it
+  // is older, a no-op after Store::open) and loads the samples newer than `now - retention`;
+  // rows that cannot be read (bad JSON) are skipped with a warning. The file must already be a
+  // slamon database (open the Store on it first), so that the store never finds a file holding only
+  // these tables and refuses it as foreign.
   // ":memory:" keeps nothing across restarts.
   static Result<std::unique_ptr<SampleHistory>> open(const std::string& db_path,
                                                      std::chrono::milliseconds retention,
