@@ -56,6 +56,7 @@ struct Varbind {
 };
 
 // Why a target produced no (or only partial) data; each reason is something an operator can act on.
+// to_string() names them from a table in this order.
 enum class Failure {
   none,
   timeout,         // no answer after retries (dead, filtered, or wrong v1/v2c community; agents
