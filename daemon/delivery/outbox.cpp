@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "common/uuid.h"
+#include "store/database.h"
 #include "store/schema.h"
 
 namespace slamon::delivery {
@@ -61,47 +62,21 @@ std::string incident_ordering_key(const json& event, const std::string& event_id
   return id.empty() ? event_id : id;
 }
 
-Status configure(sqlite::Connection& connection, const std::string& path) {
-  // busy_timeout first: the engine may hold the write lock while this connection starts.
+Result<sqlite::Connection> open_connection(const std::string& path) {
   // synchronous=NORMAL: in WAL mode a power loss may undo this connection's last commits,
   // never corrupt them. Undone delivery bookkeeping means a notification is sent again, which
-  // at-least-once delivery allows, and it saves an fsync per attempt.
-  if (auto set = connection.exec("configure delivery connection",
-                                 "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; "
-                                 "PRAGMA synchronous = NORMAL");
-      !set) {
-    return in_context("database '" + path + "'", set.error());
-  }
-  if (auto is_ours = store_schema::check_is_slamon_database(connection, path); !is_ours) {
-    return is_ours;
-  }
-  auto has_versions =
-      connection.query_int64("look for schema versions",
-                             "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'");
-  if (!has_versions) return in_context("database '" + path + "'", has_versions.error());
-  auto version = *has_versions == 0
-                     ? Result<long long>(0)
-                     : connection.query_int64("read schema version",
-                                              "SELECT coalesce(max(version), 0) FROM "
-                                              "schema_migrations");
+  // at-least-once delivery allows, and it saves an fsync per attempt. The store switches the
+  // file to WAL; this connection only requires it.
+  auto connection = open_database(path, {.identity = DatabaseOptions::Identity::slamon_or_new,
+                                         .journal = DatabaseOptions::Journal::require_wal,
+                                         .synchronous = DatabaseOptions::Synchronous::normal,
+                                         .foreign_keys = true});
+  if (!connection) return std::unexpected(connection.error());
+  auto version = store_schema::schema_version(*connection);
   if (!version) return in_context("database '" + path + "'", version.error());
   if (*version < kFirstDeliverySchema) {
     return fail("database '" + path +
                 "' has no delivery tables (schema version 4); open it with the store first");
-  }
-  auto mode = connection.query_text("read journal mode", "PRAGMA journal_mode");
-  if (!mode) return in_context("database '" + path + "'", mode.error());
-  if (*mode != "wal") {
-    return fail("database '" + path + "' is not in WAL mode; open it with the store first");
-  }
-  return {};
-}
-
-Result<sqlite::Connection> open_connection(const std::string& path) {
-  auto connection = sqlite::Connection::open(path);
-  if (!connection) return std::unexpected(connection.error());
-  if (auto configured = configure(*connection, path); !configured) {
-    return std::unexpected(configured.error());
   }
   return std::move(*connection);
 }
