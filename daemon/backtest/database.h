@@ -1,7 +1,8 @@
 // Reading slamon's database for a backtest without ever writing to it: the policies created
 // through the API (from a read-only connection), and a private snapshot for the history reader
 // (SQLite's online backup from a read-only connection into a temporary file, so the live file is
-// never touched even by a reader that creates its tables). Thread-safe: no shared state.
+// never touched even by a reader that migrates the file it opens, as History::open does with an
+// older database). Both open through store/database.h. Thread-safe: no shared state.
 #pragma once
 
 #include <filesystem>
