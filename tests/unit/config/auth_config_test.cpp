@@ -243,7 +243,7 @@ INSTANTIATE_TEST_SUITE_P(
                                "expected a list, got a map"},
                       AuthCase{"duplicate_key", "auth:\n  tokens: []\n  tokens: []\n", 4, 3,
                                "duplicate key `tokens`"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Tokens, AuthRule,
@@ -391,7 +391,7 @@ INSTANTIATE_TEST_SUITE_P(
                  6, 12,
                  "unknown organization `11111111-2222-4333-8444-555555555555`: it is not defined "
                  "in any inventory file"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Sites, AuthRule,
@@ -474,7 +474,7 @@ INSTANTIATE_TEST_SUITE_P(
                  8, 15,
                  "`c0000000-0000-4000-8000-000000000000` is not a site of organization `ACME`: no "
                  "inventory file defines it"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Jwt, AuthRule,
@@ -536,7 +536,7 @@ INSTANTIATE_TEST_SUITE_P(
                  5, 21,
                  "claim \"org\" is the default claim of `org`; set claims.org to another claim as "
                  "well"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 TEST_F(AuthConfigFixture, SameTokenTwiceNamesTheFirstPlace) {
   const LoadResult result = load_auth(R"(auth:

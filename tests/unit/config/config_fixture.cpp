@@ -89,6 +89,24 @@ std::string dump(const std::vector<Diagnostic>& diagnostics) {
   return out.empty() ? "  (no diagnostics)\n" : out;
 }
 
+int lines_of(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+int column_of(const std::string& text, int line, const std::string& at) {
+  const std::string filled = fill(text);
+  std::size_t line_start = 0;
+  for (int i = 1; i < line && line_start != std::string::npos; ++i) {
+    line_start = filled.find('\n', line_start);
+    if (line_start != std::string::npos) ++line_start;
+  }
+  if (line_start == std::string::npos) return 0;
+  const std::size_t found = filled.find(fill(at), line_start);
+  const std::size_t line_end = filled.find('\n', line_start);
+  if (found == std::string::npos || found > line_end) return 0;
+  return static_cast<int>(found - line_start) + 1;
+}
+
 namespace {
 
 bool matches(const Diagnostic& d, std::string_view file, int line, int column,

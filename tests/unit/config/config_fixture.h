@@ -1,6 +1,6 @@
 // Shared fixture for the configuration loader tests: a temporary folder holding a slamon.yml,
-// a standard inventory with two organizations, and helpers to assert the exact diagnostics.
-// Not thread-safe (one test owns it).
+// a standard inventory with two organizations, helpers to assert the exact diagnostics and to
+// find the position a table-driven case points at. Not thread-safe (one test owns it).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -37,6 +37,9 @@ std::string standard_inventory();
 // and camera (both prom).
 std::string standard_main();
 
+// Every diagnostic, one per line, for failure messages.
+std::string dump(const std::vector<Diagnostic>& diagnostics);
+
 class ConfigFixture : public ::testing::Test {
  protected:
   // Writes `content` (after fill()) to `relative` in the temporary folder.
@@ -49,17 +52,43 @@ class ConfigFixture : public ::testing::Test {
   }
   // The standard slamon.yml and inventory plus one rule file, loaded.
   LoadResult load_rules(const std::string& rules) const {
-    write("slamon.yml", standard_main());
-    write("inventory.yml", standard_inventory());
     write("rules/policies.yml", rules);
+    return load_main_with("");
+  }
+  // The standard slamon.yml with `appended` (a top-level section) after it, and the standard
+  // inventory, loaded. The appended text starts on line lines_of(standard_main()) + 1.
+  LoadResult load_main_with(const std::string& appended) const {
+    write("slamon.yml", standard_main() + appended);
+    write("inventory.yml", standard_inventory());
     return load();
   }
 
   TempDir dir_;
 };
 
-// Every diagnostic, one per line, for failure messages.
-std::string dump(const std::vector<Diagnostic>& diagnostics);
+// The standard configuration, loaded once before each test, for the tests of the validators
+// the API shares with the loader (parse_policy, parse_maintenance_window).
+class LoadedConfigFixture : public ConfigFixture {
+ protected:
+  void SetUp() override {
+    const LoadResult loaded = load_main_with("");
+    ASSERT_TRUE(loaded.ok()) << dump(loaded.diagnostics);
+    config_ = loaded.config;
+  }
+
+  ConfigPtr config_;
+};
+
+// How many lines `text` has (its newlines).
+int lines_of(const std::string& text);
+
+// The 1-based column of the first `at` on 1-based `line` of `text` (both after fill()), or 0
+// when that line does not hold it. Lets a table row name what a diagnostic points at instead of
+// counting columns.
+int column_of(const std::string& text, int line, const std::string& at);
+
+// The name of a TEST_P case: the `name` member of its parameter.
+inline constexpr auto kCaseName = [](const auto& info) { return info.param.name; };
 
 // Asserts one diagnostic at file (a suffix of its path), line and column whose message
 // contains `fragment`.

@@ -18,22 +18,14 @@ std::vector<std::string> names(const std::vector<const Device*>& devices) {
   return out;
 }
 
-class InventoryTest : public ConfigFixture {
+class InventoryTest : public testing::LoadedConfigFixture {
  protected:
-  void SetUp() override {
-    write("slamon.yml", testing::standard_main());
-    write("inventory.yml", testing::standard_inventory());
-    const LoadResult loaded = load();
-    ASSERT_TRUE(loaded.ok()) << testing::dump(loaded.diagnostics);
-    config_ = loaded.config;
-  }
   const Inventory& inventory() const { return config_->inventory; }
   std::vector<std::string> devices_of(std::string_view org, Scope scope,
                                       std::string_view key) const {
     return names(inventory().devices_of(std::string(org), scope, std::string(key)));
   }
 
-  ConfigPtr config_;
   const std::string org_a{testing::kOrgA};
   const std::string org_b{testing::kOrgB};
 };

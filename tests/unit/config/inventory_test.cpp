@@ -226,7 +226,7 @@ INSTANTIATE_TEST_SUITE_P(
         snmp: {source: switches, address: 10.0.0.1, interfaces: ["1"]}
 )",
                       7, 66, "expected a whole number, got the quoted string \"1\""}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 TEST_F(ConfigFixture, AnOrganizationWrittenInTwoFilesIsAnError) {
   write("slamon.yml", "inventory_files: [a.yml, b.yml]\n");

@@ -440,13 +440,13 @@ measurements:
     interval: 5m
 )",
                      9, 5, "unknown key `interval`"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(LaterReleaseSections, MainFileRule,
                          ::testing::Values(PositionCase{
                              "report_schedules", "report_schedules: []\n", 1, 1,
                              "`report_schedules` is not supported by this version of slamon yet"}),
-                         [](const auto& info) { return info.param.name; });
+                         testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     DuplicatesTypesDurations, MainFileRule,
@@ -501,7 +501,7 @@ INSTANTIATE_TEST_SUITE_P(
                      "must be host:port"},
         PositionCase{"bad_external_url", "global:\n  external_url: slamon.example.net\n", 2, 17,
                      "must be an http:// or https:// URL"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Sources, MainFileRule,
@@ -626,7 +626,7 @@ INSTANTIATE_TEST_SUITE_P(
       cert_file: /etc/hostname
 )",
                      6, 7, "`cert_file` and `key_file` go together"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Measurements, MainFileRule,
@@ -794,7 +794,7 @@ measurements:
     window: 5 m
 )",
                      9, 13, "invalid duration \"5 m\""}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 TEST_F(LoaderTest, SecretAndSecretFileTogetherAreAnError) {
   write("token", "t");

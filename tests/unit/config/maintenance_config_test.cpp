@@ -2,8 +2,6 @@
 // refusal with its exact position, and parse_maintenance_window as the API uses it.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
 #include <yaml-cpp/yaml.h>
 
 #include "config_fixture.h"
@@ -15,10 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ConfigFixture;
 using testing::has_only_diagnostic;
-
-int lines_of(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
+using testing::kCaseName;
 
 WallTime at(const char* rfc3339) {
   return *parse_rfc3339_time(rfc3339);
@@ -27,13 +22,8 @@ WallTime at(const char* rfc3339) {
 class MaintenanceConfig : public ConfigFixture {
  protected:
   // The standard configuration with `maintenance` (starting with "maintenance:") appended.
-  LoadResult load_with(const std::string& maintenance) {
-    write("slamon.yml", testing::standard_main() + maintenance);
-    write("inventory.yml", testing::standard_inventory());
-    return load();
-  }
   const std::vector<MaintenanceWindow>& accepted(const std::string& maintenance) {
-    result_ = load_with(maintenance);
+    result_ = load_main_with(maintenance);
     EXPECT_TRUE(result_.ok()) << testing::dump(result_.diagnostics);
     static const std::vector<MaintenanceWindow> kNone;
     return result_.ok() ? result_.config->maintenance : kNone;
@@ -136,18 +126,12 @@ class MaintenanceRule : public MaintenanceConfig,
 
 TEST_P(MaintenanceRule, ReportsExactPositionAndMessage) {
   const WindowCase& c = GetParam();
-  const std::string text = testing::fill(c.maintenance);
-  std::size_t line_start = 0;
-  for (int i = 1; i < c.line; ++i) line_start = text.find('\n', line_start) + 1;
-  const std::size_t found = text.find(testing::fill(c.at), line_start);
-  ASSERT_NE(found, std::string::npos) << c.at;
-  const int column = static_cast<int>(found - line_start) + 1;
-  const LoadResult result = load_with(c.maintenance);
-  EXPECT_TRUE(has_only_diagnostic(result, "slamon.yml", lines_of(testing::standard_main()) + c.line,
-                                  column, c.fragment));
+  const int column = testing::column_of(c.maintenance, c.line, c.at);
+  ASSERT_NE(column, 0) << c.at;
+  EXPECT_TRUE(has_only_diagnostic(load_main_with(c.maintenance), "slamon.yml",
+                                  testing::lines_of(testing::standard_main()) + c.line, column,
+                                  c.fragment));
 }
-
-const auto case_name = [](const auto& info) { return info.param.name; };
 
 const std::string kHq = "org: $ORG_A, scope: site, scope_id: $SITE_HQ";
 const std::string kOneOff = "start: 2026-12-01T02:00:00Z, end: 2026-12-01T04:00:00Z";
@@ -208,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "2026-12-01,", "expected an RFC 3339 time"},
         WindowCase{"timezone_on_one_off", item(kHq + ", " + kOneOff + ", timezone: UTC, reason: x"),
                    2, "timezone", "applies only to recurring windows"}),
-    case_name);
+    kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     RecurrenceReasonAndIds, MaintenanceRule,
@@ -242,7 +226,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "maintenance:\n  - {id: w, " + kHq + ", " + kOneOff +
                        ", reason: x}\n  - {id: w, " + kHq + ", " + kWeekly + ", reason: y}\n",
                    3, "w,", "duplicate maintenance window id `w` (already used on line 24)"}),
-    case_name);
+    kCaseName);
 
 TEST_F(MaintenanceConfig, ReasonLengthCountsCharactersNotBytes) {
   std::string reason;
@@ -253,19 +237,11 @@ TEST_F(MaintenanceConfig, ReasonLengthCountsCharactersNotBytes) {
 }
 
 // The API validates a body with parse_maintenance_window: JSON parsed as YAML, org added.
-class ParseMaintenanceTest : public ConfigFixture {
+class ParseMaintenanceTest : public testing::LoadedConfigFixture {
  protected:
-  void SetUp() override {
-    write("slamon.yml", testing::standard_main());
-    write("inventory.yml", testing::standard_inventory());
-    const LoadResult loaded = load();
-    ASSERT_TRUE(loaded.ok()) << testing::dump(loaded.diagnostics);
-    config_ = loaded.config;
-  }
   MaintenanceParseResult parse(const std::string& json) const {
     return parse_maintenance_window(YAML::Load(testing::fill(json)), *config_, "request", "");
   }
-  ConfigPtr config_;
 };
 
 TEST_F(ParseMaintenanceTest, AcceptsAJsonBodyWithoutAnId) {

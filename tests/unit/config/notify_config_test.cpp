@@ -15,6 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ConfigFixture;
 using testing::dump;
+using testing::kCaseName;
 using testing::kOrgA;
 using testing::kOrgB;
 
@@ -320,8 +321,6 @@ TEST_P(NotifyRule, ReportsExactPositionPathAndMessage) {
   EXPECT_EQ(d.message, expand(c.message)) << d.to_string();
   EXPECT_EQ(d.to_string().find(kSecretMarker), std::string::npos) << d.to_string();
 }
-
-const auto kCaseName = [](const auto& info) { return info.param.name; };
 
 INSTANTIATE_TEST_SUITE_P(
     Notifiers, NotifyRule,

@@ -33,8 +33,6 @@ TEST_P(PolicyRule, ReportsExactPositionAndMessage) {
                                   GetParam().fragment));
 }
 
-const auto case_name = [](const auto& info) { return info.param.name; };
-
 INSTANTIATE_TEST_SUITE_P(
     KeysAndTypes, PolicyRule,
     ::testing::Values(PolicyCase{"unknown_key", R"(policies:
@@ -117,7 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
     thresholds: {uptime_percent_min: 99.5}
 )",
                                  4, 11, "expected a string, got a list"}),
-    case_name);
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     IdOrgNameStatus, PolicyRule,
@@ -204,7 +202,7 @@ INSTANTIATE_TEST_SUITE_P(
     no_data: ignore
 )",
                                  8, 14, "must be one of keep, breach or resolve, got `ignore`"}),
-    case_name);
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Scopes, PolicyRule,
@@ -346,7 +344,7 @@ INSTANTIATE_TEST_SUITE_P(
                                  6, 15,
                                  "`b1b2c3d4-0000-4000-8000-000000000102` is not a camera of "
                                  "organization `ACME`"}),
-    case_name);
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Labels, PolicyRule,
@@ -404,7 +402,7 @@ INSTANTIATE_TEST_SUITE_P(
     thresholds: {uptime_percent_min: 99.5}
 )",
                                  7, 20, "expected a string, got a list"}),
-    case_name);
+    testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Thresholds, PolicyRule,
@@ -552,7 +550,7 @@ INSTANTIATE_TEST_SUITE_P(
                                  9, 7,
                                  "no measurement provides latency_ms for scope site_group: add one "
                                  "to `measurements:` in slamon.yml"}),
-    case_name);
+    testing::kCaseName);
 
 TEST_F(ConfigFixture, ThresholdWithoutMeasurementIsFineForDraftAndDisabledPolicies) {
   const LoadResult result = load_rules(R"(policies:
@@ -662,19 +660,11 @@ TEST_F(ConfigFixture, SeveralProblemsInOnePolicyAreAllReported) {
 }
 
 // parse_policy is also the API's validator: a JSON body parsed as YAML, no file, no prefix.
-class ParsePolicyTest : public ConfigFixture {
+class ParsePolicyTest : public testing::LoadedConfigFixture {
  protected:
-  void SetUp() override {
-    write("slamon.yml", testing::standard_main());
-    write("inventory.yml", testing::standard_inventory());
-    const LoadResult loaded = load();
-    ASSERT_TRUE(loaded.ok()) << testing::dump(loaded.diagnostics);
-    config_ = loaded.config;
-  }
   PolicyParseResult parse(const std::string& json) const {
     return parse_policy(YAML::Load(testing::fill(json)), *config_, "request", "");
   }
-  ConfigPtr config_;
 };
 
 TEST_F(ParsePolicyTest, AcceptsAJsonBodyAndAppliesDefaults) {

@@ -14,6 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ConfigFixture;
 using testing::has_only_diagnostic;
+using testing::kCaseName;
 
 // A site policy at HQ (Europe/Berlin) with an uptime and a latency threshold; `extra` follows
 // it, starting on line 8 of the rule file at indentation 4.
@@ -149,17 +150,12 @@ class SlaPolicyRule : public ConfigFixture, public ::testing::WithParamInterface
 
 TEST_P(SlaPolicyRule, ReportsExactPositionAndMessage) {
   const SlaCase& c = GetParam();
-  std::size_t line_start = 0;
-  for (int i = 1; i < c.line; ++i) line_start = c.extra.find('\n', line_start) + 1;
-  const std::size_t at = c.extra.find(c.at, line_start);
-  ASSERT_NE(at, std::string::npos) << c.at;
-  const int column = static_cast<int>(at - line_start) + 1;
+  const int column = testing::column_of(c.extra, c.line, c.at);
+  ASSERT_NE(column, 0) << c.at;
   const LoadResult result = load_rules(policy_with(c.extra, c.thresholds));
   EXPECT_TRUE(has_only_diagnostic(result, "rules/policies.yml", kFirstExtraLine + c.line - 1,
                                   column, c.fragment));
 }
-
-const auto case_name = [](const auto& info) { return info.param.name; };
 
 INSTANTIATE_TEST_SUITE_P(
     SlaPeriodAndTimePeriod, SlaPolicyRule,
@@ -193,7 +189,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "    time_period:\n      sun: \"22:00-06:00\"\n      mon: \"05:00-07:00\"\n", 3,
                 "\"05",
                 "05:00-07:00 of Monday overlaps the window of `sun`, 22:00-06:00 of Sunday"}),
-    case_name);
+    kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     RequirementsAndLevels, SlaPolicyRule,
@@ -244,7 +240,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "levels", "levels need an error budget", "{latency_ms_max: 100}"},
         SlaCase{"levels_quoted", "    levels: {warn_at_budget_used: \"0.5\"}\n", 1, "\"0.5",
                 "write numbers without quotes"}),
-    case_name);
+    kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     SlidingWindowAndCredits, SlaPolicyRule,
@@ -292,23 +288,15 @@ INSTANTIATE_TEST_SUITE_P(
                 3, "99.9", "duplicate tier: below 99.9 is already given (line 9)"},
         SlaCase{"credits_without_uptime", "    credits: [{below: 99, percent: 10}]\n", 1, "credits",
                 "the policy needs an uptime_percent_min threshold", "{latency_ms_max: 100}"}),
-    case_name);
+    kCaseName);
 
 // parse_policy is the API's validator: the same keys in JSON, durations as strings; and the
 // JSON the API writes for a policy is valid input again (PATCH merges into it).
-class SlaPolicyJson : public ConfigFixture {
+class SlaPolicyJson : public testing::LoadedConfigFixture {
  protected:
-  void SetUp() override {
-    write("slamon.yml", testing::standard_main());
-    write("inventory.yml", testing::standard_inventory());
-    const LoadResult loaded = load();
-    ASSERT_TRUE(loaded.ok()) << testing::dump(loaded.diagnostics);
-    config_ = loaded.config;
-  }
   PolicyParseResult parse(const std::string& json) const {
     return parse_policy(YAML::Load(testing::fill(json)), *config_, "request", "");
   }
-  ConfigPtr config_;
 };
 
 TEST_F(SlaPolicyJson, AcceptsTheKeysAsJsonAndRoundTripsThroughToJson) {

@@ -12,22 +12,11 @@ namespace {
 using testing::ConfigFixture;
 using testing::has_only_diagnostic;
 
-int lines_of(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
-
-class StatusPagesConfig : public ConfigFixture {
- protected:
-  // The standard configuration with `pages` (starting with "status_pages:") appended.
-  LoadResult load_with(const std::string& pages) {
-    write("slamon.yml", testing::standard_main() + pages);
-    write("inventory.yml", testing::standard_inventory());
-    return load();
-  }
-};
+// The standard configuration with "status_pages:..." appended (load_main_with).
+class StatusPagesConfig : public ConfigFixture {};
 
 TEST_F(StatusPagesConfig, AcceptsTheSpecExampleAndDefaults) {
-  const LoadResult result = load_with(R"(status_pages:
+  const LoadResult result = load_main_with(R"(status_pages:
   - slug: northwind
     org: $ORG_A
     title: Northwind network status
@@ -54,15 +43,15 @@ TEST_F(StatusPagesConfig, AcceptsTheSpecExampleAndDefaults) {
 TEST_F(StatusPagesConfig, OrgIsCanonicalizedAndAnEmptySelectionMeansAll) {
   std::string upper(testing::kOrgA);
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-  const LoadResult result = load_with("status_pages:\n  - {slug: a, org: " + upper +
-                                      ", title: T, public: false, policies: {}}\n");
+  const LoadResult result = load_main_with("status_pages:\n  - {slug: a, org: " + upper +
+                                           ", title: T, public: false, policies: {}}\n");
   ASSERT_TRUE(result.ok()) << testing::dump(result.diagnostics);
   EXPECT_EQ(result.config->status_pages.at(0).org, testing::kOrgA);
   EXPECT_TRUE(result.config->status_pages.at(0).policy_labels.empty());
 }
 
 TEST_F(StatusPagesConfig, NoSectionMeansNoPages) {
-  const LoadResult result = load_with("");
+  const LoadResult result = load_main_with("");
   ASSERT_TRUE(result.ok()) << testing::dump(result.diagnostics);
   EXPECT_TRUE(result.config->status_pages.empty());
 }
@@ -75,19 +64,19 @@ struct PageCase {
   std::string message;
 };
 
+void PrintTo(const PageCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 class StatusPageRule : public StatusPagesConfig, public ::testing::WithParamInterface<PageCase> {};
 
 TEST_P(StatusPageRule, ReportsExactPositionAndMessage) {
   const PageCase& c = GetParam();
-  const std::string text = testing::fill(c.pages);
-  std::size_t line_start = 0;
-  for (int i = 1; i < c.line; ++i) line_start = text.find('\n', line_start) + 1;
-  const std::size_t found = text.find(testing::fill(c.at), line_start);
-  ASSERT_NE(found, std::string::npos) << c.at;
-  const int column = static_cast<int>(found - line_start) + 1;
-  const LoadResult result = load_with(c.pages);
-  EXPECT_TRUE(has_only_diagnostic(result, "slamon.yml", lines_of(testing::standard_main()) + c.line,
-                                  column, c.message));
+  const int column = testing::column_of(c.pages, c.line, c.at);
+  ASSERT_NE(column, 0) << c.at;
+  EXPECT_TRUE(has_only_diagnostic(load_main_with(c.pages), "slamon.yml",
+                                  testing::lines_of(testing::standard_main()) + c.line, column,
+                                  c.message));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -148,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "status_pages:\n  - {slug: a, org: $ORG_A, title: T, policies: {labels: {tier: "
                  "\"\"}}}\n",
                  2, "\"\"}", "must not be empty"}),
-    [](const auto& info) { return info.param.name; });
+    testing::kCaseName);
 
 }  // namespace
 }  // namespace slamon
