@@ -5,40 +5,10 @@
 
 #include <stdexcept>
 
+#include "common/strings.h"
+#include "support/curl_capture.h"
+
 namespace slamon::api::testing {
-
-namespace {
-
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
-std::string lower(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
-
-size_t on_body(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-size_t on_header(char* data, size_t size, size_t count, void* out) {
-  std::string_view line(data, size * count);
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
-    (*static_cast<std::map<std::string, std::string>*>(
-        out))[lower(std::string(line.substr(0, colon)))] = std::string(value);
-  }
-  return size * count;
-}
-
-}  // namespace
 
 std::string Reply::header(const std::string& lower_case_name) const {
   auto it = headers.find(lower_case_name);
@@ -72,10 +42,8 @@ Reply ApiClient::send(const Request& request) {
   } else if (request.method != "GET") {
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  const auto add = [&](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
-  };
+  slamon::testing::CurlHeaderList headers;
+  const auto add = [&](const std::string& line) { slamon::testing::append_header(headers, line); };
   add("Expect:");  // no 100-continue round trip
   if (request.authorization) add("Authorization: " + *request.authorization);
   if (request.body) {
@@ -86,15 +54,16 @@ Reply ApiClient::send(const Request& request) {
     add("Content-Type:" + (request.content_type ? " " + *request.content_type : std::string()));
   }
   curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &reply.headers);
+  slamon::testing::CurlReceived received;
+  slamon::testing::receive_into(curl_, received);
   const CURLcode code = curl_easy_perform(curl_);
   if (code != CURLE_OK) {
     throw std::runtime_error(request.method + " " + url + ": " + curl_easy_strerror(code));
   }
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
+  reply.body = std::move(received.body);
+  for (auto& [name, value] : received.headers)
+    reply.headers[to_lower_ascii(name)] = std::move(value);
   return reply;
 }
 

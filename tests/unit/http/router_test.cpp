@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace slamon::http {
 namespace {
@@ -24,75 +27,86 @@ std::string route(const Router& router, std::string_view method, std::string_vie
   return (*found.handler)(HttpRequest{}).body;
 }
 
-TEST(Router, MatchesLiteralPaths) {
+// A router built from `routes`, asked each of `probes`: the body of the handler it matched,
+// "404", or "405 <Allow>", and the path parameters where a probe names them.
+struct RoutingCase {
+  struct Route {
+    std::string method, pattern, body;
+  };
+  struct Probe {
+    std::string method, path, expected;
+    std::optional<PathParams> params = std::nullopt;
+  };
+  std::string name;
+  std::vector<Route> routes;
+  std::vector<Probe> probes;
+};
+
+class RoutingTest : public ::testing::TestWithParam<RoutingCase> {};
+
+TEST_P(RoutingTest, AnswersEachProbe) {
   Router router;
-  router.handle("GET", "/", answering("root"));
-  router.handle("GET", "/metrics", answering("metrics"));
-  router.handle("GET", "/-/healthy", answering("healthy"));
-  EXPECT_EQ(route(router, "GET", "/"), "root");
-  EXPECT_EQ(route(router, "GET", "/metrics"), "metrics");
-  EXPECT_EQ(route(router, "GET", "/-/healthy"), "healthy");
-  EXPECT_EQ(route(router, "GET", "/metrics/"), "404");
-  EXPECT_EQ(route(router, "GET", "/metric"), "404");
-  EXPECT_EQ(route(router, "GET", "//metrics"), "404");
-  EXPECT_EQ(route(router, "GET", ""), "404");
+  for (const RoutingCase::Route& r : GetParam().routes) {
+    router.handle(r.method, r.pattern, answering(r.body));
+  }
+  for (const RoutingCase::Probe& probe : GetParam().probes) {
+    SCOPED_TRACE(probe.method + " " + probe.path);
+    PathParams params;
+    EXPECT_EQ(route(router, probe.method, probe.path, &params), probe.expected);
+    if (probe.params) {
+      EXPECT_EQ(params, *probe.params);
+    }
+  }
 }
 
-TEST(Router, ExtractsAndDecodesPathParams) {
-  Router router;
-  router.handle("POST", "/breaches/{breach_id}/acknowledge", answering("ack"));
-  router.handle("GET", "/a/{x}/b/{y}", answering("ab"));
-  PathParams params;
-  EXPECT_EQ(route(router, "POST", "/breaches/b-42/acknowledge", &params), "ack");
-  EXPECT_EQ(params, (PathParams{{"breach_id", "b-42"}}));
-  EXPECT_EQ(route(router, "GET", "/a/one%2Ftwo/b/x%20y", &params), "ab");
-  EXPECT_EQ(params, (PathParams{{"x", "one/two"}, {"y", "x y"}}));
-}
-
-TEST(Router, PlaceholderNeedsANonEmptySegment) {
-  Router router;
-  router.handle("GET", "/policies/{policy_id}", answering("policy"));
-  EXPECT_EQ(route(router, "GET", "/policies/"), "404");
-  EXPECT_EQ(route(router, "GET", "/policies"), "404");
-  EXPECT_EQ(route(router, "GET", "/policies/x/y"), "404");
-}
-
-TEST(Router, LiteralSegmentBeatsPlaceholderWhateverTheOrder) {
-  Router router;
-  router.handle("GET", "/policies/{policy_id}", answering("by id"));
-  router.handle("GET", "/policies/summary", answering("summary"));
-  router.handle("GET", "/{a}/x", answering("param first"));
-  router.handle("GET", "/policies/{b}/x", answering("literal first"));
-  EXPECT_EQ(route(router, "GET", "/policies/summary"), "summary");
-  EXPECT_EQ(route(router, "GET", "/policies/p1"), "by id");
-  EXPECT_EQ(route(router, "GET", "/policies/p1/x"), "literal first");
-  EXPECT_EQ(route(router, "GET", "/other/x"), "param first");
-}
-
-TEST(Router, FallsBackToAPlaceholderRouteThatHasTheMethod) {
-  Router router;
-  router.handle("GET", "/policies/summary", answering("summary"));
-  router.handle("DELETE", "/policies/{policy_id}", answering("delete"));
-  EXPECT_EQ(route(router, "DELETE", "/policies/summary"), "delete");
-}
-
-TEST(Router, WrongMethodListsAllowedMethods) {
-  Router router;
-  router.handle("GET", "/report-schedules", answering("list"));
-  router.handle("POST", "/report-schedules", answering("create"));
-  router.handle("PUT", "/report-schedules/{id}", answering("put"));
-  router.handle("DELETE", "/report-schedules/{id}", answering("delete"));
-  EXPECT_EQ(route(router, "PATCH", "/report-schedules"), "405 GET, HEAD, POST");
-  EXPECT_EQ(route(router, "GET", "/report-schedules/s1"), "405 DELETE, PUT");
-}
-
-TEST(Router, HeadUsesTheGetHandler) {
-  Router router;
-  router.handle("GET", "/metrics", answering("metrics"));
-  router.handle("POST", "/-/reload", answering("reload"));
-  EXPECT_EQ(route(router, "HEAD", "/metrics"), "metrics");
-  EXPECT_EQ(route(router, "HEAD", "/-/reload"), "405 POST");
-}
+INSTANTIATE_TEST_SUITE_P(
+    Router, RoutingTest,
+    ::testing::Values(
+        RoutingCase{"literal_paths",
+                    {{"GET", "/", "root"},
+                     {"GET", "/metrics", "metrics"},
+                     {"GET", "/-/healthy", "healthy"}},
+                    {{"GET", "/", "root"},
+                     {"GET", "/metrics", "metrics"},
+                     {"GET", "/-/healthy", "healthy"},
+                     {"GET", "/metrics/", "404"},
+                     {"GET", "/metric", "404"},
+                     {"GET", "//metrics", "404"},
+                     {"GET", "", "404"}}},
+        RoutingCase{
+            "path_params_extracted_and_decoded",
+            {{"POST", "/breaches/{breach_id}/acknowledge", "ack"}, {"GET", "/a/{x}/b/{y}", "ab"}},
+            {{"POST", "/breaches/b-42/acknowledge", "ack", PathParams{{"breach_id", "b-42"}}},
+             {"GET", "/a/one%2Ftwo/b/x%20y", "ab", PathParams{{"x", "one/two"}, {"y", "x y"}}}}},
+        RoutingCase{"placeholder_needs_a_non_empty_segment",
+                    {{"GET", "/policies/{policy_id}", "policy"}},
+                    {{"GET", "/policies/", "404"},
+                     {"GET", "/policies", "404"},
+                     {"GET", "/policies/x/y", "404"}}},
+        RoutingCase{"literal_segment_beats_placeholder_whatever_the_order",
+                    {{"GET", "/policies/{policy_id}", "by id"},
+                     {"GET", "/policies/summary", "summary"},
+                     {"GET", "/{a}/x", "param first"},
+                     {"GET", "/policies/{b}/x", "literal first"}},
+                    {{"GET", "/policies/summary", "summary"},
+                     {"GET", "/policies/p1", "by id"},
+                     {"GET", "/policies/p1/x", "literal first"},
+                     {"GET", "/other/x", "param first"}}},
+        RoutingCase{"falls_back_to_a_placeholder_route_that_has_the_method",
+                    {{"GET", "/policies/summary", "summary"},
+                     {"DELETE", "/policies/{policy_id}", "delete"}},
+                    {{"DELETE", "/policies/summary", "delete"}}},
+        RoutingCase{"wrong_method_lists_allowed_methods",
+                    {{"GET", "/report-schedules", "list"},
+                     {"POST", "/report-schedules", "create"},
+                     {"PUT", "/report-schedules/{id}", "put"},
+                     {"DELETE", "/report-schedules/{id}", "delete"}},
+                    {{"PATCH", "/report-schedules", "405 GET, HEAD, POST"},
+                     {"GET", "/report-schedules/s1", "405 DELETE, PUT"}}},
+        RoutingCase{"head_uses_the_get_handler",
+                    {{"GET", "/metrics", "metrics"}, {"POST", "/-/reload", "reload"}},
+                    {{"HEAD", "/metrics", "metrics"}, {"HEAD", "/-/reload", "405 POST"}}}),
+    [](const auto& info) { return info.param.name; });
 
 TEST(Router, RejectsMalformedPatterns) {
   Router router;

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/curl_capture.h"
+
 namespace slamon::http {
 namespace {
 
@@ -26,19 +28,10 @@ struct Reply {
   long new_connections = 0;  // 0 when curl reused a kept-alive connection
 };
 
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
 // One libcurl easy handle; reusing it across requests reuses the connection (keep-alive).
 class Client {
  public:
-  Client() : curl_(curl_easy_init()) {
-    if (!curl_) throw std::runtime_error("curl_easy_init failed");
-  }
+  Client() : curl_(slamon::testing::make_curl_easy()) {}
 
   Reply send(const std::string& method, const std::string& url, const std::string* body = nullptr,
              const std::vector<std::string>& headers = {}) {
@@ -57,19 +50,17 @@ class Client {
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
     }
-    std::unique_ptr<curl_slist, SlistDeleter> header_list;
-    for (const std::string& header : headers) {
-      header_list.reset(curl_slist_append(header_list.release(), header.c_str()));
-    }
+    slamon::testing::CurlHeaderList header_list;
+    for (const std::string& header : headers) slamon::testing::append_header(header_list, header);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Client::on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Client::on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
+    slamon::testing::CurlReceived received;
+    slamon::testing::receive_into(curl, received);
     CURLcode code = curl_easy_perform(curl);
     if (code != CURLE_OK) throw std::runtime_error(curl_easy_strerror(code));
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
     curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &reply.new_connections);
+    reply.body = std::move(received.body);
+    reply.headers.insert(received.headers.begin(), received.headers.end());
     return reply;
   }
 
@@ -81,24 +72,7 @@ class Client {
   }
 
  private:
-  static size_t on_body(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-  }
-  static size_t on_header(char* data, size_t size, size_t count, void* out) {
-    std::string_view line(data, size * count);
-    auto colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
-        value.remove_suffix(1);
-      static_cast<HeaderMap*>(out)->emplace(std::string(line.substr(0, colon)), std::string(value));
-    }
-    return size * count;
-  }
-
-  std::unique_ptr<CURL, CurlDeleter> curl_;
+  slamon::testing::CurlEasy curl_;
 };
 
 json request_as_json(const HttpRequest& request) {
