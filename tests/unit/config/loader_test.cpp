@@ -375,6 +375,40 @@ void PrintTo(const PositionCase& c, std::ostream* os) {
   *os << c.name;
 }
 
+// Builders for the slamon.yml of a case: the lines every case of a kind shares, then the lines
+// that make the case. Their line numbers are those of the whole file, noted at each builder.
+
+// A prometheus source `name` (lines 1-4), then `rest` from line 5.
+std::string prometheus_source(const std::string& name, const std::string& rest) {
+  return "sources:\n  - name: " + name + "\n    type: prometheus\n    url: http://x:9090\n" + rest;
+}
+// An snmp source `name` (lines 1-3), then `rest` from line 4.
+std::string snmp_source(const std::string& name, const std::string& rest) {
+  return "sources:\n  - name: " + name + "\n    type: snmp\n" + rest;
+}
+// An snmp version 3 source `a` with user `u` (lines 1-5), then `rest` from line 6.
+std::string snmp_v3_source(const std::string& rest) {
+  return snmp_source("a", "    version: 3\n    username: u\n" + rest);
+}
+// A prometheus source `prom` (lines 1-2) and `measurements:` (line 3), then `measurement` from
+// line 4.
+std::string prom_measurement(const std::string& measurement) {
+  return "sources:\n  - {name: prom, type: prometheus, url: \"http://x:9090\"}\nmeasurements:\n" +
+         measurement;
+}
+// A latency_ms measurement of sites from `prom` (lines 1-6), then `rest` from line 7.
+std::string latency_of_sites(const std::string& rest) {
+  return prom_measurement("  - metric: latency_ms\n    scopes: [site]\n    source: prom\n" + rest);
+}
+// The query of a valid batched measurement: two lines.
+const std::string kBatchedQuery = "    query: q\n    scope_label: s\n";
+// An snmp source `sw` (lines 1-2) and a `metric` measurement of sites from it (lines 3-6), then
+// `rest` from line 7.
+std::string snmp_measurement(const std::string& metric, const std::string& rest) {
+  return "sources:\n  - {name: sw, type: snmp, community: c}\nmeasurements:\n  - metric: " +
+         metric + "\n    scopes: [site]\n    source: sw\n" + rest;
+}
+
 class MainFileRule : public ConfigFixture, public ::testing::WithParamInterface<PositionCase> {};
 
 TEST_P(MainFileRule, ReportsExactPositionAndMessage) {
@@ -394,52 +428,23 @@ INSTANTIATE_TEST_SUITE_P(
             "global", "global:\n  evaluation_intervall: 1m\n", 2, 3,
             "unknown key `evaluation_intervall`; allowed keys: evaluation_interval, external_url, "
             "listen_address, web_config_file, storage_path, reports_dir, log_level, log_format"},
-        PositionCase{"source", R"(sources:
-  - name: prom
-    type: prometheus
-    url: http://x:9090
-    timeout_s: 5
-)",
-                     5, 5, "unknown key `timeout_s`"},
-        PositionCase{"authorization", R"(sources:
-  - name: prom
-    type: prometheus
-    url: http://x:9090
-    authorization:
-      credentials: abc
-      kind: Bearer
-)",
-                     7, 7, "unknown key `kind`; allowed keys: type, credentials, credentials_file"},
-        PositionCase{"basic_auth", R"(sources:
-  - name: prom
-    type: prometheus
-    url: http://x:9090
-    basic_auth:
-      user: u
-      username: u
-)",
-                     6, 7, "unknown key `user`"},
-        PositionCase{"tls_config", R"(sources:
-  - name: prom
-    type: prometheus
-    url: http://x:9090
-    tls_config:
-      verify: false
-)",
-                     6, 7,
+        PositionCase{"source", prometheus_source("prom", "    timeout_s: 5\n"), 5, 5,
+                     "unknown key `timeout_s`"},
+        PositionCase{
+            "authorization",
+            prometheus_source("prom",
+                              "    authorization:\n      credentials: abc\n      kind: Bearer\n"),
+            7, 7, "unknown key `kind`; allowed keys: type, credentials, credentials_file"},
+        PositionCase{
+            "basic_auth",
+            prometheus_source("prom", "    basic_auth:\n      user: u\n      username: u\n"), 6, 7,
+            "unknown key `user`"},
+        PositionCase{"tls_config",
+                     prometheus_source("prom", "    tls_config:\n      verify: false\n"), 6, 7,
                      "unknown key `verify`; allowed keys: ca_file, cert_file, key_file, "
                      "insecure_skip_verify"},
-        PositionCase{"measurement", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: prom
-    query: q
-    scope_label: s
-    interval: 5m
-)",
-                     9, 5, "unknown key `interval`"}),
+        PositionCase{"measurement", latency_of_sites(kBatchedQuery + "    interval: 5m\n"), 9, 5,
+                     "unknown key `interval`"}),
     testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(LaterReleaseSections, MainFileRule,
@@ -462,29 +467,16 @@ INSTANTIATE_TEST_SUITE_P(
         PositionCase{"list_for_duration", "global:\n  evaluation_interval: [1m]\n", 2, 24,
                      "expected a duration"},
         PositionCase{
-            "quoted_integer", R"(sources:
-  - name: s
-    type: snmp
-    community: public
-    retries: "3"
-)",
-            5, 14,
+            "quoted_integer", snmp_source("s", "    community: public\n    retries: \"3\"\n"), 5,
+            14,
             "expected a whole number, got the quoted string \"3\"; write numbers without quotes"},
-        PositionCase{"fraction_for_integer", R"(sources:
-  - name: s
-    type: snmp
-    community: public
-    max_repetitions: 2.5
-)",
-                     5, 22, "expected a whole number, got `2.5`"},
-        PositionCase{"string_for_bool", R"(sources:
-  - name: p
-    type: prometheus
-    url: http://x:9090
-    tls_config:
-      insecure_skip_verify: "yes"
-)",
-                     6, 29, "expected true or false"},
+        PositionCase{"fraction_for_integer",
+                     snmp_source("s", "    community: public\n    max_repetitions: 2.5\n"), 5, 22,
+                     "expected a whole number, got `2.5`"},
+        PositionCase{
+            "string_for_bool",
+            prometheus_source("p", "    tls_config:\n      insecure_skip_verify: \"yes\"\n"), 6, 29,
+            "expected true or false"},
         PositionCase{"empty_value_for_duration", "global:\n  evaluation_interval:\n", 2, 3,
                      "expected a duration such as 30s, 5m or 1h30m, got nothing"},
         PositionCase{"bad_duration", "global:\n  evaluation_interval: 5 minutes\n", 2, 24,
@@ -519,90 +511,38 @@ INSTANTIATE_TEST_SUITE_P(
                      "missing required key `url`"},
         PositionCase{"ftp_url", "sources:\n  - {name: a, type: prometheus, url: \"ftp://x\"}\n", 2,
                      38, "must be an http:// or https:// URL"},
-        PositionCase{"snmp_key_on_prometheus", R"(sources:
-  - name: a
-    type: prometheus
-    url: http://x:9090
-    community: public
-)",
-                     5, 5, "`community` applies only to snmp sources (this source is prometheus)"},
-        PositionCase{"prometheus_key_on_snmp", R"(sources:
-  - name: a
-    type: snmp
-    community: public
-    url: http://x
-)",
-                     5, 5, "`url` applies only to prometheus sources (this source is snmp)"},
+        PositionCase{"snmp_key_on_prometheus", prometheus_source("a", "    community: public\n"), 5,
+                     5, "`community` applies only to snmp sources (this source is prometheus)"},
+        PositionCase{"prometheus_key_on_snmp",
+                     snmp_source("a", "    community: public\n    url: http://x\n"), 5, 5,
+                     "`url` applies only to prometheus sources (this source is snmp)"},
         PositionCase{"bad_snmp_version",
                      "sources:\n  - {name: a, type: snmp, version: 2, community: c}\n", 2, 36,
                      "must be one of 1, 2c or 3, got `2`"},
         PositionCase{"missing_community", "sources:\n  - {name: a, type: snmp}\n", 2, 5,
                      "snmp version 2c needs `community` or `community_file`"},
-        PositionCase{"v3_key_on_v2c", R"(sources:
-  - name: a
-    type: snmp
-    community: c
-    username: u
-)",
-                     5, 5,
+        PositionCase{"v3_key_on_v2c", snmp_source("a", "    community: c\n    username: u\n"), 5, 5,
                      "`username` applies only to snmp version 3 (this source uses version 2c)"},
-        PositionCase{"community_on_v3", R"(sources:
-  - name: a
-    type: snmp
-    version: 3
-    username: u
-    security_level: noAuthNoPriv
-    community: c
-)",
-                     7, 5, "`community` applies only to snmp version 1 and 2c"},
-        PositionCase{"v3_missing_security_level", R"(sources:
-  - name: a
-    type: snmp
-    version: 3
-    username: u
-)",
-                     2, 5, "missing required key `security_level`"},
-        PositionCase{"v3_auth_without_password", R"(sources:
-  - name: a
-    type: snmp
-    version: 3
-    username: u
-    security_level: authNoPriv
-    auth_protocol: SHA
-)",
-                     2, 5,
-                     "security_level authNoPriv needs `auth_password` or `auth_password_file`"},
-        PositionCase{"v3_priv_on_auth_no_priv", R"(sources:
-  - name: a
-    type: snmp
-    version: 3
-    username: u
-    security_level: authNoPriv
-    auth_protocol: SHA
-    auth_password: longenough
-    priv_protocol: AES
-)",
+        PositionCase{"community_on_v3",
+                     snmp_v3_source("    security_level: noAuthNoPriv\n    community: c\n"), 7, 5,
+                     "`community` applies only to snmp version 1 and 2c"},
+        PositionCase{"v3_missing_security_level", snmp_v3_source(""), 2, 5,
+                     "missing required key `security_level`"},
+        PositionCase{"v3_auth_without_password",
+                     snmp_v3_source("    security_level: authNoPriv\n    auth_protocol: SHA\n"), 2,
+                     5, "security_level authNoPriv needs `auth_password` or `auth_password_file`"},
+        PositionCase{"v3_priv_on_auth_no_priv",
+                     snmp_v3_source("    security_level: authNoPriv\n    auth_protocol: SHA\n"
+                                    "    auth_password: longenough\n    priv_protocol: AES\n"),
                      9, 5,
                      "`priv_protocol` needs security_level authPriv (this source uses authNoPriv)"},
-        PositionCase{"v3_bad_auth_protocol", R"(sources:
-  - name: a
-    type: snmp
-    version: 3
-    username: u
-    security_level: authNoPriv
-    auth_protocol: SHA1
-    auth_password: longenough
-)",
+        PositionCase{"v3_bad_auth_protocol",
+                     snmp_v3_source("    security_level: authNoPriv\n    auth_protocol: SHA1\n"
+                                    "    auth_password: longenough\n"),
                      7, 20, "must be one of MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512"},
-        PositionCase{"v3_short_password", R"(sources:
-  - name: a
-    type: snmp
-    version: 3
-    username: u
-    security_level: authNoPriv
-    auth_protocol: SHA
-    auth_password: short
-)",
+        PositionCase{"v3_short_password",
+                     snmp_v3_source("    security_level: authNoPriv\n    auth_protocol: SHA\n"
+                                    "    auth_password: short\n"),
                      8, 20, "an SNMPv3 password must be at least 8 characters long"},
         PositionCase{"negative_retries",
                      "sources:\n  - {name: a, type: snmp, community: c, retries: -1}\n", 2, 50,
@@ -610,190 +550,77 @@ INSTANTIATE_TEST_SUITE_P(
         PositionCase{"zero_max_repetitions",
                      "sources:\n  - {name: a, type: snmp, community: c, max_repetitions: 0}\n", 2,
                      58, "must be between 1 and 65535"},
-        PositionCase{"authorization_and_basic_auth", R"(sources:
-  - name: a
-    type: prometheus
-    url: http://x:9090
-    authorization: {credentials: t}
-    basic_auth: {username: u, password: p}
-)",
+        PositionCase{"authorization_and_basic_auth",
+                     prometheus_source("a",
+                                       "    authorization: {credentials: t}\n"
+                                       "    basic_auth: {username: u, password: p}\n"),
                      6, 5, "`authorization` and `basic_auth` are mutually exclusive"},
-        PositionCase{"cert_without_key", R"(sources:
-  - name: a
-    type: prometheus
-    url: http://x:9090
-    tls_config:
-      cert_file: /etc/hostname
-)",
-                     6, 7, "`cert_file` and `key_file` go together"}),
+        PositionCase{"cert_without_key",
+                     prometheus_source("a", "    tls_config:\n      cert_file: /etc/hostname\n"), 6,
+                     7, "`cert_file` and `key_file` go together"}),
     testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Measurements, MainFileRule,
     ::testing::Values(
-        PositionCase{"unknown_source", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: nope
-    query: q
-    scope_label: s
-)",
-                     6, 13, "unknown source `nope`; configured sources: prom"},
         PositionCase{
-            "unknown_metric", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: jitter_ms
-    scopes: [site]
-    source: prom
-    query: q
-    scope_label: s
-)",
+            "unknown_source",
+            prom_measurement("  - metric: latency_ms\n    scopes: [site]\n    source: nope\n" +
+                             kBatchedQuery),
+            6, 13, "unknown source `nope`; configured sources: prom"},
+        PositionCase{
+            "unknown_metric",
+            prom_measurement("  - metric: jitter_ms\n    scopes: [site]\n    source: prom\n" +
+                             kBatchedQuery),
             4, 13,
             "must be one of uptime_percent, latency_ms, packet_loss_percent, health_score, "
             "client_satisfaction or error_rate, got `jitter_ms`"},
-        PositionCase{"empty_scopes", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: []
-    source: prom
-    query: q
-    scope_label: s
-)",
+        PositionCase{"empty_scopes",
+                     prom_measurement("  - metric: latency_ms\n    scopes: []\n    source: prom\n" +
+                                      kBatchedQuery),
                      5, 13, "must list at least one scope"},
-        PositionCase{"unknown_scope", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site, building]
-    source: prom
-    query: q
-    scope_label: s
-)",
-                     5, 20, "got `building`"},
-        PositionCase{"missing_query", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: prom
-    scope_label: s
-)",
-                     4, 5, "missing required key `query`"},
-        PositionCase{"missing_scope_label", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: prom
-    query: avg by (site_id) (rtt)
-)",
+        PositionCase{
+            "unknown_scope",
+            prom_measurement(
+                "  - metric: latency_ms\n    scopes: [site, building]\n    source: prom\n" +
+                kBatchedQuery),
+            5, 20, "got `building`"},
+        PositionCase{"missing_query", latency_of_sites("    scope_label: s\n"), 4, 5,
+                     "missing required key `query`"},
+        PositionCase{"missing_scope_label", latency_of_sites("    query: avg by (site_id) (rtt)\n"),
                      4, 5, "missing required key `scope_label`: a batched query"},
-        PositionCase{"unknown_placeholder", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: prom
-    query: 'rtt{site="{{site_id}}"}'
-    scope_label: site
-)",
-                     7, 12, "unknown placeholder `{{site_id}}`"},
-        PositionCase{"snmp_key_on_prometheus_measurement", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: prom
-    query: q
-    scope_label: s
-    aggregate: max
-)",
-                     9, 5,
+        PositionCase{
+            "unknown_placeholder",
+            latency_of_sites("    query: 'rtt{site=\"{{site_id}}\"}'\n    scope_label: site\n"), 7,
+            12, "unknown placeholder `{{site_id}}`"},
+        PositionCase{"snmp_key_on_prometheus_measurement",
+                     latency_of_sites(kBatchedQuery + "    aggregate: max\n"), 9, 5,
                      "`aggregate` applies only to measurements from an snmp source (source `prom` "
                      "is prometheus)"},
-        PositionCase{"query_on_snmp_measurement", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: sw
-    snmp: response_time
-    query: q
-)",
-                     8, 5, "`query` applies only to measurements from a prometheus source"},
-        PositionCase{"missing_snmp_builtin", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: sw
-)",
-                     4, 5, "missing required key `snmp`"},
-        PositionCase{"oid_without_snmp_oid", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: sw
-    snmp: response_time
-    oid: 1.3.6.1
-)",
+        PositionCase{"query_on_snmp_measurement",
+                     snmp_measurement("latency_ms", "    snmp: response_time\n    query: q\n"), 8,
+                     5, "`query` applies only to measurements from a prometheus source"},
+        PositionCase{"missing_snmp_builtin", snmp_measurement("latency_ms", ""), 4, 5,
+                     "missing required key `snmp`"},
+        PositionCase{"oid_without_snmp_oid",
+                     snmp_measurement("latency_ms", "    snmp: response_time\n    oid: 1.3.6.1\n"),
                      8, 5, "`oid` applies only to `snmp: oid`"},
-        PositionCase{"snmp_oid_without_oid", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: health_score
-    scopes: [site]
-    source: sw
-    snmp: oid
-)",
-                     4, 5, "missing required key `oid`"},
-        PositionCase{"symbolic_oid", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: health_score
-    scopes: [site]
-    source: sw
-    snmp: oid
-    oid: sysUpTime.0
-)",
-                     8, 10, "must be a numeric OID"},
-        PositionCase{"bad_aggregate", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: uptime_percent
-    scopes: [site]
-    source: sw
-    snmp: reachability
-    aggregate: median
-)",
-                     8, 16, "must be one of avg, min, max or worst, got `median`"},
-        PositionCase{"quoted_scale", R"(sources:
-  - {name: sw, type: snmp, community: c}
-measurements:
-  - metric: health_score
-    scopes: [site]
-    source: sw
-    snmp: oid
-    oid: 1.3.6.1.4.1.1
-    scale: "0.01"
-)",
-                     9, 12, "expected a number, got the quoted string \"0.01\""},
-        PositionCase{"bad_window", R"(sources:
-  - {name: prom, type: prometheus, url: "http://x:9090"}
-measurements:
-  - metric: latency_ms
-    scopes: [site]
-    source: prom
-    query: q
-    scope_label: s
-    window: 5 m
-)",
-                     9, 13, "invalid duration \"5 m\""}),
+        PositionCase{"snmp_oid_without_oid", snmp_measurement("health_score", "    snmp: oid\n"), 4,
+                     5, "missing required key `oid`"},
+        PositionCase{"symbolic_oid",
+                     snmp_measurement("health_score", "    snmp: oid\n    oid: sysUpTime.0\n"), 8,
+                     10, "must be a numeric OID"},
+        PositionCase{
+            "bad_aggregate",
+            snmp_measurement("uptime_percent", "    snmp: reachability\n    aggregate: median\n"),
+            8, 16, "must be one of avg, min, max or worst, got `median`"},
+        PositionCase{
+            "quoted_scale",
+            snmp_measurement("health_score",
+                             "    snmp: oid\n    oid: 1.3.6.1.4.1.1\n    scale: \"0.01\"\n"),
+            9, 12, "expected a number, got the quoted string \"0.01\""},
+        PositionCase{"bad_window", latency_of_sites(kBatchedQuery + "    window: 5 m\n"), 9, 13,
+                     "invalid duration \"5 m\""}),
     testing::kCaseName);
 
 TEST_F(LoaderTest, SecretAndSecretFileTogetherAreAnError) {
