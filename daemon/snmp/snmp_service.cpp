@@ -252,17 +252,13 @@ struct SnmpService::SourceRunner {
   std::shared_ptr<SourcePoller> poller;
   ConfigPtr config;
   std::thread thread;
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool stopping = false;
+  WakeSignal wake;  // ends the thread's wait on the clock at once
+  std::atomic<bool> stopping{false};
   std::atomic<bool> finished{false};
 
   void request_stop() {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    wake.notify_all();
+    stopping = true;
+    wake.raise();
   }
 };
 
@@ -405,43 +401,58 @@ void SnmpService::run_source(SourceRunner& runner) {
   const milliseconds interval = effective_interval(*source);
   // Scheduled on the monotonic clock: a wall clock stepped by NTP neither stops polling nor
   // fakes missed rounds.
-  auto next = clock_.monotonic();
+  auto due = clock_.monotonic();
   for (;;) {
-    {
-      std::unique_lock lock(runner.mutex);
-      while (!runner.stopping) {
-        const auto left = std::chrono::ceil<milliseconds>(next - clock_.monotonic());
-        if (left <= milliseconds::zero()) break;
-        runner.wake.wait_for(lock, std::min(left, milliseconds(1000)));
-      }
-      if (runner.stopping) return;
+    if (!wait_until_due(runner, due)) return;
+    // Woken an interval or more after `due` (a suspended host, a test's clock moved ahead):
+    // this round stands for the latest start that passed, the ones before it are missed.
+    if (const long long late = (clock_.monotonic() - due) / interval; late > 0) {
+      due += late * interval;
+      note_missed_rounds(runner, *source, late, interval, "SNMP poll round started late");
     }
-    const bool polled = poll_source(runner.config, *source, *runner.poller, [&runner] {
-      std::lock_guard lock(runner.mutex);
-      return runner.stopping;
-    });
-    if (!polled) return;  // retired while it waited for the previous runner's round
-    next += interval;
-    const auto now = clock_.monotonic();
-    if (now > next) {
-      const long long missed = 1 + (now - next) / interval;
-      next = now;  // start the late round at once
-      {
-        std::lock_guard lock(mutex_);
-        if (runner.config != config_) continue;
-        sources_[source->name].missed_rounds += static_cast<std::uint64_t>(missed);
-      }
-      log::warn(
-          "SNMP poll round overran its interval; rounds were missed",
-          {{"source", source->name}, {"missed", missed}, {"interval", format_duration(interval)}});
+    const auto finished = poll_source(runner.config, *source, *runner.poller,
+                                      [&runner] { return runner.stopping.load(); });
+    if (!finished) return;  // retired while it waited for the previous runner's round
+    due += interval;
+    if (*finished > due) {
+      const long long missed = 1 + (*finished - due) / interval;
+      due = *finished;  // start the late round at once
+      note_missed_rounds(runner, *source, missed, interval, "SNMP poll round overran its interval");
     }
   }
 }
 
-bool SnmpService::poll_source(const ConfigPtr& config, const SourceConfig& source,
-                              SourcePoller& source_poller, const std::function<bool()>& cancelled) {
+bool SnmpService::wait_until_due(SourceRunner& runner, std::chrono::steady_clock::time_point due) {
+  while (!runner.stopping) {
+    // Clock::wait_until takes wall time, but only the distance counts (a RealClock waits it out
+    // on the steady clock). The wall time is read first: should a FakeClock move between the
+    // two reads, the wait ends early and is measured again rather than outlasting `due`.
+    const WallTime wall = clock_.now();
+    const auto left = due - clock_.monotonic();
+    if (left <= std::chrono::steady_clock::duration::zero()) return true;
+    (void)clock_.wait_until(wall + std::chrono::duration_cast<WallTime::duration>(left),
+                            runner.wake);
+  }
+  return false;
+}
+
+void SnmpService::note_missed_rounds(const SourceRunner& runner, const SourceConfig& source,
+                                     long long missed, milliseconds interval,
+                                     std::string_view why) {
+  {
+    std::lock_guard lock(mutex_);
+    if (runner.config != config_) return;  // a retired runner's rounds no longer count
+    sources_[source.name].missed_rounds += static_cast<std::uint64_t>(missed);
+  }
+  log::warn(std::string(why) + "; rounds were missed",
+            {{"source", source.name}, {"missed", missed}, {"interval", format_duration(interval)}});
+}
+
+std::optional<std::chrono::steady_clock::time_point> SnmpService::poll_source(
+    const ConfigPtr& config, const SourceConfig& source, SourcePoller& source_poller,
+    const std::function<bool()>& cancelled) {
   std::lock_guard busy(source_poller.busy);
-  if (cancelled && cancelled()) return false;
+  if (cancelled && cancelled()) return std::nullopt;
   SnmpPoller& poller = source_poller.poller;
   const SourceNeeds needs = needs_of(*config, source.name);
   const std::vector<const Device*> devices = devices_of_source(*config, source.name);
@@ -466,7 +477,8 @@ bool SnmpService::poll_source(const ConfigPtr& config, const SourceConfig& sourc
   const WallTime at = clock_.now();
   const auto started = clock_.monotonic();
   const std::vector<PollResult> results = poller.poll(targets);
-  const double seconds = std::chrono::duration<double>(clock_.monotonic() - started).count();
+  const auto finished = clock_.monotonic();
+  const double seconds = std::chrono::duration<double>(finished - started).count();
 
   std::vector<std::pair<std::string, DeviceSample>> samples;
   std::vector<ParsedPoll> parsed;
@@ -569,7 +581,7 @@ bool SnmpService::poll_source(const ConfigPtr& config, const SourceConfig& sourc
   }
   log::debug("SNMP poll round finished",
              {{"source", source.name}, {"targets", targets.size()}, {"seconds", seconds}});
-  return true;
+  return finished;
 }
 
 MetricSourcePtr SnmpService::metric_source(const std::string& name) {

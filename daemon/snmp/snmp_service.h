@@ -10,7 +10,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -114,11 +114,19 @@ class SnmpService {
   SnmpService(Clock& clock, ConfigPtr config, std::unique_ptr<SampleHistory> history);
   struct SourceRunner;
   struct SourcePoller;
-  // One round of `source`; false (nothing polled) when `cancelled` says so once the poller
+  // One round of `source`: the monotonic time it finished, read before the round is
+  // published in status(); nullopt (nothing polled) when `cancelled` says so once the poller
   // is free.
-  bool poll_source(const ConfigPtr& config, const SourceConfig& source, SourcePoller& poller,
-                   const std::function<bool()>& cancelled);
+  std::optional<std::chrono::steady_clock::time_point> poll_source(
+      const ConfigPtr& config, const SourceConfig& source, SourcePoller& poller,
+      const std::function<bool()>& cancelled);
+  // A source's thread: a round every interval of the injected clock until stopped.
   void run_source(SourceRunner& runner);
+  // Waits on the injected clock until the monotonic `due`; false when stopped first.
+  bool wait_until_due(SourceRunner& runner, std::chrono::steady_clock::time_point due);
+  // Counts and logs round starts that passed without their round (runner's config current).
+  void note_missed_rounds(const SourceRunner& runner, const SourceConfig& source, long long missed,
+                          std::chrono::milliseconds interval, std::string_view why);
   void start_locked();
   std::shared_ptr<SourcePoller> poller_locked(const std::string& source);
   // Joins the retired runners that have finished their last round.
