@@ -322,6 +322,31 @@ TEST_P(NotifyRule, ReportsExactPositionPathAndMessage) {
   EXPECT_EQ(d.to_string().find(kSecretMarker), std::string::npos) << d.to_string();
 }
 
+// Builders for the notifier of a case: the lines every case of a kind shares, then the lines
+// that make the case. Line numbers are those of slamon.yml (the yaml starts on line 2).
+
+// Notifier `a` of `type` whose first key after the type is `first_key` (lines 2-5), then `rest`
+// from line 6.
+std::string notifier(const std::string& type, const std::string& first_key,
+                     const std::string& rest) {
+  return "notifiers:\n  - name: a\n    type: " + type + "\n    " + first_key + "\n" + rest;
+}
+std::string slack_with(const std::string& rest) {
+  return notifier("slack", "url_file: secrets/slack.url", rest);
+}
+std::string webhook_with(const std::string& rest) {
+  return notifier("webhook", "url: https://hook.example", rest);
+}
+// SMTP notifier `m` (lines 2-7: smarthost on line 5, from on 6, to on 7), then `rest` from line 8.
+std::string smtp_notifier(const std::string& smarthost, const std::string& from = "a@b",
+                          const std::string& to = "[c@d]", const std::string& rest = "") {
+  return "notifiers:\n  - name: m\n    type: smtp\n    smarthost: " + smarthost +
+         "\n    from: " + from + "\n    to: " + to + "\n" + rest;
+}
+std::string smtp_with(const std::string& rest) {
+  return smtp_notifier("mail:25", "a@b", "[c@d]", rest);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Notifiers, NotifyRule,
     ::testing::Values(
@@ -329,13 +354,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "expected a list, got a map"},
         BadCase{"empty_item", "notifiers:\n  - ~\n", 3, 3, "notifiers[0]",
                 "expected a notifier (a map), got nothing"},
-        BadCase{"unknown_key", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    channel: "#noc"
-)",
-                6, 5, "notifiers[0].channel",
+        BadCase{"unknown_key", slack_with("    channel: \"#noc\"\n"), 6, 5, "notifiers[0].channel",
                 "unknown key `channel`; allowed keys: name, type, url, url_file, secret, "
                 "secret_file, headers, format, smarthost, from, to, auth_username, auth_password, "
                 "auth_password_file, require_tls, hello, tls_config, timeout, rate_limit, max_age"},
@@ -364,12 +383,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "notifiers[0].url", "a slack notifier needs `url` or `url_file`"},
         BadCase{"alertmanager_without_url", "notifiers:\n  - {name: a, type: alertmanager}\n", 3, 5,
                 "notifiers[0].url", "an alertmanager notifier needs `url` or `url_file`"},
-        BadCase{"url_and_url_file", R"(notifiers:
-  - name: a
-    type: slack
-    url: https://hooks.slack.com/services/s3cr3t
-    url_file: secrets/slack.url
-)",
+        BadCase{"url_and_url_file",
+                notifier("slack", "url: https://hooks.slack.com/services/s3cr3t",
+                         "    url_file: secrets/slack.url\n"),
                 6, 5, "notifiers[0].url_file",
                 "`url` and `url_file` are mutually exclusive; give only one"},
         BadCase{"url_not_http",
@@ -399,13 +415,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "must name a file holding the URL, not the URL itself (use `url` for that)"},
         BadCase{"url_is_a_map", "notifiers:\n  - name: a\n    type: slack\n    url: {s3cr3t: 1}\n",
                 5, 10, "notifiers[0].url", "expected a string, got a map"},
-        BadCase{"format_on_slack", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    format: adaptive_card
-)",
-                6, 5, "notifiers[0].format",
+        BadCase{"format_on_slack", slack_with("    format: adaptive_card\n"), 6, 5,
+                "notifiers[0].format",
                 "`format` applies only to teams notifiers (this notifier is slack)"},
         BadCase{"url_on_smtp", R"(notifiers:
   - name: a
@@ -418,83 +429,37 @@ INSTANTIATE_TEST_SUITE_P(
                 8, 5, "notifiers[0].url",
                 "`url` applies only to slack, teams, webhook or alertmanager notifiers (this "
                 "notifier is smtp)"},
-        BadCase{"secret_on_slack", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    secret: s3cr3t
-)",
-                6, 5, "notifiers[0].secret",
+        BadCase{"secret_on_slack", slack_with("    secret: s3cr3t\n"), 6, 5, "notifiers[0].secret",
                 "`secret` applies only to webhook notifiers (this notifier is slack)"},
-        BadCase{"smarthost_on_webhook", R"(notifiers:
-  - name: a
-    type: webhook
-    url: http://hook.example
-    smarthost: mail:25
-)",
-                6, 5, "notifiers[0].smarthost",
+        BadCase{"smarthost_on_webhook",
+                notifier("webhook", "url: http://hook.example", "    smarthost: mail:25\n"), 6, 5,
+                "notifiers[0].smarthost",
                 "`smarthost` applies only to smtp notifiers (this notifier is webhook)"},
-        BadCase{"teams_unknown_format", R"(notifiers:
-  - name: a
-    type: teams
-    url_file: secrets/teams.url
-    format: card
-)",
-                6, 13, "notifiers[0].format",
-                "must be one of adaptive_card or message_card, got `card`"},
-        BadCase{"timeout_without_unit", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    timeout: 10
-)",
-                6, 14, "notifiers[0].timeout",
+        BadCase{"teams_unknown_format",
+                notifier("teams", "url_file: secrets/teams.url", "    format: card\n"), 6, 13,
+                "notifiers[0].format", "must be one of adaptive_card or message_card, got `card`"},
+        BadCase{"timeout_without_unit", slack_with("    timeout: 10\n"), 6, 14,
+                "notifiers[0].timeout",
                 "invalid duration \"10\"; use Prometheus syntax: whole numbers with units y, w, d, "
                 "h, m, s, ms, such as 30s, 5m, 1h30m or 7d"},
-        BadCase{"timeout_zero", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    timeout: 0s
-)",
-                6, 14, "notifiers[0].timeout", "must be greater than 0"},
-        BadCase{"max_age_zero", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    max_age: 0
-)",
-                6, 14, "notifiers[0].max_age", "must be greater than 0"},
-        BadCase{"rate_limit_zero", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    rate_limit: 0
-)",
-                6, 17, "notifiers[0].rate_limit", "must be greater than 0 (sends per second)"},
-        BadCase{"rate_limit_quoted", R"(notifiers:
-  - name: a
-    type: slack
-    url_file: secrets/slack.url
-    rate_limit: "5"
-)",
-                6, 17, "notifiers[0].rate_limit",
+        BadCase{"timeout_zero", slack_with("    timeout: 0s\n"), 6, 14, "notifiers[0].timeout",
+                "must be greater than 0"},
+        BadCase{"max_age_zero", slack_with("    max_age: 0\n"), 6, 14, "notifiers[0].max_age",
+                "must be greater than 0"},
+        BadCase{"rate_limit_zero", slack_with("    rate_limit: 0\n"), 6, 17,
+                "notifiers[0].rate_limit", "must be greater than 0 (sends per second)"},
+        BadCase{"rate_limit_quoted", slack_with("    rate_limit: \"5\"\n"), 6, 17,
+                "notifiers[0].rate_limit",
                 "expected a number, got the quoted string \"5\"; write numbers without quotes"},
-        BadCase{"tls_config_unknown_key", R"(notifiers:
-  - name: a
-    type: alertmanager
-    url: https://am.example
-    tls_config: {verify: false}
-)",
+        BadCase{"tls_config_unknown_key",
+                notifier("alertmanager", "url: https://am.example",
+                         "    tls_config: {verify: false}\n"),
                 6, 18, "notifiers[0].tls_config.verify",
                 "unknown key `verify`; allowed keys: ca_file, cert_file, key_file, "
                 "insecure_skip_verify"},
-        BadCase{"tls_config_missing_ca", R"(notifiers:
-  - name: a
-    type: alertmanager
-    url: https://am.example
-    tls_config: {ca_file: ca.pem}
-)",
+        BadCase{"tls_config_missing_ca",
+                notifier("alertmanager", "url: https://am.example",
+                         "    tls_config: {ca_file: ca.pem}\n"),
                 6, 27, "notifiers[0].tls_config.ca_file",
                 "cannot read \"$DIR/ca.pem\": No such file or directory"}),
     kCaseName);
@@ -502,108 +467,46 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Webhook, NotifyRule,
     ::testing::Values(
-        BadCase{"empty_secret_file", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    secret_file: secrets/empty
-)",
-                6, 18, "notifiers[0].secret_file", "the file is empty"},
-        BadCase{"secret_and_secret_file", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    secret: s3cr3t
-    secret_file: secrets/hook.secret
-)",
-                7, 5, "notifiers[0].secret_file",
+        BadCase{"empty_secret_file", webhook_with("    secret_file: secrets/empty\n"), 6, 18,
+                "notifiers[0].secret_file", "the file is empty"},
+        BadCase{"secret_and_secret_file",
+                webhook_with("    secret: s3cr3t\n    secret_file: secrets/hook.secret\n"), 7, 5,
+                "notifiers[0].secret_file",
                 "`secret` and `secret_file` are mutually exclusive; give only one"},
-        BadCase{"headers_not_a_map", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers: [X-A]
-)",
-                6, 14, "notifiers[0].headers", "expected a map, got a list"},
-        BadCase{"header_name_with_space", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers:
-      "X Team": noc
-)",
-                7, 7, "notifiers[0].headers.X Team",
+        BadCase{"headers_not_a_map", webhook_with("    headers: [X-A]\n"), 6, 14,
+                "notifiers[0].headers", "expected a map, got a list"},
+        BadCase{"header_name_with_space", webhook_with("    headers:\n      \"X Team\": noc\n"), 7,
+                7, "notifiers[0].headers.X Team",
                 "invalid header name: use letters, digits and ! # $ % & ' * + - . ^ _ ` | ~"},
-        BadCase{"header_content_type", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers:
-      Content-Type: text/plain
-)",
-                7, 7, "notifiers[0].headers.Content-Type",
+        BadCase{"header_content_type",
+                webhook_with("    headers:\n      Content-Type: text/plain\n"), 7, 7,
+                "notifiers[0].headers.Content-Type",
                 "header `Content-Type` is set by slamon itself and cannot be configured"},
-        BadCase{"header_host", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers: {HOST: other.example}
-)",
-                6, 15, "notifiers[0].headers.HOST",
+        BadCase{"header_host", webhook_with("    headers: {HOST: other.example}\n"), 6, 15,
+                "notifiers[0].headers.HOST",
                 "header `HOST` is set by slamon itself and cannot be configured"},
-        BadCase{"header_content_length", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers: {content-length: "5"}
-)",
-                6, 15, "notifiers[0].headers.content-length",
+        BadCase{"header_content_length", webhook_with("    headers: {content-length: \"5\"}\n"), 6,
+                15, "notifiers[0].headers.content-length",
                 "header `content-length` is set by slamon itself and cannot be configured"},
-        BadCase{"header_webhook_signature", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers:
-      Webhook-Signature: v1,abc
-)",
-                7, 7, "notifiers[0].headers.Webhook-Signature",
+        BadCase{"header_webhook_signature",
+                webhook_with("    headers:\n      Webhook-Signature: v1,abc\n"), 7, 7,
+                "notifiers[0].headers.Webhook-Signature",
                 "header `Webhook-Signature` is set by slamon itself and cannot be configured"},
-        BadCase{"header_webhook_id", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers: {webhook-id: x}
-)",
-                6, 15, "notifiers[0].headers.webhook-id",
+        BadCase{"header_webhook_id", webhook_with("    headers: {webhook-id: x}\n"), 6, 15,
+                "notifiers[0].headers.webhook-id",
                 "header `webhook-id` is set by slamon itself and cannot be configured"},
-        BadCase{"header_twice_in_other_case", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers:
-      X-Team: noc
-      x-team: ops
-)",
-                8, 7, "notifiers[0].headers.x-team",
+        BadCase{"header_twice_in_other_case",
+                webhook_with("    headers:\n      X-Team: noc\n      x-team: ops\n"), 8, 7,
+                "notifiers[0].headers.x-team",
                 "duplicate header `x-team` (same as `X-Team`: header names are case-insensitive)"},
-        BadCase{"header_value_with_line_break", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers:
-      Authorization: "Bearer s3cr3t\r\nX-Evil: 1"
-)",
-                7, 22, "notifiers[0].headers.Authorization",
-                "a header value must not contain line breaks (CR, LF) or other control "
-                "characters"},
-        BadCase{"header_value_map", R"(notifiers:
-  - name: a
-    type: webhook
-    url: https://hook.example
-    headers:
-      X-A: {b: c}
-)",
-                7, 12, "notifiers[0].headers.X-A", "expected a string, got a map"}),
+        BadCase{
+            "header_value_with_line_break",
+            webhook_with("    headers:\n      Authorization: \"Bearer s3cr3t\\r\\nX-Evil: 1\"\n"),
+            7, 22, "notifiers[0].headers.Authorization",
+            "a header value must not contain line breaks (CR, LF) or other control "
+            "characters"},
+        BadCase{"header_value_map", webhook_with("    headers:\n      X-A: {b: c}\n"), 7, 12,
+                "notifiers[0].headers.X-A", "expected a string, got a map"}),
     kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -618,135 +521,44 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"missing_to",
                 "notifiers:\n  - {name: m, type: smtp, smarthost: \"mail:25\", from: a@b}\n", 3, 5,
                 "notifiers[0].to", "missing required key `to`"},
-        BadCase{"smarthost_without_port", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail.example.net
-    from: a@b
-    to: [c@d]
-)",
-                5, 16, "notifiers[0].smarthost",
+        BadCase{"smarthost_without_port", smtp_notifier("mail.example.net"), 5, 16,
+                "notifiers[0].smarthost",
                 "must be host:port such as mail.example.net:587, got \"mail.example.net\""},
-        BadCase{"smarthost_port_out_of_range", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:70000
-    from: a@b
-    to: [c@d]
-)",
-                5, 16, "notifiers[0].smarthost",
+        BadCase{"smarthost_port_out_of_range", smtp_notifier("mail:70000"), 5, 16,
+                "notifiers[0].smarthost",
                 "must be host:port such as mail.example.net:587, got \"mail:70000\""},
-        BadCase{"from_not_an_address", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: slamon
-    to: [c@d]
-)",
-                6, 11, "notifiers[0].from",
+        BadCase{"from_not_an_address", smtp_notifier("mail:25", "slamon"), 6, 11,
+                "notifiers[0].from",
                 "must be an e-mail address such as noc@example.net, got \"slamon\""},
-        BadCase{"from_with_display_name", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: SLA <sla@x.example>
-    to: [c@d]
-)",
-                6, 11, "notifiers[0].from",
+        BadCase{"from_with_display_name", smtp_notifier("mail:25", "SLA <sla@x.example>"), 6, 11,
+                "notifiers[0].from",
                 "must be an e-mail address such as noc@example.net, got \"SLA <sla@x.example>\""},
-        BadCase{"to_empty", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: []
-)",
-                7, 9, "notifiers[0].to", "must list at least one e-mail address"},
-        BadCase{"to_scalar", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: c@d
-)",
-                7, 9, "notifiers[0].to", "expected a list, got `c@d`"},
-        BadCase{"to_bad_address", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d, "e@@f"]
-)",
-                7, 15, "notifiers[0].to[1]",
+        BadCase{"to_empty", smtp_notifier("mail:25", "a@b", "[]"), 7, 9, "notifiers[0].to",
+                "must list at least one e-mail address"},
+        BadCase{"to_scalar", smtp_notifier("mail:25", "a@b", "c@d"), 7, 9, "notifiers[0].to",
+                "expected a list, got `c@d`"},
+        BadCase{"to_bad_address", smtp_notifier("mail:25", "a@b", "[c@d, \"e@@f\"]"), 7, 15,
+                "notifiers[0].to[1]",
                 "must be an e-mail address such as noc@example.net, got \"e@@f\""},
-        BadCase{"to_twice", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d, c@d]
-)",
-                7, 15, "notifiers[0].to[1]", "\"c@d\" is listed twice"},
-        BadCase{"password_without_username", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d]
-    auth_password: s3cr3t
-)",
-                8, 5, "notifiers[0].auth_password", "`auth_password` needs `auth_username`"},
-        BadCase{"password_file_without_username", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d]
-    auth_password_file: secrets/mail.password
-)",
-                8, 5, "notifiers[0].auth_password_file",
-                "`auth_password_file` needs `auth_username`"},
-        BadCase{"username_without_password", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d]
-    auth_username: slamon
-)",
-                8, 5, "notifiers[0].auth_username",
+        BadCase{"to_twice", smtp_notifier("mail:25", "a@b", "[c@d, c@d]"), 7, 15,
+                "notifiers[0].to[1]", "\"c@d\" is listed twice"},
+        BadCase{"password_without_username", smtp_with("    auth_password: s3cr3t\n"), 8, 5,
+                "notifiers[0].auth_password", "`auth_password` needs `auth_username`"},
+        BadCase{"password_file_without_username",
+                smtp_with("    auth_password_file: secrets/mail.password\n"), 8, 5,
+                "notifiers[0].auth_password_file", "`auth_password_file` needs `auth_username`"},
+        BadCase{"username_without_password", smtp_with("    auth_username: slamon\n"), 8, 5,
+                "notifiers[0].auth_username",
                 "`auth_username` needs `auth_password` or `auth_password_file`"},
-        BadCase{"password_and_password_file", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d]
-    auth_username: slamon
-    auth_password: s3cr3t
-    auth_password_file: secrets/mail.password
-)",
+        BadCase{"password_and_password_file",
+                smtp_with("    auth_username: slamon\n    auth_password: s3cr3t\n    "
+                          "auth_password_file: secrets/mail.password\n"),
                 10, 5, "notifiers[0].auth_password_file",
                 "`auth_password` and `auth_password_file` are mutually exclusive; give only one"},
-        BadCase{"require_tls_not_bool", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d]
-    require_tls: "yes"
-)",
-                8, 18, "notifiers[0].require_tls",
+        BadCase{"require_tls_not_bool", smtp_with("    require_tls: \"yes\"\n"), 8, 18,
+                "notifiers[0].require_tls",
                 "expected true or false, got the quoted string \"yes\""},
-        BadCase{"hello_with_space", R"(notifiers:
-  - name: m
-    type: smtp
-    smarthost: mail:25
-    from: a@b
-    to: [c@d]
-    hello: my host
-)",
-                8, 12, "notifiers[0].hello",
+        BadCase{"hello_with_space", smtp_with("    hello: my host\n"), 8, 12, "notifiers[0].hello",
                 "must be a host name such as slamon.example.net, without spaces"}),
     kCaseName);
 
@@ -759,6 +571,15 @@ std::string rules(std::string_view yaml) {
   return std::string(kRuleNotifiers) + std::string(yaml);
 }
 
+// Alert rule `a` on sla.breach.created (its first three lines), then `rest`.
+std::string alert_rule(const std::string& rest) {
+  return "alert_rules:\n  - name: a\n    events: [sla.breach.created]\n" + rest;
+}
+// After kRuleNotifiers: rule `a` (lines 4-6), `match` from line 7, then its notifiers.
+std::string rule_matching(const std::string& match) {
+  return rules(alert_rule(match + "    notifiers: [ops-slack]\n"));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AlertRules, NotifyRule,
     ::testing::Values(
@@ -766,13 +587,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "expected a list, got a map"},
         BadCase{"empty_item", rules("alert_rules:\n  - ~\n"), 5, 3, "alert_rules[0]",
                 "expected an alert rule (a map), got nothing"},
-        BadCase{"unknown_key", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    notifiers: [ops-slack]
-    notifier: [ops-slack]
-)"),
-                8, 5, "alert_rules[0].notifier",
+        BadCase{"unknown_key",
+                rules(alert_rule("    notifiers: [ops-slack]\n    notifier: [ops-slack]\n")), 8, 5,
+                "alert_rules[0].notifier",
                 "unknown key `notifier`; allowed keys: name, events, match, notifiers"},
         BadCase{"missing_name",
                 rules("alert_rules:\n  - {events: [sla.breach.created], notifiers: [ops-slack]}\n"),
@@ -814,133 +631,54 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"empty_notifiers",
                 rules("alert_rules:\n  - {name: a, events: [sla.breach.created], notifiers: []}\n"),
                 5, 56, "alert_rules[0].notifiers", "must list at least one notifier"},
-        BadCase{"unknown_notifier", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    notifiers: [ops-slack, pager]
-)"),
-                7, 28, "alert_rules[0].notifiers[1]",
+        BadCase{"unknown_notifier", rules(alert_rule("    notifiers: [ops-slack, pager]\n")), 7, 28,
+                "alert_rules[0].notifiers[1]",
                 "unknown notifier `pager`; configured notifiers: ops-slack"},
-        BadCase{"no_notifiers_configured", R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    notifiers: [pager]
-)",
-                5, 17, "alert_rules[0].notifiers[0]",
+        BadCase{"no_notifiers_configured", alert_rule("    notifiers: [pager]\n"), 5, 17,
+                "alert_rules[0].notifiers[0]",
                 "unknown notifier `pager`; no notifiers are configured"},
-        BadCase{"notifier_twice", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    notifiers: [ops-slack, ops-slack]
-)"),
-                7, 28, "alert_rules[0].notifiers[1]", "`ops-slack` is listed twice"},
-        BadCase{"match_unknown_key", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {tier: gold}
-    notifiers: [ops-slack]
-)"),
-                7, 13, "alert_rules[0].match.tier",
+        BadCase{"notifier_twice", rules(alert_rule("    notifiers: [ops-slack, ops-slack]\n")), 7,
+                28, "alert_rules[0].notifiers[1]", "`ops-slack` is listed twice"},
+        BadCase{"match_unknown_key", rule_matching("    match: {tier: gold}\n"), 7, 13,
+                "alert_rules[0].match.tier",
                 "unknown key `tier`; allowed keys: severity, org, scope, policy, labels"},
-        BadCase{"match_not_a_map", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: critical
-    notifiers: [ops-slack]
-)"),
-                7, 12, "alert_rules[0].match", "expected a map, got `critical`"},
-        BadCase{"unknown_severity", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {severity: major}
-    notifiers: [ops-slack]
-)"),
-                7, 23, "alert_rules[0].match.severity",
+        BadCase{"match_not_a_map", rule_matching("    match: critical\n"), 7, 12,
+                "alert_rules[0].match", "expected a map, got `critical`"},
+        BadCase{"unknown_severity", rule_matching("    match: {severity: major}\n"), 7, 23,
+                "alert_rules[0].match.severity", "must be one of warning or critical, got `major`"},
+        BadCase{"unknown_severity_in_list",
+                rule_matching("    match: {severity: [critical, major]}\n"), 7, 34,
+                "alert_rules[0].match.severity[1]",
                 "must be one of warning or critical, got `major`"},
-        BadCase{"unknown_severity_in_list", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {severity: [critical, major]}
-    notifiers: [ops-slack]
-)"),
-                7, 34, "alert_rules[0].match.severity[1]",
-                "must be one of warning or critical, got `major`"},
-        BadCase{"severity_empty_list", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {severity: []}
-    notifiers: [ops-slack]
-)"),
-                7, 23, "alert_rules[0].match.severity",
+        BadCase{"severity_empty_list", rule_matching("    match: {severity: []}\n"), 7, 23,
+                "alert_rules[0].match.severity",
                 "must not be an empty list; leave the key out to match any"},
-        BadCase{"severity_map", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match:
-      severity: {level: critical}
-    notifiers: [ops-slack]
-)"),
-                8, 17, "alert_rules[0].match.severity",
+        BadCase{"severity_map", rule_matching("    match:\n      severity: {level: critical}\n"), 8,
+                17, "alert_rules[0].match.severity",
                 "expected a value or a list of values, got a map"},
-        BadCase{"severity_twice", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {severity: [critical, critical]}
-    notifiers: [ops-slack]
-)"),
-                7, 34, "alert_rules[0].match.severity[1]", "`critical` is listed twice"},
-        BadCase{"org_not_a_uuid", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {org: acme}
-    notifiers: [ops-slack]
-)"),
-                7, 18, "alert_rules[0].match.org",
-                "must be the UUID of an organization, got \"acme\""},
-        BadCase{"org_not_in_inventory", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match:
-      org: [$ORG_A, 00000000-0000-4000-8000-000000000000]
-    notifiers: [ops-slack]
-)"),
+        BadCase{"severity_twice", rule_matching("    match: {severity: [critical, critical]}\n"), 7,
+                34, "alert_rules[0].match.severity[1]", "`critical` is listed twice"},
+        BadCase{"org_not_a_uuid", rule_matching("    match: {org: acme}\n"), 7, 18,
+                "alert_rules[0].match.org", "must be the UUID of an organization, got \"acme\""},
+        BadCase{"org_not_in_inventory",
+                rule_matching(
+                    "    match:\n      org: [$ORG_A, 00000000-0000-4000-8000-000000000000]\n"),
                 8, 51, "alert_rules[0].match.org[1]",
                 "unknown organization `00000000-0000-4000-8000-000000000000`: it is not defined "
                 "in any inventory file"},
-        BadCase{"unknown_scope", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {scope: building}
-    notifiers: [ops-slack]
-)"),
-                7, 20, "alert_rules[0].match.scope",
+        BadCase{"unknown_scope", rule_matching("    match: {scope: building}\n"), 7, 20,
+                "alert_rules[0].match.scope",
                 "must be one of organization, site, site_group, device_group, ssid, camera or nvr, "
                 "got `building`"},
-        BadCase{"empty_policy", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match: {policy: [a, ""]}
-    notifiers: [ops-slack]
-)"),
-                7, 25, "alert_rules[0].match.policy[1]", "must not be empty"},
-        BadCase{"label_bad_name", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match:
-      labels: {1tier: gold}
-    notifiers: [ops-slack]
-)"),
-                8, 16, "alert_rules[0].match.labels.1tier",
+        BadCase{"empty_policy", rule_matching("    match: {policy: [a, \"\"]}\n"), 7, 25,
+                "alert_rules[0].match.policy[1]", "must not be empty"},
+        BadCase{"label_bad_name", rule_matching("    match:\n      labels: {1tier: gold}\n"), 8, 16,
+                "alert_rules[0].match.labels.1tier",
                 "invalid label name `1tier`: use letters, digits and `_`, not starting with a "
                 "digit"},
-        BadCase{"label_value_list", rules(R"(alert_rules:
-  - name: a
-    events: [sla.breach.created]
-    match:
-      labels: {tier: [gold, silver]}
-    notifiers: [ops-slack]
-)"),
-                8, 22, "alert_rules[0].match.labels.tier", "expected a string, got a list"}),
+        BadCase{"label_value_list",
+                rule_matching("    match:\n      labels: {tier: [gold, silver]}\n"), 8, 22,
+                "alert_rules[0].match.labels.tier", "expected a string, got a list"}),
     kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
