@@ -33,523 +33,214 @@ TEST_P(PolicyRule, ReportsExactPositionAndMessage) {
                                   GetParam().fragment));
 }
 
+// Builders for the rule file of a case: the lines every case of a kind shares, then the lines
+// that make the case. Line numbers are those of the rule file.
+
+// Policy p1 of ACME named Core (lines 1-4), then `body` from line 5.
+std::string policy_core(const std::string& body) {
+  return "policies:\n  - id: p1\n    org: $ORG_A\n    name: Core\n" + body;
+}
+// The scope keys of a site policy at HQ: two lines.
+const std::string kAtHq = "    scope: site\n    scope_id: $SITE_HQ\n";
+const std::string kUptimeThreshold = "    thresholds: {uptime_percent_min: 99.5}\n";
+// Policy p1 at HQ (lines 1-6), then `rest` from line 7.
+std::string hq_policy(const std::string& rest) {
+  return policy_core(kAtHq + rest);
+}
+// Policy p1 at HQ with `thresholds:` on line 7, then `thresholds` from line 8.
+std::string hq_thresholds(const std::string& thresholds) {
+  return hq_policy("    thresholds:\n" + thresholds);
+}
+// Policy p1 of `scope` with `scope_id` (lines 1-6), then `rest` from line 7.
+std::string scoped_policy(const std::string& scope, const std::string& scope_id,
+                          const std::string& rest = kUptimeThreshold) {
+  return policy_core("    scope: " + scope + "\n    scope_id: " + scope_id + "\n" + rest);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     KeysAndTypes, PolicyRule,
-    ::testing::Values(PolicyCase{"unknown_key", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    owner: me
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 5, 5,
-                                 "unknown key `owner`; allowed keys: id, org, name, description, "
-                                 "scope, scope_id, scope_name, status, labels, thresholds, "
-                                 "no_data, sla_period, time_period, requirements, levels, "
-                                 "sliding_window, credits"},
-                      PolicyCase{"unknown_threshold_key", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: 99.5
-      jitter_ms_max: 5
-)",
-                                 9, 7,
-                                 "unknown key `jitter_ms_max`; allowed keys: uptime_percent_min, "
-                                 "latency_ms_max, packet_loss_percent_max, health_score_min, "
-                                 "client_satisfaction_min, error_rate_max"},
-                      PolicyCase{"unknown_top_level_key", R"(policy:
+    ::testing::Values(
+        PolicyCase{"unknown_key", policy_core("    owner: me\n" + kAtHq + kUptimeThreshold), 5, 5,
+                   "unknown key `owner`; allowed keys: id, org, name, description, "
+                   "scope, scope_id, scope_name, status, labels, thresholds, "
+                   "no_data, sla_period, time_period, requirements, levels, "
+                   "sliding_window, credits"},
+        PolicyCase{"unknown_threshold_key",
+                   hq_thresholds("      uptime_percent_min: 99.5\n      jitter_ms_max: 5\n"), 9, 7,
+                   "unknown key `jitter_ms_max`; allowed keys: uptime_percent_min, "
+                   "latency_ms_max, packet_loss_percent_max, health_score_min, "
+                   "client_satisfaction_min, error_rate_max"},
+        PolicyCase{"unknown_top_level_key", R"(policy:
   - id: p1
 )",
-                                 1, 1, "unknown key `policy`; allowed keys: policies"},
-                      PolicyCase{"duplicate_key", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    name: Core again
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 5, "duplicate key `name` (first given on line 4)"},
-                      PolicyCase{"duplicate_threshold", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: 99.5
-      uptime_percent_min: 99
-)",
-                                 9, 7, "duplicate key `uptime_percent_min`"},
-                      PolicyCase{"policies_not_a_list", R"(policies:
+                   1, 1, "unknown key `policy`; allowed keys: policies"},
+        PolicyCase{"duplicate_key",
+                   policy_core("    scope: site\n    name: Core again\n    scope_id: $SITE_HQ\n" +
+                               kUptimeThreshold),
+                   6, 5, "duplicate key `name` (first given on line 4)"},
+        PolicyCase{"duplicate_threshold",
+                   hq_thresholds("      uptime_percent_min: 99.5\n      uptime_percent_min: 99\n"),
+                   9, 7, "duplicate key `uptime_percent_min`"},
+        PolicyCase{"policies_not_a_list", R"(policies:
   id: p1
 )",
-                                 2, 3, "expected a list, got a map"},
-                      PolicyCase{"policy_not_a_map", R"(policies:
+                   2, 3, "expected a list, got a map"},
+        PolicyCase{"policy_not_a_map", R"(policies:
   - core-uptime
 )",
-                                 2, 5, "expected a map, got `core-uptime`"},
-                      PolicyCase{"labels_not_a_map", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    labels: [gold]
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 7, 13, "expected a map, got a list"},
-                      PolicyCase{"name_is_a_list", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: [Core]
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 4, 11, "expected a string, got a list"}),
+                   2, 5, "expected a map, got `core-uptime`"},
+        PolicyCase{"labels_not_a_map", hq_policy("    labels: [gold]\n" + kUptimeThreshold), 7, 13,
+                   "expected a map, got a list"},
+        PolicyCase{
+            "name_is_a_list",
+            "policies:\n  - id: p1\n    org: $ORG_A\n    name: [Core]\n" + kAtHq + kUptimeThreshold,
+            4, 11, "expected a string, got a list"}),
     testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     IdOrgNameStatus, PolicyRule,
-    ::testing::Values(PolicyCase{"id_with_capitals", R"(policies:
-  - id: Core_Uptime
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 9, "must be a slug of 1 to 64 characters"},
-                      PolicyCase{"id_too_long", R"(policies:
-  - id: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 9, "must be a slug of 1 to 64 characters"},
-                      PolicyCase{"missing_org", R"(policies:
-  - id: p1
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 5, "missing required key `org`"},
-                      PolicyCase{"org_not_a_uuid", R"(policies:
-  - id: p1
-    org: acme
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 3, 10, "must be the UUID of an organization, got \"acme\""},
-                      PolicyCase{"unknown_org", R"(policies:
-  - id: p1
-    org: 00000000-0000-4000-8000-000000000000
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 3, 10,
-                                 "unknown organization `00000000-0000-4000-8000-000000000000`: it "
-                                 "is not defined in any inventory file"},
-                      PolicyCase{"missing_name", R"(policies:
-  - id: p1
-    org: $ORG_A
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 5, "missing required key `name`"},
-                      PolicyCase{"empty_name", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: ""
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 4, 11, "must not be empty"},
-                      PolicyCase{"bad_status", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    status: paused
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 7, 13, "must be one of active, disabled or draft, got `paused`"},
-                      PolicyCase{"bad_no_data", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-    no_data: ignore
-)",
-                                 8, 14, "must be one of keep, breach or resolve, got `ignore`"}),
+    ::testing::Values(
+        PolicyCase{"id_with_capitals",
+                   "policies:\n  - id: Core_Uptime\n    org: $ORG_A\n    name: Core\n" + kAtHq +
+                       kUptimeThreshold,
+                   2, 9, "must be a slug of 1 to 64 characters"},
+        PolicyCase{"id_too_long",
+                   "policies:\n  - id: "
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    org: "
+                   "$ORG_A\n    name: Core\n" +
+                       kAtHq + kUptimeThreshold,
+                   2, 9, "must be a slug of 1 to 64 characters"},
+        PolicyCase{"missing_org",
+                   "policies:\n  - id: p1\n    name: Core\n" + kAtHq + kUptimeThreshold, 2, 5,
+                   "missing required key `org`"},
+        PolicyCase{
+            "org_not_a_uuid",
+            "policies:\n  - id: p1\n    org: acme\n    name: Core\n" + kAtHq + kUptimeThreshold, 3,
+            10, "must be the UUID of an organization, got \"acme\""},
+        PolicyCase{"unknown_org",
+                   "policies:\n  - id: p1\n    org: 00000000-0000-4000-8000-000000000000\n    "
+                   "name: Core\n" +
+                       kAtHq + kUptimeThreshold,
+                   3, 10,
+                   "unknown organization `00000000-0000-4000-8000-000000000000`: it "
+                   "is not defined in any inventory file"},
+        PolicyCase{"missing_name",
+                   "policies:\n  - id: p1\n    org: $ORG_A\n" + kAtHq + kUptimeThreshold, 2, 5,
+                   "missing required key `name`"},
+        PolicyCase{
+            "empty_name",
+            "policies:\n  - id: p1\n    org: $ORG_A\n    name: \"\"\n" + kAtHq + kUptimeThreshold,
+            4, 11, "must not be empty"},
+        PolicyCase{"bad_status", hq_policy("    status: paused\n" + kUptimeThreshold), 7, 13,
+                   "must be one of active, disabled or draft, got `paused`"},
+        PolicyCase{"bad_no_data", hq_policy(kUptimeThreshold + "    no_data: ignore\n"), 8, 14,
+                   "must be one of keep, breach or resolve, got `ignore`"}),
     testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Scopes, PolicyRule,
-    ::testing::Values(PolicyCase{"missing_scope", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 5, "missing required key `scope`"},
-                      PolicyCase{"unknown_scope", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: building
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 5, 12,
-                                 "must be one of organization, site, site_group, device_group, "
-                                 "ssid, camera or nvr, got `building`"},
-                      PolicyCase{"organization_with_scope_id", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: organization
-    scope_id: $ORG_A
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 5, "must be absent for scope organization"},
-                      PolicyCase{"site_without_scope_id", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 5,
-                                 "missing required key `scope_id`: scope site needs the id of a "
-                                 "site"},
-                      PolicyCase{"camera_without_scope_id", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: camera
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 5, "scope camera needs the id of a camera"},
-                      PolicyCase{"ssid_without_id_or_name", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: ssid
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 2, 5,
-                                 "scope ssid needs `scope_name` (the SSID name) when `scope_id` "
-                                 "is not given"},
-                      PolicyCase{"scope_name_on_site", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    scope_name: HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 7, 5, "`scope_name` applies only to scope ssid"},
-                      PolicyCase{"unknown_site", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: 00000000-0000-4000-8000-000000000000
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15,
-                                 "`00000000-0000-4000-8000-000000000000` is not a site of "
-                                 "organization `ACME`"},
-                      PolicyCase{"site_of_another_org", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_B
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15,
-                                 "`b1b2c3d4-0000-4000-8000-000000000001` is not a site of "
-                                 "organization `ACME`"},
-                      PolicyCase{"site_group_pointing_at_site", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site_group
-    scope_id: $SITE_HQ
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15,
-                                 "is not a site group of organization `ACME` (it is a site)"},
-                      PolicyCase{"device_group_pointing_at_site_group", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: device_group
-    scope_id: $SITE_GROUP_EMEA
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15,
-                                 "is not a device group of organization `ACME` (it is a site "
-                                 "group)"},
-                      PolicyCase{"camera_pointing_at_switch", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: camera
-    scope_id: $SWITCH
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15,
-                                 "is not a camera of organization `ACME` (it is a device of kind "
-                                 "switch)"},
-                      PolicyCase{"nvr_pointing_at_camera", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: nvr
-    scope_id: $CAMERA
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15, "is not a nvr of organization `ACME` (it is a camera)"},
-                      PolicyCase{"camera_of_another_org", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: camera
-    scope_id: $CAMERA_B
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 6, 15,
-                                 "`b1b2c3d4-0000-4000-8000-000000000102` is not a camera of "
-                                 "organization `ACME`"}),
+    ::testing::Values(
+        PolicyCase{"missing_scope", policy_core(kUptimeThreshold), 2, 5,
+                   "missing required key `scope`"},
+        PolicyCase{"unknown_scope", policy_core("    scope: building\n" + kUptimeThreshold), 5, 12,
+                   "must be one of organization, site, site_group, device_group, "
+                   "ssid, camera or nvr, got `building`"},
+        PolicyCase{"organization_with_scope_id", scoped_policy("organization", "$ORG_A"), 6, 5,
+                   "must be absent for scope organization"},
+        PolicyCase{"site_without_scope_id", policy_core("    scope: site\n" + kUptimeThreshold), 2,
+                   5,
+                   "missing required key `scope_id`: scope site needs the id of a "
+                   "site"},
+        PolicyCase{"camera_without_scope_id", policy_core("    scope: camera\n" + kUptimeThreshold),
+                   2, 5, "scope camera needs the id of a camera"},
+        PolicyCase{"ssid_without_id_or_name", policy_core("    scope: ssid\n" + kUptimeThreshold),
+                   2, 5,
+                   "scope ssid needs `scope_name` (the SSID name) when `scope_id` "
+                   "is not given"},
+        PolicyCase{"scope_name_on_site", hq_policy("    scope_name: HQ\n" + kUptimeThreshold), 7, 5,
+                   "`scope_name` applies only to scope ssid"},
+        PolicyCase{"unknown_site", scoped_policy("site", "00000000-0000-4000-8000-000000000000"), 6,
+                   15,
+                   "`00000000-0000-4000-8000-000000000000` is not a site of "
+                   "organization `ACME`"},
+        PolicyCase{"site_of_another_org", scoped_policy("site", "$SITE_B"), 6, 15,
+                   "`b1b2c3d4-0000-4000-8000-000000000001` is not a site of "
+                   "organization `ACME`"},
+        PolicyCase{"site_group_pointing_at_site", scoped_policy("site_group", "$SITE_HQ"), 6, 15,
+                   "is not a site group of organization `ACME` (it is a site)"},
+        PolicyCase{"device_group_pointing_at_site_group",
+                   scoped_policy("device_group", "$SITE_GROUP_EMEA"), 6, 15,
+                   "is not a device group of organization `ACME` (it is a site "
+                   "group)"},
+        PolicyCase{"camera_pointing_at_switch", scoped_policy("camera", "$SWITCH"), 6, 15,
+                   "is not a camera of organization `ACME` (it is a device of kind "
+                   "switch)"},
+        PolicyCase{"nvr_pointing_at_camera", scoped_policy("nvr", "$CAMERA"), 6, 15,
+                   "is not a nvr of organization `ACME` (it is a camera)"},
+        PolicyCase{"camera_of_another_org", scoped_policy("camera", "$CAMERA_B"), 6, 15,
+                   "`b1b2c3d4-0000-4000-8000-000000000102` is not a camera of "
+                   "organization `ACME`"}),
     testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Labels, PolicyRule,
-    ::testing::Values(PolicyCase{"bad_label_name", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    labels:
-      tier-1: gold
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 8, 7, "invalid label name `tier-1`"},
-                      PolicyCase{"label_starting_with_digit", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    labels: {1tier: gold}
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 7, 14, "invalid label name `1tier`"},
-                      PolicyCase{"reserved_label", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    labels:
-      tier: gold
-      policy_id: x
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 9, 7,
-                                 "label `policy_id` collides with a label slamon sets itself"},
-                      PolicyCase{"double_underscore_label", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    labels: {__name__: x}
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 7, 14, "label names starting with __ are reserved"},
-                      PolicyCase{"label_value_list", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    labels: {tier: [gold]}
-    thresholds: {uptime_percent_min: 99.5}
-)",
-                                 7, 20, "expected a string, got a list"}),
+    ::testing::Values(
+        PolicyCase{"bad_label_name",
+                   hq_policy("    labels:\n      tier-1: gold\n" + kUptimeThreshold), 8, 7,
+                   "invalid label name `tier-1`"},
+        PolicyCase{"label_starting_with_digit",
+                   hq_policy("    labels: {1tier: gold}\n" + kUptimeThreshold), 7, 14,
+                   "invalid label name `1tier`"},
+        PolicyCase{
+            "reserved_label",
+            hq_policy("    labels:\n      tier: gold\n      policy_id: x\n" + kUptimeThreshold), 9,
+            7, "label `policy_id` collides with a label slamon sets itself"},
+        PolicyCase{"double_underscore_label",
+                   hq_policy("    labels: {__name__: x}\n" + kUptimeThreshold), 7, 14,
+                   "label names starting with __ are reserved"},
+        PolicyCase{"label_value_list", hq_policy("    labels: {tier: [gold]}\n" + kUptimeThreshold),
+                   7, 20, "expected a string, got a list"}),
     testing::kCaseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Thresholds, PolicyRule,
-    ::testing::Values(PolicyCase{"missing_thresholds", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-)",
-                                 2, 5, "missing required key `thresholds`"},
-                      PolicyCase{"empty_thresholds", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds: {}
-)",
-                                 7, 17, "needs at least one threshold"},
-                      PolicyCase{"percent_above_100", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: 100.5
-)",
-                                 8, 27,
-                                 "out of range: uptime_percent is percent, so the threshold must "
-                                 "be between 0 and 100, got 100.5"},
-                      PolicyCase{"negative_latency", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      latency_ms_max: -1
-)",
-                                 8, 23, "the threshold must be at least 0, got -1"},
-                      PolicyCase{"error_rate_above_1", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: organization
-    status: draft
-    thresholds:
-      error_rate_max: 1.5
-)",
-                                 8, 23, "must be between 0 and 1, got 1.5"},
-                      PolicyCase{"infinite", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      latency_ms_max: .inf
-)",
-                                 8, 23, "must be a finite number, got `.inf`"},
-                      PolicyCase{"not_a_number", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: .nan
-)",
-                                 8, 27, "must be a finite number, got `.nan`"},
-                      PolicyCase{"overflowing", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      latency_ms_max: 1e999
-)",
-                                 8, 23, "must be a finite number, got `1e999` (out of range)"},
-                      PolicyCase{"quoted", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: "99.5"
-)",
-                                 8, 27,
-                                 "expected a number, got the quoted string \"99.5\"; write "
-                                 "numbers without quotes"},
-                      PolicyCase{"words", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: high
-)",
-                                 8, 27, "expected a number, got `high`"},
-                      PolicyCase{"trailing_garbage", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: 99.5%
-)",
-                                 8, 27, "expected a number, got `99.5%`"},
-                      PolicyCase{"list", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min: [99]
-)",
-                                 8, 27, "expected a number, got a list"},
-                      PolicyCase{"empty", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site
-    scope_id: $SITE_HQ
-    thresholds:
-      uptime_percent_min:
-)",
-                                 8, 7, "expected a number, got nothing"},
-                      PolicyCase{"no_measurement_for_metric_and_scope", R"(policies:
-  - id: p1
-    org: $ORG_A
-    name: Core
-    scope: site_group
-    scope_id: $SITE_GROUP_EMEA
-    thresholds:
-      uptime_percent_min: 99.5
-      latency_ms_max: 100
-)",
-                                 9, 7,
-                                 "no measurement provides latency_ms for scope site_group: add one "
-                                 "to `measurements:` in slamon.yml"}),
+    ::testing::Values(
+        PolicyCase{"missing_thresholds", hq_policy(""), 2, 5, "missing required key `thresholds`"},
+        PolicyCase{"empty_thresholds", hq_policy("    thresholds: {}\n"), 7, 17,
+                   "needs at least one threshold"},
+        PolicyCase{"percent_above_100", hq_thresholds("      uptime_percent_min: 100.5\n"), 8, 27,
+                   "out of range: uptime_percent is percent, so the threshold must "
+                   "be between 0 and 100, got 100.5"},
+        PolicyCase{"negative_latency", hq_thresholds("      latency_ms_max: -1\n"), 8, 23,
+                   "the threshold must be at least 0, got -1"},
+        PolicyCase{"error_rate_above_1",
+                   policy_core("    scope: organization\n    status: draft\n    thresholds:\n"
+                               "      error_rate_max: 1.5\n"),
+                   8, 23, "must be between 0 and 1, got 1.5"},
+        PolicyCase{"infinite", hq_thresholds("      latency_ms_max: .inf\n"), 8, 23,
+                   "must be a finite number, got `.inf`"},
+        PolicyCase{"not_a_number", hq_thresholds("      uptime_percent_min: .nan\n"), 8, 27,
+                   "must be a finite number, got `.nan`"},
+        PolicyCase{"overflowing", hq_thresholds("      latency_ms_max: 1e999\n"), 8, 23,
+                   "must be a finite number, got `1e999` (out of range)"},
+        PolicyCase{"quoted", hq_thresholds("      uptime_percent_min: \"99.5\"\n"), 8, 27,
+                   "expected a number, got the quoted string \"99.5\"; write "
+                   "numbers without quotes"},
+        PolicyCase{"words", hq_thresholds("      uptime_percent_min: high\n"), 8, 27,
+                   "expected a number, got `high`"},
+        PolicyCase{"trailing_garbage", hq_thresholds("      uptime_percent_min: 99.5%\n"), 8, 27,
+                   "expected a number, got `99.5%`"},
+        PolicyCase{"list", hq_thresholds("      uptime_percent_min: [99]\n"), 8, 27,
+                   "expected a number, got a list"},
+        PolicyCase{"empty", hq_thresholds("      uptime_percent_min:\n"), 8, 7,
+                   "expected a number, got nothing"},
+        PolicyCase{"no_measurement_for_metric_and_scope",
+                   scoped_policy("site_group", "$SITE_GROUP_EMEA",
+                                 "    thresholds:\n      uptime_percent_min: 99.5\n"
+                                 "      latency_ms_max: 100\n"),
+                   9, 7,
+                   "no measurement provides latency_ms for scope site_group: add one "
+                   "to `measurements:` in slamon.yml"}),
     testing::kCaseName);
 
 TEST_F(ConfigFixture, ThresholdWithoutMeasurementIsFineForDraftAndDisabledPolicies) {
