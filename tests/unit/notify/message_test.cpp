@@ -14,22 +14,12 @@ namespace {
 
 using nlohmann::json;
 using testing::breach_event;
+using testing::expect_facts;
+using testing::fact;
 using testing::incident_event;
+using testing::message_of;
 using testing::sample_breach;
 using testing::test_now;
-
-Message message_of(const json& event, std::string_view external_url = "") {
-  auto message = build_message(event, external_url);
-  EXPECT_TRUE(message) << (message ? "" : message.error().message);
-  return message ? *message : Message{};
-}
-
-std::string fact(const Message& message, const std::string& label) {
-  for (const Fact& f : message.facts()) {
-    if (f.label == label) return f.value;
-  }
-  return "<none>";
-}
 
 TEST(BuildMessage, ReadsABreachEvent) {
   const json event = breach_event(EventType::breach_created);
@@ -51,12 +41,12 @@ TEST(BuildMessage, ReadsABreachEvent) {
   EXPECT_EQ(breach.link,
             "https://slamon.example.net/api/v1/sla/breaches?policy_id="
             "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd");
-  EXPECT_EQ(fact(message, "Policy"), "Gold uptime");
-  EXPECT_EQ(fact(message, "Metric"), "uptime_percent");
-  EXPECT_EQ(fact(message, "Severity"), "critical");
-  EXPECT_EQ(fact(message, "Status"), "active");
-  EXPECT_EQ(fact(message, "Opened"), "2026-11-21T09:50:00Z");
-  EXPECT_EQ(fact(message, "Resolved"), "<none>");
+  expect_facts(message, {{"Policy", "Gold uptime"},
+                         {"Metric", "uptime_percent"},
+                         {"Severity", "critical"},
+                         {"Status", "active"},
+                         {"Opened", "2026-11-21T09:50:00Z"},
+                         {"Resolved", "<none>"}});
 }
 
 TEST(BuildMessage, TitlesAndTonesFollowTheEventType) {

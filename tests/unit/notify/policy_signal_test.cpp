@@ -26,6 +26,8 @@ using slamon::testing::HttpStub;
 using slamon::testing::StubResponse;
 using std::chrono::minutes;
 using testing::budget_event;
+using testing::expect_facts;
+using testing::fact;
 using testing::notification_of;
 using testing::policy_signal_event;
 using testing::test_now;
@@ -67,17 +69,9 @@ Tone expected_tone(EventType type) {
   }
 }
 
+// Messages here link to kExternalUrl unless a test says otherwise.
 Message message_of(const json& event, std::string_view external_url = kExternalUrl) {
-  auto message = build_message(event, external_url);
-  EXPECT_TRUE(message) << (message ? "" : message.error().message);
-  return message ? *message : Message{};
-}
-
-std::string fact(const Message& message, const std::string& label) {
-  for (const Fact& f : message.facts()) {
-    if (f.label == label) return f.value;
-  }
-  return "<none>";
+  return testing::message_of(event, external_url);
 }
 
 std::string policy_link(EventType type) {
@@ -112,16 +106,16 @@ TEST(PolicySignalMessage, TitlesTonesAndSeverities) {
 
 TEST(PolicySignalMessage, BudgetFactsAndLinks) {
   const Message message = message_of(policy_signal_event(EventType::budget_warning));
-  EXPECT_EQ(fact(message, "Policy"), "Gold uptime");
-  EXPECT_EQ(fact(message, "Scope"), "site site-1");
-  EXPECT_EQ(fact(message, "Period"),
-            "2026-12-01T00:00:00Z " + std::string(kDash) + " 2027-01-01T00:00:00Z");
-  EXPECT_EQ(fact(message, "Budget used"), "52.3%");
-  EXPECT_EQ(fact(message, "Level"), "50%");
-  EXPECT_EQ(fact(message, "Driver"), "downtime");
-  EXPECT_EQ(fact(message, "Severity"), "warning");
-  EXPECT_EQ(fact(message, "Occurred"), "2026-11-21T10:00:00Z");
-  EXPECT_EQ(fact(message, "Actual"), "<none>");
+  expect_facts(message,
+               {{"Policy", "Gold uptime"},
+                {"Scope", "site site-1"},
+                {"Period", "2026-12-01T00:00:00Z " + std::string(kDash) + " 2027-01-01T00:00:00Z"},
+                {"Budget used", "52.3%"},
+                {"Level", "50%"},
+                {"Driver", "downtime"},
+                {"Severity", "warning"},
+                {"Occurred", "2026-11-21T10:00:00Z"},
+                {"Actual", "<none>"}});
   const auto links = message.links();
   ASSERT_EQ(links.size(), 2u);
   EXPECT_EQ(links[0].url, "https://slamon.example.net");
@@ -134,13 +128,13 @@ TEST(PolicySignalMessage, BudgetFactsAndLinks) {
 
 TEST(PolicySignalMessage, WindowFactsAndLinks) {
   const Message message = message_of(policy_signal_event(EventType::escalate));
-  EXPECT_EQ(fact(message, "Policy"), "Core latency");
-  EXPECT_EQ(fact(message, "Metric"), "latency_ms");
-  EXPECT_EQ(fact(message, "Mean"), "1250 ms");
-  EXPECT_EQ(fact(message, "Upper"), "1000 ms");
-  EXPECT_EQ(fact(message, "Lower"), "100 ms");
-  EXPECT_EQ(fact(message, "Interval"), "10m");
-  EXPECT_EQ(fact(message, "Severity"), "critical");
+  expect_facts(message, {{"Policy", "Core latency"},
+                         {"Metric", "latency_ms"},
+                         {"Mean", "1250 ms"},
+                         {"Upper", "1000 ms"},
+                         {"Lower", "100 ms"},
+                         {"Interval", "10m"},
+                         {"Severity", "critical"}});
   const auto links = message.links();
   ASSERT_EQ(links.size(), 2u);
   EXPECT_EQ(links[1].label, "This policy");

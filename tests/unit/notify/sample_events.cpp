@@ -1,5 +1,7 @@
 #include "sample_events.h"
 
+#include <gtest/gtest.h>
+
 #include "common/uuid.h"
 #include "model/event_json.h"
 #include "support/sample_breach.h"
@@ -128,6 +130,26 @@ Notification notification_of(const nlohmann::json& event) {
   notification.payload = event.dump();
   notification.event = event;
   return notification;
+}
+
+Message message_of(const nlohmann::json& event, std::string_view external_url) {
+  auto message = build_message(event, external_url);
+  EXPECT_TRUE(message) << (message ? "" : message.error().message);
+  return message ? *message : Message{};
+}
+
+std::string fact(const Message& message, const std::string& label) {
+  for (const Fact& f : message.facts()) {
+    if (f.label == label) return f.value;
+  }
+  return "<none>";
+}
+
+void expect_facts(const Message& message,
+                  const std::vector<std::pair<std::string, std::string>>& expected) {
+  for (const auto& [label, value] : expected) {
+    EXPECT_EQ(fact(message, label), value) << "fact " << label;
+  }
 }
 
 }  // namespace slamon::notify::testing

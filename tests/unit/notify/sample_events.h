@@ -5,11 +5,15 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "model/model.h"
+#include "notify/message.h"
 #include "notify/notifier.h"
 
 namespace slamon::notify::testing {
@@ -53,5 +57,13 @@ nlohmann::json policy_signal_event(EventType type);
 
 // The notification the delivery worker would hand a notifier for `event`.
 Notification notification_of(const nlohmann::json& event);
+
+// The message model of `event`; a test failure, and an empty Message, when it has none.
+Message message_of(const nlohmann::json& event, std::string_view external_url = "");
+// The value of the fact labelled `label`, or "<none>" when `message` has no such fact.
+std::string fact(const Message& message, const std::string& label);
+// Expects `message` to have each (label, value) fact; a value "<none>" expects no such fact.
+void expect_facts(const Message& message,
+                  const std::vector<std::pair<std::string, std::string>>& expected);
 
 }  // namespace slamon::notify::testing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "sample_events.h"
 #include "smtp_stub.h"
@@ -174,40 +175,30 @@ DeliveryResult send_with(SmtpScript script,
   return result;
 }
 
-TEST(SmtpNotifier, TemporaryRecipientFailureIsRetried) {
-  SmtpScript script;
-  script.rcpt_reply = "451 4.3.0 try again later";
-  const DeliveryResult result = send_with(script);
-  EXPECT_EQ(result.outcome, DeliveryOutcome::retry);
-  EXPECT_TRUE(result.detail.starts_with("SMTP 451")) << result.detail;
-}
-
-TEST(SmtpNotifier, PermanentRecipientFailureIsDead) {
-  SmtpScript script;
-  script.rcpt_reply = "550 5.1.1 no such user";
-  const DeliveryResult result = send_with(script);
-  EXPECT_EQ(result.outcome, DeliveryOutcome::dead);
-  EXPECT_TRUE(result.detail.starts_with("SMTP 550")) << result.detail;
-}
-
-TEST(SmtpNotifier, RejectedSenderIsDead) {
-  SmtpScript script;
-  script.mail_reply = "553 5.7.1 sender not allowed";
-  EXPECT_EQ(send_with(script).outcome, DeliveryOutcome::dead);
-}
-
-TEST(SmtpNotifier, MessageRefusedAfterDataIsDead) {
-  SmtpScript script;
-  script.end_of_data_reply = "554 5.6.0 content rejected";
-  const DeliveryResult result = send_with(script);
-  EXPECT_EQ(result.outcome, DeliveryOutcome::dead);
-  EXPECT_TRUE(result.detail.starts_with("SMTP 554")) << result.detail;
-}
-
-TEST(SmtpNotifier, MailboxFullAfterDataIsRetried) {
-  SmtpScript script;
-  script.end_of_data_reply = "452 4.2.2 mailbox full";
-  EXPECT_EQ(send_with(script).outcome, DeliveryOutcome::retry);
+// How a refusal at each step of the SMTP dialogue is classified: 4xx is retried, 5xx is dead.
+TEST(SmtpNotifier, RepliesAreClassifiedByTheirCode) {
+  struct Case {
+    std::string SmtpScript::*step;
+    std::string reply;
+    DeliveryOutcome outcome;
+    std::string detail_prefix;  // "": not checked
+  };
+  const std::vector<Case> cases{
+      {&SmtpScript::rcpt_reply, "451 4.3.0 try again later", DeliveryOutcome::retry, "SMTP 451"},
+      {&SmtpScript::rcpt_reply, "550 5.1.1 no such user", DeliveryOutcome::dead, "SMTP 550"},
+      {&SmtpScript::mail_reply, "553 5.7.1 sender not allowed", DeliveryOutcome::dead, ""},
+      {&SmtpScript::end_of_data_reply, "554 5.6.0 content rejected", DeliveryOutcome::dead,
+       "SMTP 554"},
+      {&SmtpScript::end_of_data_reply, "452 4.2.2 mailbox full", DeliveryOutcome::retry, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.reply);
+    SmtpScript script;
+    script.*c.step = c.reply;
+    const DeliveryResult result = send_with(script);
+    EXPECT_EQ(result.outcome, c.outcome);
+    EXPECT_TRUE(result.detail.starts_with(c.detail_prefix)) << result.detail;
+  }
 }
 
 TEST(SmtpNotifier, SilentServerTimesOut) {

@@ -21,30 +21,28 @@ using testing::kOtherOrg;
 using testing::policy_event;
 using testing::t0;
 
-BreachSpec site_breach(Severity severity = Severity::warning,
-                       std::map<std::string, std::string> labels = {}) {
+// A breach of the HQ site's uptime policy, or of its first camera's.
+BreachSpec hq_breach(Scope scope, Severity severity, std::map<std::string, std::string> labels) {
+  const bool site = scope == Scope::site;
   BreachSpec spec;
-  spec.id = "b-site";
-  spec.scope = Scope::site;
-  spec.scope_id = std::string(testing::kSiteHq);
+  spec.id = site ? "b-site" : "b-cam";
+  spec.scope = scope;
+  spec.scope_id = std::string(site ? testing::kSiteHq : testing::kCamHq1);
   spec.severity = severity;
-  spec.policy_id = "p-site";
-  spec.policy_name = "HQ uptime";
+  spec.policy_id = site ? "p-site" : "p-cam";
+  spec.policy_name = site ? "HQ uptime" : "Camera uptime";
   spec.labels = std::move(labels);
   return spec;
 }
 
+BreachSpec site_breach(Severity severity = Severity::warning,
+                       std::map<std::string, std::string> labels = {}) {
+  return hq_breach(Scope::site, severity, std::move(labels));
+}
+
 BreachSpec camera_breach(Severity severity = Severity::warning,
                          std::map<std::string, std::string> labels = {}) {
-  BreachSpec spec;
-  spec.id = "b-cam";
-  spec.scope = Scope::camera;
-  spec.scope_id = std::string(testing::kCamHq1);
-  spec.severity = severity;
-  spec.policy_id = "p-cam";
-  spec.policy_name = "Camera uptime";
-  spec.labels = std::move(labels);
-  return spec;
+  return hq_breach(Scope::camera, severity, std::move(labels));
 }
 
 json created(const BreachSpec& spec) {
