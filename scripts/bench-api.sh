@@ -33,6 +33,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/bench-common.sh
+. "$repo/scripts/lib/bench-common.sh"
 build_dir=${BENCH_API_BUILD_DIR:-$repo/build-benchapi}
 jobs=${BENCH_JOBS:-2}
 duration=30s
@@ -45,11 +47,6 @@ data_dir=
 build=1
 seed_args=()
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
-die() {
-  echo "bench-api.sh: $*" >&2
-  exit 1
-}
 
 for arg in "$@"; do
   case "$arg" in
@@ -96,16 +93,7 @@ if [ -z "$data_dir" ]; then
 fi
 slamon_pid=
 stop_slamon() {
-  [ -n "$slamon_pid" ] || return 0
-  if kill -0 "$slamon_pid" 2>/dev/null; then
-    kill -TERM "$slamon_pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$slamon_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$slamon_pid" 2>/dev/null || true
-  fi
-  wait "$slamon_pid" 2>/dev/null || true
+  stop_pid "$slamon_pid" 10
   slamon_pid=
 }
 # shellcheck disable=SC2317  # called by the EXIT trap

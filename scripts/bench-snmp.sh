@@ -58,6 +58,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/bench-common.sh
+. "$repo/scripts/lib/bench-common.sh"
 build_dir=${BENCH_SNMP_BUILD_DIR:-$repo/build-bench}
 jobs=${BENCH_JOBS:-2}
 devices=1000
@@ -81,11 +83,6 @@ keep=0
 build=1
 community=bench
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
-die() {
-  echo "bench-snmp.sh: $*" >&2
-  exit 1
-}
 positive() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive whole number, got '$2'"; }
 
 for arg in "$@"; do
@@ -171,19 +168,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/slamon-bench-snmp.XXXXXX")
 agent_pids=()
 exporter_pid=
 slamon_pid=
-stop_pid() { # PID: SIGTERM, then SIGKILL after 5 s
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 # shellcheck disable=SC2317  # called by the EXIT trap
 on_exit() {
   stop_pid "$slamon_pid"
