@@ -107,6 +107,19 @@ int column_of(const std::string& text, int line, const std::string& at) {
   return static_cast<int>(found - line_start) + 1;
 }
 
+void PrintTo(const AppendedSectionCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+::testing::AssertionResult ConfigFixture::rejects(const AppendedSectionCase& c) const {
+  const int column = column_of(c.section, c.line, c.at);
+  if (column == 0) {
+    return ::testing::AssertionFailure() << "line " << c.line << " holds no `" << c.at << "`";
+  }
+  return has_only_diagnostic(load_main_with(c.section), "slamon.yml",
+                             lines_of(standard_main()) + c.line, column, c.fragment);
+}
+
 namespace {
 
 bool matches(const Diagnostic& d, std::string_view file, int line, int column,

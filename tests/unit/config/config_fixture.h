@@ -40,6 +40,17 @@ std::string standard_main();
 // Every diagnostic, one per line, for failure messages.
 std::string dump(const std::vector<Diagnostic>& diagnostics);
 
+// A table row refusing a section appended to the standard slamon.yml (load_main_with): where
+// the only diagnostic points, named by its text instead of a counted column.
+struct AppendedSectionCase {
+  std::string name;
+  std::string section;  // appended to the standard slamon.yml, starting with its key
+  int line;             // 1-based within `section`
+  std::string at;       // what the diagnostic points at: its first occurrence on that line
+  std::string fragment;
+};
+void PrintTo(const AppendedSectionCase& c, std::ostream* os);
+
 class ConfigFixture : public ::testing::Test {
  protected:
   // Writes `content` (after fill()) to `relative` in the temporary folder.
@@ -62,6 +73,10 @@ class ConfigFixture : public ::testing::Test {
     write("inventory.yml", standard_inventory());
     return load();
   }
+
+  // Loads the standard configuration with `c.section` appended and asserts the case's only
+  // diagnostic.
+  ::testing::AssertionResult rejects(const AppendedSectionCase& c) const;
 
   TempDir dir_;
 };
