@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace slamon::bench::snmp {
 
@@ -108,6 +110,26 @@ std::optional<long> proc_status_kib(pid_t pid, std::string_view field) {
     }
   }
   return std::nullopt;
+}
+
+std::size_t run_paced_rounds(int rounds, double interval_seconds,
+                             const std::function<void(int round)>& round) {
+  using SteadyClock = std::chrono::steady_clock;
+  const auto interval = std::chrono::duration_cast<SteadyClock::duration>(
+      std::chrono::duration<double>(interval_seconds));
+  std::size_t late_rounds = 0;
+  auto next_start = SteadyClock::now();
+  for (int r = 1; r <= rounds; ++r) {
+    if (interval.count() > 0) {
+      if (SteadyClock::now() > next_start + std::chrono::milliseconds(100) && r > 1) {
+        ++late_rounds;
+      }
+      std::this_thread::sleep_until(next_start);
+      next_start += interval;
+    }
+    round(r);
+  }
+  return late_rounds;
 }
 
 double median(std::vector<double> values) {

@@ -1,11 +1,12 @@
 // Helpers shared by the SNMP benchmark drivers (bench/snmp/README.md): the simulated device
 // fleet (one snmpd UDP port per device, the same synthetic 5-interface ifTable on each), the
-// OIDs both pollers fetch, CPU and memory figures of this or another process from /proc, and
-// small statistics. Plain functions; thread-safe (no shared state).
+// OIDs both pollers fetch, rounds paced like the daemon's, CPU and memory figures of this or
+// another process from /proc, and small statistics. Plain functions; thread-safe (no shared state).
 #pragma once
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,12 @@ double self_cpu_seconds();
 std::optional<double> process_cpu_seconds(pid_t pid);
 // A `kB` field of /proc/PID/status (VmHWM, VmRSS), in KiB; pid 0 is this process.
 std::optional<long> proc_status_kib(pid_t pid, std::string_view field);
+
+// Calls `round(1..rounds)`, each call starting on its slot `interval_seconds` after the
+// previous one's, like the daemon's polling, or at once when the previous one overran; 0 runs
+// them back to back. Returns how many started late (more than 100 ms past their slot).
+std::size_t run_paced_rounds(int rounds, double interval_seconds,
+                             const std::function<void(int round)>& round);
 
 double median(std::vector<double> values);
 double max_of(const std::vector<double>& values);

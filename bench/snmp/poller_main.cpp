@@ -129,19 +129,7 @@ int run(const Options& options) {
   std::vector<double> walls, cpus;
   std::size_t varbinds = 0, failed = 0, late_rounds = 0;
   std::map<std::string, std::size_t> failures;
-  const auto interval = std::chrono::duration_cast<SteadyClock::duration>(
-      std::chrono::duration<double>(options.interval_seconds));
-  auto next_start = SteadyClock::now();
-  for (int round = 1; round <= options.rounds; ++round) {
-    if (interval.count() > 0) {
-      // Paced like the daemon: a round starts on its slot, or at once if the previous one
-      // overran (a missed poll).
-      if (SteadyClock::now() > next_start + std::chrono::milliseconds(100) && round > 1) {
-        ++late_rounds;
-      }
-      std::this_thread::sleep_until(next_start);
-      next_start += interval;
-    }
+  late_rounds = run_paced_rounds(options.rounds, options.interval_seconds, [&](int round) {
     const auto figures = run_round(poller, targets, types);
     walls.push_back(figures.wall_seconds);
     cpus.push_back(figures.cpu_seconds);
@@ -152,7 +140,7 @@ int run(const Options& options) {
                  "round %d: %zu devices, %zu varbinds, %zu failed, wall %.3f s, CPU %.3f s\n",
                  round, targets.size(), figures.varbinds, figures.failed, figures.wall_seconds,
                  figures.cpu_seconds);
-  }
+  });
   const auto counters = poller.counters();
 
   std::string failure_list;

@@ -214,17 +214,7 @@ int run(const Options& options) {
   double varbinds = 0, packets_sent = 0, packets_retried = 0, exporter_cpu = 0, own_cpu = 0;
   std::size_t samples = 0, failed = 0, late_rounds = 0;
   std::string first_failure;
-  const auto interval = std::chrono::duration_cast<SteadyClock::duration>(
-      std::chrono::duration<double>(options.interval_seconds));
-  auto next_start = SteadyClock::now();
-  for (int round = 1; round <= options.rounds; ++round) {
-    if (interval.count() > 0) {
-      if (SteadyClock::now() > next_start + std::chrono::milliseconds(100) && round > 1) {
-        ++late_rounds;
-      }
-      std::this_thread::sleep_until(next_start);
-      next_start += interval;
-    }
+  late_rounds = run_paced_rounds(options.rounds, options.interval_seconds, [&](int round) {
     const auto figures = scraper.round(*ports);
     walls.push_back(figures.wall_seconds);
     exporter_cpus.push_back(figures.exporter_cpu_seconds);
@@ -242,7 +232,7 @@ int run(const Options& options) {
                  round, ports->size(), figures.varbinds, figures.failed, figures.wall_seconds,
                  figures.exporter_cpu_seconds, figures.own_cpu_seconds,
                  figures.failed ? ", first: " : "", figures.first_failure.c_str());
-  }
+  });
   std::printf("devices=%zu\n", ports->size());
   std::printf("rounds=%d\n", options.rounds);
   std::printf("concurrency=%zu\n", options.concurrency);

@@ -123,6 +123,12 @@ Target make_target(std::string address, const SnmpSourceConfig& credentials,
   return target;
 }
 
+// A target asked only for sysUpTime.0.
+Target uptime_target(std::string address, const SnmpSourceConfig& credentials,
+                     std::chrono::milliseconds timeout = 2s) {
+  return make_target(std::move(address), credentials, {std::string(kSysUpTime)}, {}, timeout);
+}
+
 std::string describe(const PollResult& result) {
   return std::string(to_string(result.failure)) + ": " + result.detail;
 }
@@ -400,8 +406,8 @@ TEST_F(SnmpPollerTest, DeadTargetTimesOutWithCountedRetriesWithoutDelayingOthers
   const auto retries2 = community_source("2c", kCommunity, 2);
   SnmpPoller poller;
   const std::vector targets = {
-      make_target(silent.address(), retries2, {std::string(kSysUpTime)}, {}, 300ms),
-      make_target(server_->address(), retries2, {std::string(kSysUpTime)}, {}, 3s),
+      uptime_target(silent.address(), retries2, 300ms),
+      uptime_target(server_->address(), retries2, 3s),
   };
   const auto started = std::chrono::steady_clock::now();
   const auto results = poller.poll(targets);
@@ -425,8 +431,8 @@ TEST_F(SnmpPollerTest, WrongCommunityTimesOutWithASafeDetail) {
   const auto wrong_v1 = community_source("1", "s3cret-wrong-community", 0);
   SnmpPoller poller;
   const std::vector targets = {
-      make_target(server_->address(), wrong, {std::string(kSysUpTime)}, {}, 300ms),
-      make_target(server_->address(), wrong_v1, {std::string(kSysUpTime)}, {}, 300ms),
+      uptime_target(server_->address(), wrong, 300ms),
+      uptime_target(server_->address(), wrong_v1, 300ms),
   };
   for (const auto& result : poller.poll(targets)) {
     EXPECT_EQ(result.failure, Failure::timeout) << describe(result);
@@ -479,7 +485,7 @@ TEST_F(SnmpPollerTest, WrongV3CredentialsFailAuthentication) {
   SnmpPoller poller;
   std::vector<Target> targets;
   for (const auto& source : sources) {
-    targets.push_back(make_target(server_->address(), source, {std::string(kSysUpTime)}, {}, 1s));
+    targets.push_back(uptime_target(server_->address(), source, 1s));
   }
   const auto results = poller.poll(targets);
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -496,15 +502,13 @@ TEST_F(SnmpPollerTest, WrongV3CredentialsFailAuthentication) {
   // The right credentials still work on the same agent afterwards, though net-snmp keeps one
   // key set per engine and user for the whole process.
   const auto right = v3_source("shauser", "authPriv", "SHA", "AES");
-  const auto retry =
-      poller.poll(std::vector{make_target(server_->address(), right, {std::string(kSysUpTime)})});
+  const auto retry = poller.poll(std::vector{uptime_target(server_->address(), right)});
   EXPECT_EQ(retry.at(0).failure, Failure::none) << describe(retry.at(0));
   // ... and in the same batch as wrong ones.
-  const auto mixed = poller.poll(
-      std::vector{make_target(server_->address(), sources[0], {std::string(kSysUpTime)}, {}, 1s),
-                  make_target(server_->address(), right, {std::string(kSysUpTime)}, {}, 1s),
-                  make_target(server_->address(), sources[0], {std::string(kSysUpTime)}, {}, 1s),
-                  make_target(server_->address(), right, {std::string(kSysUpTime)}, {}, 1s)});
+  const auto mixed = poller.poll(std::vector{uptime_target(server_->address(), sources[0], 1s),
+                                             uptime_target(server_->address(), right, 1s),
+                                             uptime_target(server_->address(), sources[0], 1s),
+                                             uptime_target(server_->address(), right, 1s)});
   EXPECT_EQ(mixed.at(0).failure, Failure::authentication) << describe(mixed.at(0));
   EXPECT_EQ(mixed.at(1).failure, Failure::none) << describe(mixed.at(1));
   EXPECT_EQ(mixed.at(2).failure, Failure::authentication) << describe(mixed.at(2));
@@ -516,10 +520,8 @@ TEST_F(SnmpPollerTest, WrongPrivacyPasswordTimesOutWithAHint) {
   const auto source =
       v3_source("sha256user", "authPriv", "SHA-256", "AES-256", kAuthPassword, "wrong-Priv-Pass9");
   SnmpPoller poller;
-  const auto result = poller
-                          .poll(std::vector{make_target(server_->address(2), source,
-                                                        {std::string(kSysUpTime)}, {}, 300ms)})
-                          .at(0);
+  const auto result =
+      poller.poll(std::vector{uptime_target(server_->address(2), source, 300ms)}).at(0);
   EXPECT_EQ(result.failure, Failure::timeout) << describe(result);
   EXPECT_NE(result.detail.find("privacy password"), std::string::npos) << result.detail;
   EXPECT_EQ(result.detail.find("Pass9"), std::string::npos) << result.detail;
@@ -528,10 +530,8 @@ TEST_F(SnmpPollerTest, WrongPrivacyPasswordTimesOutWithAHint) {
 TEST_F(SnmpPollerTest, ShortV3PasswordIsRejectedBeforeSending) {
   const auto short_password = v3_source("shauser", "authPriv", "SHA", "AES", "tiny");
   SnmpPoller poller;
-  const auto result = poller
-                          .poll(std::vector{make_target(server_->address(), short_password,
-                                                        {std::string(kSysUpTime)})})
-                          .at(0);
+  const auto result =
+      poller.poll(std::vector{uptime_target(server_->address(), short_password)}).at(0);
   EXPECT_EQ(result.failure, Failure::authentication) << describe(result);
   EXPECT_EQ(result.requests, 0);
   EXPECT_EQ(result.detail.find("tiny"), std::string::npos);
@@ -542,8 +542,8 @@ TEST_F(SnmpPollerTest, DeadV3TargetCostsOnlyItsOwnTimeouts) {
   const auto source = v3_source("shauser", "authPriv", "SHA", "AES");
   SnmpPoller poller;
   const std::vector targets = {
-      make_target(silent.address(), source, {std::string(kSysUpTime)}, {}, 300ms),
-      make_target(server_->address(1), source, {std::string(kSysUpTime)}, {}, 3s),
+      uptime_target(silent.address(), source, 300ms),
+      uptime_target(server_->address(1), source, 3s),
   };
   const auto results = poller.poll(targets);
   EXPECT_EQ(results[0].failure, Failure::timeout) << describe(results[0]);
@@ -590,7 +590,7 @@ TEST_F(SnmpPollerTest, AddressesAreCheckedAndResolved) {
   const auto quick = community_source("2c", kCommunity, 0);
   SnmpPoller poller;
   const std::vector targets = {
-      make_target("localhost:" + std::to_string(server_->port()), v2c_, {std::string(kSysUpTime)}),
+      uptime_target("localhost:" + std::to_string(server_->port()), v2c_),
       make_target("[::1", quick, {std::string(kSysUpTime)}),
       make_target("127.0.0.1:99999", quick, {std::string(kSysUpTime)}),
       make_target("no-such-host.invalid:161", quick, {std::string(kSysUpTime)}),
@@ -618,7 +618,7 @@ TEST_F(SnmpPollerTest, CountersAddUpOverPolls) {
   SnmpPoller poller;
   const std::vector targets = {
       make_target(server_->address(), v2c_, {std::string(kSysUpTime)}, {oid(kTable, "14")}),
-      make_target(silent.address(), quick, {std::string(kSysUpTime)}, {}, 100ms),
+      uptime_target(silent.address(), quick, 100ms),
       make_target("[bad", quick, {std::string(kSysUpTime)}),
   };
   PollerCounters expected;
@@ -647,7 +647,7 @@ TEST_F(SnmpPollerTest, InvalidOidsAndEmptyTargetsFailAlone) {
   const std::vector targets = {
       make_target(server_->address(), v2c_, {"1.3.6.x"}),
       make_target(server_->address(), v2c_, {}),
-      make_target(server_->address(), v2c_, {std::string(kSysUpTime)}),
+      uptime_target(server_->address(), v2c_),
   };
   const auto results = poller.poll(targets);
   EXPECT_EQ(results[0].failure, Failure::other) << describe(results[0]);
@@ -939,10 +939,8 @@ TEST(SnmpPollerHostileAgentTest, WrongAnswersAreIgnoredOrRejected) {
     };
   });
   SnmpPoller poller;
-  const auto result = poller
-                          .poll(std::vector{make_target(agent.address(), hostile_source(),
-                                                        {std::string(kSysUpTime)}, {}, 500ms)})
-                          .at(0);
+  const auto result =
+      poller.poll(std::vector{uptime_target(agent.address(), hostile_source(), 500ms)}).at(0);
   EXPECT_EQ(result.failure, Failure::malformed) << describe(result);
   EXPECT_TRUE(result.varbinds.empty());
 }
@@ -1038,8 +1036,7 @@ TEST_F(SnmpPollerTest, RunningOutOfDescriptorsNarrowsTheWindow) {
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &narrow), 0);
   std::vector<Target> targets;
   for (std::size_t i = 0; i < 30; ++i) {
-    targets.push_back(make_target(server_->address(i % server_->ports().size()), v2c_,
-                                  {std::string(kSysUpTime)}));
+    targets.push_back(uptime_target(server_->address(i % server_->ports().size()), v2c_));
   }
   const auto results = poller.poll(targets);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
@@ -1106,7 +1103,7 @@ TEST(SnmpPollerSlowAgentTest, SlowAgentTimesOutWhileOthersAreFine) {
   SnmpPoller poller;
   const std::vector targets = {
       make_target((*slow)->address(), source, {oid(kLive, "1.0")}, {}, 400ms),
-      make_target((*fast)->address(), source, {std::string(kSysUpTime)}, {}, 3s),
+      uptime_target((*fast)->address(), source, 3s),
       make_target((*fast)->address(), source, {std::string(kSysDescr)}, {}, 3s),
   };
   const auto results = poller.poll(targets);
