@@ -228,6 +228,42 @@ Result<SlaStanding> SlaView::standing(const Policy& policy, WallTime now) const 
   return standing(policy, *calendar, *timeline, now);
 }
 
+Result<sla::PeriodResult> SlaView::judge(const Policy& policy, sla::Interval range,
+                                         WallTime now) const {
+  auto calendar = calendar_of(policy);
+  if (!calendar) return std::unexpected(calendar.error());
+  auto timeline = read_timeline(policy, {range.start, std::min(range.end, now + 1ms)});
+  if (!timeline) return std::unexpected(timeline.error());
+  auto results = evaluate(policy, *calendar, {&range, 1}, *timeline, now);
+  if (!results) return std::unexpected(results.error());
+  return std::move(results->front());
+}
+
+BreachFigures breach_figures(std::span<const Breach> breaches, WallTime now) {
+  BreachFigures figures;
+  Duration acknowledge_total{0}, resolve_total{0};
+  int acknowledged = 0, resolved = 0;
+  for (const Breach& breach : breaches) {
+    ++(breach.peak_severity == Severity::critical ? figures.critical : figures.warning);
+    ++figures.outages;
+    const WallTime end = breach.resolved_at.value_or(std::max(now, breach.opened_at));
+    figures.longest_outage = std::max(figures.longest_outage,
+                                      std::chrono::duration_cast<Duration>(end - breach.opened_at));
+    if (breach.acknowledged_at) {
+      acknowledge_total +=
+          std::chrono::duration_cast<Duration>(*breach.acknowledged_at - breach.opened_at);
+      ++acknowledged;
+    }
+    if (breach.resolved_at) {
+      resolve_total += std::chrono::duration_cast<Duration>(*breach.resolved_at - breach.opened_at);
+      ++resolved;
+    }
+  }
+  if (acknowledged > 0) figures.mean_time_to_acknowledge = acknowledge_total / acknowledged;
+  if (resolved > 0) figures.mean_time_to_resolve = resolve_total / resolved;
+  return figures;
+}
+
 std::vector<DayStatuses> SlaView::days(const Policy& policy, const PolicyCalendar& calendar,
                                        std::span<const sla::StatusSegment> timeline,
                                        WallTime first_day, int count, WallTime now) const {

@@ -103,6 +103,19 @@ struct SlaStanding {
   std::optional<double> compliant_time_ratio() const { return result.compliance_ratio; }
 };
 
+// What a policy's breaches add up to (SPEC §10 reports): counts by peak severity; each breach
+// is one outage lasting from opened_at until it resolved (or `now` while open); the mean times
+// to acknowledge and to resolve over the breaches that were acknowledged / resolved.
+struct BreachFigures {
+  int warning = 0;
+  int critical = 0;
+  int outages = 0;
+  Duration longest_outage{0};
+  std::optional<Duration> mean_time_to_acknowledge;  // nullopt: none acknowledged
+  std::optional<Duration> mean_time_to_resolve;      // nullopt: none resolved
+};
+BreachFigures breach_figures(std::span<const Breach> breaches, WallTime now);
+
 struct DayStatuses {
   WallTime start{};  // UTC midnight
   sla::StatusDistribution statuses;
@@ -136,6 +149,9 @@ class SlaView {
   // The periods of the policy's calendar overlapping `range` that have begun by `now`.
   Result<Periods> periods(const Policy& policy, sla::Interval range, WallTime now) const;
   Result<SlaStanding> standing(const Policy& policy, WallTime now) const;
+  // `range` judged as one SLA period, exactly as periods() judges a calendar period (measured
+  // downtime against the budget, breach time, state, credit): a report's period.
+  Result<sla::PeriodResult> judge(const Policy& policy, sla::Interval range, WallTime now) const;
 
   // `count` UTC days, the last holding `now`, and the status now.
   Result<Overview> overview(const Policy& policy, int count, WallTime now) const;
