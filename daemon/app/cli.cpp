@@ -16,6 +16,7 @@
 #include "app/daemon.h"
 #include "app/eval_output.h"
 #include "app/logging.h"
+#include "app/report_command.h"
 #include "app/service_notifier.h"
 #include "backtest/command.h"
 #include "app/source_factory.h"
@@ -247,6 +248,23 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"prometheus", "history"}))
       ->capture_default_str();
 
+  auto* report = app.add_subcommand(
+      "report", "render an SLA report (PDF or CSV) from the database, offline and read-only");
+  ReportCommandOptions report_options;
+  report->add_option("--from", report_options.from, "period start: RFC 3339 or Unix seconds")
+      ->required();
+  report->add_option("--to", report_options.to, "period end: RFC 3339 or Unix seconds")
+      ->required();
+  report->add_option("--policy", report_options.policy_ids, "a policy id (repeatable)");
+  report->add_option("--org", report_options.org, "every active policy of this organization");
+  report->add_option("--format", report_options.format, "pdf or csv")
+      ->check(CLI::IsMember({"pdf", "csv"}))
+      ->capture_default_str();
+  report->add_option("--part", report_options.part, "csv only: breaches or periods")
+      ->check(CLI::IsMember({"breaches", "periods"}));
+  report->add_option("--title", report_options.title, "the report's title");
+  report->add_option("--output", report_options.output, "file to write")->required();
+
   auto* version = app.add_subcommand("version", "print version and build information");
 
   try {
@@ -271,6 +289,11 @@ int run_cli(int argc, char** argv) {
     backtest_options.config_file = config_file;
     backtest_options.flags = flags;
     return backtest::run_command(backtest_options, std::cout, std::cerr);
+  }
+  if (report->parsed()) {
+    report_options.config_file = config_file;
+    report_options.flags = flags;
+    return run_report_command(report_options, std::cout, std::cerr);
   }
   (void)run;
   return run_daemon(config_file, flags);

@@ -1,0 +1,179 @@
+#include "app/report_command.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "backtest/command.h"
+#include "backtest/database.h"
+#include "history/history.h"
+#include "reports/csv.h"
+#include "reports/pdf.h"
+#include "reports/report.h"
+#include "slaview/sla_view.h"
+#include "store/store.h"
+
+namespace slamon {
+
+namespace {
+
+constexpr auto kMaxPeriod = std::chrono::days(366);
+
+Status write_fully(int fd, const std::string& bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(std::strerror(errno));
+    written += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+// Written to a temporary name in the same folder, fsynced and renamed, so a reader sees the
+// old file or the whole new one; then the folder is fsynced so the rename survives a crash.
+Status write_atomically(const std::filesystem::path& path, const std::string& bytes) {
+  const std::filesystem::path folder =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string temporary = (folder / ("." + path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(temporary.data());
+  if (fd < 0)
+    return fail("cannot create a file in " + folder.string() + ": " + std::strerror(errno));
+  Status written = write_fully(fd, bytes);
+  if (written && ::fchmod(fd, 0644) != 0) written = fail(std::strerror(errno));
+  if (written && ::fsync(fd) != 0) written = fail(std::strerror(errno));
+  if (::close(fd) != 0 && written) written = fail(std::strerror(errno));
+  if (written && std::rename(temporary.c_str(), path.c_str()) != 0) {
+    written = fail(std::strerror(errno));
+  }
+  if (!written) {
+    ::unlink(temporary.c_str());
+    return fail("cannot write " + path.string() + ": " + written.error().message);
+  }
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
+// The policies the report covers: those named (all of one organization), or every active
+// policy of the organization.
+Result<std::vector<Policy>> select_policies(const std::vector<Policy>& all,
+                                            const ReportCommandOptions& options, std::string& org) {
+  std::vector<Policy> chosen;
+  if (!options.policy_ids.empty()) {
+    for (const std::string& id : options.policy_ids) {
+      auto found =
+          std::find_if(all.begin(), all.end(), [&](const Policy& p) { return p.id == id; });
+      if (found == all.end()) return fail("--policy: no policy " + id);
+      chosen.push_back(*found);
+    }
+    org = options.org.empty() ? chosen.front().org : options.org;
+    for (const Policy& policy : chosen) {
+      if (policy.org != org) {
+        return fail("--policy: " + policy.id + " belongs to another organization than " + org);
+      }
+    }
+    return chosen;
+  }
+  org = options.org;
+  if (org.empty()) {
+    std::set<std::string> orgs;
+    for (const Policy& policy : all) orgs.insert(policy.org);
+    if (orgs.size() != 1) return fail("the policies belong to several organizations: give --org");
+    org = *orgs.begin();
+  }
+  for (const Policy& policy : all) {
+    if (policy.org == org && policy.status == PolicyStatus::active) chosen.push_back(policy);
+  }
+  if (chosen.empty()) return fail("--org: organization " + org + " has no active policy");
+  return chosen;
+}
+
+}  // namespace
+
+int run_report_command(const ReportCommandOptions& options, std::ostream& out, std::ostream& err) {
+  auto usage_error = [&](const std::string& message) {
+    err << "slamon report: " << message << '\n';
+    return 1;
+  };
+  auto from = backtest::parse_time(options.from);
+  if (!from) return usage_error("--from: " + from.error().message);
+  auto to = backtest::parse_time(options.to);
+  if (!to) return usage_error("--to: " + to.error().message);
+  if (*from >= *to) return usage_error("--from must be before --to");
+  if (*to - *from > kMaxPeriod) return usage_error("the period may span at most 366 days");
+  if (options.format != "pdf" && options.format != "csv") {
+    return usage_error("--format must be pdf or csv");
+  }
+  if (!options.part.empty() &&
+      (options.format != "csv" || (options.part != "breaches" && options.part != "periods"))) {
+    return usage_error("--part is breaches or periods, with --format=csv");
+  }
+  if (options.output.empty()) return usage_error("--output is required");
+
+  const LoadResult loaded = load_config(options.config_file, options.flags);
+  if (!loaded.ok()) {
+    for (const auto& d : loaded.diagnostics) err << d.to_string() << '\n';
+    return 1;
+  }
+  const Config& config = *loaded.config;
+  const std::string& db_path = config.global.storage_path;
+  if (db_path.empty() || !std::filesystem::is_regular_file(db_path)) {
+    return usage_error("a report reads slamon's database, and there is none at " + db_path +
+                       " (set --storage.path)");
+  }
+  auto api_policies = backtest::read_api_policies(db_path);
+  if (!api_policies) {
+    return usage_error("cannot read the API policies: " + api_policies.error().message);
+  }
+  const std::vector<Policy> all =
+      backtest::merge_policies(config.policies, std::move(*api_policies));
+  std::string org;
+  auto policies = select_policies(all, options, org);
+  if (!policies) return usage_error(policies.error().message);
+
+  // The store and the history both migrate what they open: they read a private snapshot, so
+  // the live file is never written.
+  auto snapshot = backtest::DatabaseSnapshot::take(db_path);
+  if (!snapshot) return usage_error(snapshot.error().message);
+  auto store = Store::open((*snapshot)->path());
+  if (!store) return usage_error("cannot open the database: " + store.error().message);
+  RealClock clock;
+  auto history = history::History::open((*snapshot)->path(), clock);
+  if (!history) return usage_error("cannot open the history: " + history.error().message);
+
+  const slaview::SlaView view(config, **store, history->get());
+  reports::ReportRequest request{
+      org, std::move(*policies), {*from, *to}, clock.now(), options.title};
+  auto report = reports::build_report(view, config, request);
+  if (!report) return usage_error(report.error().message);
+
+  Result<std::string> bytes = fail("not rendered");
+  if (options.format == "pdf") {
+    bytes = reports::render_pdf(*report);
+  } else if (options.part == "breaches") {
+    bytes = reports::render_breaches_csv(*report);
+  } else if (options.part == "periods") {
+    bytes = reports::render_periods_csv(*report);
+  } else {
+    bytes = reports::render_csv(*report);
+  }
+  if (!bytes) return usage_error(bytes.error().message);
+  if (auto written = write_atomically(options.output, *bytes); !written) {
+    return usage_error(written.error().message);
+  }
+  out << "wrote " << options.output << " (" << bytes->size() << " bytes, "
+      << report->policies.size() << " policies)\n";
+  return 0;
+}
+
+}  // namespace slamon
