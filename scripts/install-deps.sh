@@ -16,6 +16,7 @@ packages=(
   libsystemd-dev systemd
   dpkg-dev debhelper fakeroot lintian man-db
   chromium fonts-dejavu-core
+  libcairo2-dev libpango1.0-dev poppler-utils
 )
 
 missing=()
