@@ -24,6 +24,11 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// A tls_server_config with the test certificate and its key (lines 1-3), for cases that add
+// keys to it from line 4.
+const std::string kServerTls =
+    "tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n";
+
 class WebConfigTest : public ::testing::Test {
  protected:
   // One CA and its certificates for the whole suite: openssl takes a moment per key.
@@ -133,18 +138,16 @@ TEST_F(WebConfigTest, UnknownKeysAreErrorsWithTheirPosition) {
   EXPECT_THAT(error_of("basic_auth_users: {}\nbogus: 1\n"),
               AllOf(HasSubstr(at(2, 1) + "bogus: unknown key `bogus`"),
                     HasSubstr("tls_server_config or basic_auth_users")));
-  EXPECT_THAT(error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-                       "  cert_fiel: x\n"),
+  EXPECT_THAT(error_of(kServerTls + "  cert_fiel: x\n"),
               AllOf(HasSubstr(at(4, 3) + "tls_server_config.cert_fiel: unknown key `cert_fiel`"),
                     HasSubstr("cert_file, key_file, client_auth_type")));
 }
 
 TEST_F(WebConfigTest, ExporterToolkitKeysSlamonDoesNotImplementAreRefusedByName) {
-  const std::string message = error_of(
-      "http_server_config:\n  http2: true\n"
-      "tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-      "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n  client_allowed_sans: [a]\n"
-      "rate_limit: {}\n");
+  const std::string message =
+      error_of("http_server_config:\n  http2: true\n" + kServerTls +
+               "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n  client_allowed_sans: [a]\n"
+               "rate_limit: {}\n");
   EXPECT_THAT(message, HasSubstr(at(1, 1) + "http_server_config: `http_server_config` is not "
                                             "supported by slamon"));
   EXPECT_THAT(message, HasSubstr(at(6, 3) +
@@ -155,29 +158,24 @@ TEST_F(WebConfigTest, ExporterToolkitKeysSlamonDoesNotImplementAreRefusedByName)
 }
 
 TEST_F(WebConfigTest, ClientAuthTypeAndVersionsMustBeKnownSpellings) {
-  EXPECT_THAT(error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-                       "  client_auth_type: RequireClientCertPlease\n"),
+  EXPECT_THAT(error_of(kServerTls + "  client_auth_type: RequireClientCertPlease\n"),
               AllOf(HasSubstr(at(4, 21) + "tls_server_config.client_auth_type: must be one of "
                                           "NoClientCert, RequestClientCert, RequireAnyClientCert, "
                                           "VerifyClientCertIfGiven or RequireAndVerifyClientCert"),
                     HasSubstr("RequireClientCertPlease")));
-  EXPECT_THAT(error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-                       "  min_version: TLS1.2\n"),
+  EXPECT_THAT(error_of(kServerTls + "  min_version: TLS1.2\n"),
               HasSubstr(at(4, 16) + "tls_server_config.min_version: must be one of TLS10, TLS11, "
                                     "TLS12 or TLS13"));
-  EXPECT_THAT(error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-                       "  min_version: TLS13\n  max_version: TLS12\n"),
+  EXPECT_THAT(error_of(kServerTls + "  min_version: TLS13\n  max_version: TLS12\n"),
               HasSubstr(at(4, 16) + "tls_server_config.min_version: min_version TLS13 is above "
                                     "max_version TLS12"));
 }
 
 TEST_F(WebConfigTest, ClientCaAndClientAuthTypeMustAgree) {
-  EXPECT_THAT(error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-                       "  client_auth_type: VerifyClientCertIfGiven\n"),
+  EXPECT_THAT(error_of(kServerTls + "  client_auth_type: VerifyClientCertIfGiven\n"),
               HasSubstr(at(4, 21) + "tls_server_config.client_auth_type: VerifyClientCertIfGiven "
                                     "verifies client certificates and needs client_ca_file"));
-  EXPECT_THAT(error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
-                       "  client_ca_file: ../ca.pem\n"),
+  EXPECT_THAT(error_of(kServerTls + "  client_ca_file: ../ca.pem\n"),
               HasSubstr(at(4, 3) + "tls_server_config.client_ca_file: client CAs are given but "
                                    "client_auth_type is NoClientCert"));
 }
@@ -212,12 +210,12 @@ TEST_F(WebConfigTest, MissingAndBrokenFilesAreErrorsAtLoad) {
                 (dir_.path() / "other.key").string() +
                 "\" does not match the certificate of cert_file"));
   EXPECT_THAT(
-      error_of("tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
+      error_of(kServerTls +
                "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ../none.pem\n"),
       HasSubstr(at(5, 19) + "tls_server_config.client_ca_file: cannot read the client CA file"));
   EXPECT_THAT(
       error_of(
-          "tls_server_config:\n  cert_file: ../server.pem\n  key_file: ../server.key\n"
+          kServerTls +
           "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ../garbage.pem\n"),
       HasSubstr(at(5, 19) + "tls_server_config.client_ca_file: \"" +
                 (dir_.path() / "garbage.pem").string() + "\" holds no PEM certificate"));
