@@ -229,6 +229,21 @@ void PrintTo(const AuthCase& c, std::ostream* os) {
 
 class AuthRule : public AuthConfigFixture, public ::testing::WithParamInterface<AuthCase> {};
 
+// Builders for the tokens of a case: the lines every case of a kind shares, then the lines that
+// make the case. Line numbers are those of slamon.yml (the yaml starts on line 2).
+
+// Token `a` (lines 2-4), then its `keys` from line 5.
+std::string token_a(const std::string& keys) {
+  return "auth:\n  tokens:\n    - name: a\n" + keys;
+}
+const std::string kDigestKey = "      sha256: " + std::string(kNocTokenDigest) + "\n";
+const std::string kTokenFileKey = "      token_file: secrets/noc.token\n";
+const std::string kViewerOfAcme = "      org: $ORG_A\n      role: viewer\n";
+// Token `a` from its file, a viewer of ACME (lines 2-7), then `rest` from line 8.
+std::string viewer_token_with(const std::string& rest) {
+  return token_a(kTokenFileKey + kViewerOfAcme + rest);
+}
+
 TEST_P(AuthRule, ReportsExactPositionAndMessage) {
   EXPECT_TRUE(has_only_diagnostic(load_auth(GetParam().yaml), "slamon.yml", GetParam().line,
                                   GetParam().column, GetParam().fragment));
@@ -252,15 +267,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "expected a token (a map), got nothing"},
         AuthCase{"token_not_a_map", "auth:\n  tokens:\n    - noc\n", 4, 7,
                  "expected a map, got `noc`"},
-        AuthCase{"unknown_token_key", R"(auth:
-  tokens:
-    - name: a
-      sha256: e6d1eb763b783c3d9ccca522bd86540649633e219c610bfdf523ee2dd9c1e2d3
-      org: $ORG_A
-      role: viewer
-      scopes: [site]
-)",
-                 8, 7,
+        AuthCase{"unknown_token_key",
+                 token_a(kDigestKey + kViewerOfAcme + "      scopes: [site]\n"), 8, 7,
                  "unknown key `scopes`; allowed keys: name, sha256, token_file, org, role, sites"},
         AuthCase{"missing_name", R"(auth:
   tokens:
@@ -277,52 +285,18 @@ INSTANTIATE_TEST_SUITE_P(
       role: viewer
 )",
                  4, 13, "must not be empty"},
-        AuthCase{"missing_org", R"(auth:
-  tokens:
-    - name: a
-      sha256: e6d1eb763b783c3d9ccca522bd86540649633e219c610bfdf523ee2dd9c1e2d3
-      role: viewer
-)",
-                 4, 7, "missing required key `org`"},
-        AuthCase{"missing_role", R"(auth:
-  tokens:
-    - name: a
-      sha256: e6d1eb763b783c3d9ccca522bd86540649633e219c610bfdf523ee2dd9c1e2d3
-      org: $ORG_A
-)",
-                 4, 7, "missing required key `role`"},
-        AuthCase{"unknown_role", R"(auth:
-  tokens:
-    - name: a
-      sha256: e6d1eb763b783c3d9ccca522bd86540649633e219c610bfdf523ee2dd9c1e2d3
-      org: $ORG_A
-      role: admin
-)",
-                 7, 13, "must be one of viewer, site_admin or org_admin, got `admin`"},
-        AuthCase{"neither_digest_nor_file", R"(auth:
-  tokens:
-    - name: a
-      org: $ORG_A
-      role: viewer
-)",
-                 4, 7, "a token needs `sha256` (the hex SHA-256 of the token) or `token_file`"},
-        AuthCase{"digest_and_file", R"(auth:
-  tokens:
-    - name: a
-      sha256: e6d1eb763b783c3d9ccca522bd86540649633e219c610bfdf523ee2dd9c1e2d3
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-)",
-                 6, 7, "`sha256` and `token_file` are mutually exclusive; give only one"},
-        AuthCase{"digest_too_short", R"(auth:
-  tokens:
-    - name: a
-      sha256: 5e88
-      org: $ORG_A
-      role: viewer
-)",
-                 5, 15, "must be the SHA-256 of the token: 64 hexadecimal characters"},
+        AuthCase{"missing_org", token_a(kDigestKey + "      role: viewer\n"), 4, 7,
+                 "missing required key `org`"},
+        AuthCase{"missing_role", token_a(kDigestKey + "      org: $ORG_A\n"), 4, 7,
+                 "missing required key `role`"},
+        AuthCase{"unknown_role", token_a(kDigestKey + "      org: $ORG_A\n      role: admin\n"), 7,
+                 13, "must be one of viewer, site_admin or org_admin, got `admin`"},
+        AuthCase{"neither_digest_nor_file", token_a(kViewerOfAcme), 4, 7,
+                 "a token needs `sha256` (the hex SHA-256 of the token) or `token_file`"},
+        AuthCase{"digest_and_file", token_a(kDigestKey + kTokenFileKey + kViewerOfAcme), 6, 7,
+                 "`sha256` and `token_file` are mutually exclusive; give only one"},
+        AuthCase{"digest_too_short", token_a("      sha256: 5e88\n" + kViewerOfAcme), 5, 15,
+                 "must be the SHA-256 of the token: 64 hexadecimal characters"},
         AuthCase{"digest_not_hex", R"(auth:
   tokens:
     - name: a
@@ -331,30 +305,15 @@ INSTANTIATE_TEST_SUITE_P(
       role: viewer
 )",
                  5, 15, "(got 64 characters)"},
-        AuthCase{"token_file_missing", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/missing.token
-      org: $ORG_A
-      role: viewer
-)",
-                 5, 19, "secrets/missing.token\": No such file or directory"},
-        AuthCase{"token_file_empty", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/empty.token
-      org: $ORG_A
-      role: viewer
-)",
-                 5, 19, "secrets/empty.token\" is empty"},
-        AuthCase{"token_file_not_a_bearer_token", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/spaced.token
-      org: $ORG_A
-      role: viewer
-)",
-                 5, 19, "the token holds characters a bearer token cannot carry"},
+        AuthCase{"token_file_missing",
+                 token_a("      token_file: secrets/missing.token\n" + kViewerOfAcme), 5, 19,
+                 "secrets/missing.token\": No such file or directory"},
+        AuthCase{"token_file_empty",
+                 token_a("      token_file: secrets/empty.token\n" + kViewerOfAcme), 5, 19,
+                 "secrets/empty.token\" is empty"},
+        AuthCase{"token_file_not_a_bearer_token",
+                 token_a("      token_file: secrets/spaced.token\n" + kViewerOfAcme), 5, 19,
+                 "the token holds characters a bearer token cannot carry"},
         AuthCase{"duplicate_name", R"(auth:
   tokens:
     - {name: a, sha256: e6d1eb763b783c3d9ccca522bd86540649633e219c610bfdf523ee2dd9c1e2d3, org: $ORG_A, role: viewer}
@@ -373,21 +332,11 @@ INSTANTIATE_TEST_SUITE_P(
       role: org_admin
 )",
                  9, 19, "this is the same token as \"by-digest\" (at "},
-        AuthCase{"org_not_uuid", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: acme
-      role: viewer
-)",
+        AuthCase{"org_not_uuid", token_a(kTokenFileKey + "      org: acme\n      role: viewer\n"),
                  6, 12, "must be the UUID of an organization, got \"acme\""},
-        AuthCase{"org_not_in_inventory", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: 11111111-2222-4333-8444-555555555555
-      role: viewer
-)",
+        AuthCase{"org_not_in_inventory",
+                 token_a(kTokenFileKey +
+                         "      org: 11111111-2222-4333-8444-555555555555\n      role: viewer\n"),
                  6, 12,
                  "unknown organization `11111111-2222-4333-8444-555555555555`: it is not defined "
                  "in any inventory file"}),
@@ -401,77 +350,25 @@ INSTANTIATE_TEST_SUITE_P(
     - {name: a, token_file: secrets/noc.token, org: $ORG_A, role: viewer, sites: []}
 )",
                  4, 112, "must not be empty; leave `sites` out to grant every site"},
-        AuthCase{"sites_not_a_list", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites: $SITE_HQ
-)",
-                 8, 14, "expected a list, got `a1b2c3d4-0000-4000-8000-000000000001`"},
-        AuthCase{"site_not_uuid", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites: [$SITE_HQ, hq]
-)",
-                 8, 53, "must be the UUID of a site, got \"hq\""},
-        AuthCase{"site_twice", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites:
-        - $SITE_HQ
-        - A1B2C3D4-0000-4000-8000-000000000001
-)",
+        AuthCase{"sites_not_a_list", viewer_token_with("      sites: $SITE_HQ\n"), 8, 14,
+                 "expected a list, got `a1b2c3d4-0000-4000-8000-000000000001`"},
+        AuthCase{"site_not_uuid", viewer_token_with("      sites: [$SITE_HQ, hq]\n"), 8, 53,
+                 "must be the UUID of a site, got \"hq\""},
+        AuthCase{"site_twice",
+                 viewer_token_with("      sites:\n        - $SITE_HQ\n        - "
+                                   "A1B2C3D4-0000-4000-8000-000000000001\n"),
                  10, 11, "duplicate site `a1b2c3d4-0000-4000-8000-000000000001`"},
-        AuthCase{"site_of_another_org", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites:
-        - $SITE_HQ
-        - $SITE_B
-)",
-                 10, 11,
+        AuthCase{"site_of_another_org",
+                 viewer_token_with("      sites:\n        - $SITE_HQ\n        - $SITE_B\n"), 10, 11,
                  "`b1b2c3d4-0000-4000-8000-000000000001` is not a site of organization `ACME` (it "
                  "is a site of organization `Globex`)"},
-        AuthCase{"site_is_a_device", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites: [$SWITCH]
-)",
-                 8, 15,
+        AuthCase{"site_is_a_device", viewer_token_with("      sites: [$SWITCH]\n"), 8, 15,
                  "`a1b2c3d4-0000-4000-8000-000000000101` is not a site of organization `ACME` (it "
                  "is a device of kind switch)"},
-        AuthCase{"site_is_a_site_group", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites: [$SITE_GROUP_EMEA]
-)",
-                 8, 15, "is not a site of organization `ACME` (it is a site group)"},
-        AuthCase{"site_unknown", R"(auth:
-  tokens:
-    - name: a
-      token_file: secrets/noc.token
-      org: $ORG_A
-      role: viewer
-      sites: [c0000000-0000-4000-8000-000000000000]
-)",
-                 8, 15,
+        AuthCase{"site_is_a_site_group", viewer_token_with("      sites: [$SITE_GROUP_EMEA]\n"), 8,
+                 15, "is not a site of organization `ACME` (it is a site group)"},
+        AuthCase{"site_unknown",
+                 viewer_token_with("      sites: [c0000000-0000-4000-8000-000000000000]\n"), 8, 15,
                  "`c0000000-0000-4000-8000-000000000000` is not a site of organization `ACME`: no "
                  "inventory file defines it"}),
     testing::kCaseName);
