@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "httpclient/http_client.h"
 #include "common/strings.h"
+#include "httpclient/http_client.h"
 #include "notify/classify.h"
 #include "notify/http_post.h"
 #include "notify/text.h"

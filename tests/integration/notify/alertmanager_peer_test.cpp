@@ -11,11 +11,10 @@
 #include <string>
 
 #include "common/uuid.h"
+#include "httpclient/http_client.h"
 #include "model/event_json.h"
 #include "notify/alertmanager.h"
-#include "httpclient/http_client.h"
 #include "peers.h"
-#include "support/child_process.h"
 #include "support/child_process.h"
 #include "support/sample_breach.h"
 #include "support/temp_dir.h"
