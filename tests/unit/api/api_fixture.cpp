@@ -11,6 +11,7 @@
 #include "config/loader.h"
 #include "support/rsa_keys.h"
 #include "support/sample_breach.h"
+#include "support/sample_policy.h"
 
 namespace slamon::api::testing {
 
@@ -333,14 +334,11 @@ StoredPolicy ApiWorld::insert_policy(const Policy& policy) {
 
 Policy ApiWorld::site_policy(const std::string& id, const std::string& org, const std::string& site,
                              const std::string& name) {
-  Policy p;
-  p.id = id;
-  p.org = org;
-  p.name = name;
-  p.scope = Scope::site;
-  p.scope_id = site;
-  p.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = 99.5;
-  return p;
+  return slamon::testing::site_policy({.id = id,
+                                       .org = org,
+                                       .name = name,
+                                       .site = site,
+                                       .thresholds = {{Metric::uptime_percent, 99.5}}});
 }
 
 std::vector<StoredEvent> ApiWorld::events(const std::string& type, const std::string& breach_id) {

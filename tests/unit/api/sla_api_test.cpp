@@ -20,6 +20,7 @@
 #include "model/model.h"
 #include "slaview/sla_view.h"
 #include "status/status_page.h"
+#include "support/sample_policy.h"
 
 namespace slamon::api::testing {
 namespace {
@@ -40,19 +41,10 @@ const std::string kConfigWindowA = "config-1";    // org A, site A1, 2027-02-10 
 const std::string kConfigWindowB = "config-2";    // org B, site B1, Sundays 02:00 for 2h
 
 Policy site_policy(const std::string& id, const std::string& site) {
-  Policy policy;
-  policy.id = id;
-  policy.org = kOrgA;
-  policy.name = "Policy " + id;
-  policy.scope = Scope::site;
-  policy.scope_id = site;
-  policy.provisioned = true;
-  return policy;
+  return slamon::testing::site_policy({.id = id, .org = kOrgA, .site = site, .provisioned = true});
 }
 
-void set_threshold(Policy& policy, Metric metric, double value) {
-  policy.thresholds[static_cast<std::size_t>(metric)] = value;
-}
+using slamon::testing::set_threshold;
 
 void add_sla_objects(Config& config) {
   Policy uptime = site_policy(kUptimeA1, kSiteA1);

@@ -16,6 +16,8 @@
 #include "backtest/output.h"
 #include "backtest/replay.h"
 #include "backtest/sources.h"
+#include "support/sample_config.h"
+#include "support/sample_policy.h"
 
 namespace slamon::backtest {
 namespace {
@@ -33,26 +35,12 @@ const WallTime kFrom = from_unix_seconds(1'767'225'600);  // 2026-01-01T00:00:00
 Config make_config() {
   Config config;
   config.global.evaluation_interval = 5min;
-  SourceConfig prom;
-  prom.name = "prom";
-  prom.type = SourceType::prometheus;
-  prom.url = "http://127.0.0.1:9";
-  config.sources.push_back(prom);
-  SourceConfig snmp;
-  snmp.name = "switches";
-  snmp.type = SourceType::snmp;
-  config.sources.push_back(snmp);
-  MeasurementConfig uptime;
-  uptime.metric = Metric::uptime_percent;
-  uptime.scopes = {Scope::site};
-  uptime.source = "prom";
-  uptime.query = kUptimeQuery;
-  uptime.scope_label = "site_id";
-  config.measurements.push_back(uptime);
-  MeasurementConfig latency = uptime;
-  latency.metric = Metric::latency_ms;
-  latency.query = kLatencyQuery;
-  config.measurements.push_back(latency);
+  config.sources = {slamon::testing::prometheus_source("http://127.0.0.1:9"),
+                    slamon::testing::snmp_source()};
+  config.measurements = {slamon::testing::measurement_config(Metric::uptime_percent, {Scope::site},
+                                                             kUptimeQuery, "site_id"),
+                         slamon::testing::measurement_config(Metric::latency_ms, {Scope::site},
+                                                             kLatencyQuery, "site_id")};
   MeasurementConfig reachability;
   reachability.metric = Metric::health_score;
   reachability.scopes = {Scope::site};
@@ -64,16 +52,12 @@ Config make_config() {
 
 Policy site_policy(const std::string& id, const std::string& site, Metric metric, double threshold,
                    NoDataMode no_data = NoDataMode::keep) {
-  Policy p;
-  p.id = id;
-  p.org = kOrg;
-  p.name = "Policy " + id;
-  p.scope = Scope::site;
-  p.scope_id = site;
-  p.no_data = no_data;
-  p.provisioned = true;
-  p.thresholds[static_cast<std::size_t>(metric)] = threshold;
-  return p;
+  return slamon::testing::site_policy({.id = id,
+                                       .org = kOrg,
+                                       .site = site,
+                                       .thresholds = {{metric, threshold}},
+                                       .no_data = no_data,
+                                       .provisioned = true});
 }
 
 // A Prometheus that answers each query with one series per site: `values[site][i]` at the i-th

@@ -24,6 +24,8 @@
 #include "fake_source.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/sample_config.h"
+#include "support/sample_policy.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -47,47 +49,28 @@ std::string site(const std::string& org, int i) {
 }
 
 Policy site_policy(const std::string& id, const std::string& org, const std::string& site_id) {
-  Policy p;
-  p.id = id;
-  p.org = org;
-  p.name = "Policy " + id;
-  p.scope = Scope::site;
-  p.scope_id = site_id;
-  p.labels = {{"tier", "gold"}};
-  p.provisioned = true;
-  return p;
+  return slamon::testing::site_policy(
+      {.id = id, .org = org, .site = site_id, .labels = {{"tier", "gold"}}, .provisioned = true});
 }
 
 Policy uptime_policy(const std::string& id, const std::string& org, const std::string& site_id,
                      double threshold = 99.5) {
   Policy p = site_policy(id, org, site_id);
-  p.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = threshold;
+  slamon::testing::set_threshold(p, Metric::uptime_percent, threshold);
   return p;
 }
 
 std::shared_ptr<Config> make_config(std::vector<Policy> policies, int sites_per_org = 10) {
   auto config = std::make_shared<Config>();
   config->global.evaluation_interval = 5min;
-  SourceConfig prom;
-  prom.name = "prom";
-  prom.type = SourceType::prometheus;
-  prom.url = "http://127.0.0.1:1";
-  config->sources.push_back(prom);
-
-  MeasurementConfig uptime;
-  uptime.metric = Metric::uptime_percent;
-  uptime.scopes = {Scope::site};
-  uptime.source = "prom";
-  uptime.query = "100 * avg by (site_id) (avg_over_time(probe_success[{{window}}]))";
-  uptime.scope_label = "site_id";
-  config->measurements.push_back(uptime);
-  MeasurementConfig latency;
-  latency.metric = Metric::latency_ms;
-  latency.scopes = {Scope::site};
-  latency.source = "prom";
-  latency.query = "1000 * avg by (site_id) (probe_duration_seconds)";
-  latency.scope_label = "site_id";
-  config->measurements.push_back(latency);
+  config->sources = {slamon::testing::prometheus_source("http://127.0.0.1:1")};
+  config->measurements = {
+      slamon::testing::measurement_config(
+          Metric::uptime_percent, {Scope::site},
+          "100 * avg by (site_id) (avg_over_time(probe_success[{{window}}]))", "site_id"),
+      slamon::testing::measurement_config(Metric::latency_ms, {Scope::site},
+                                          "1000 * avg by (site_id) (probe_duration_seconds)",
+                                          "site_id")};
 
   for (const auto& org_id : {kOrgA, kOrgB}) {
     Organization org;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/uuid.h"
+#include "support/sample_policy.h"
 
 namespace slamon {
 
@@ -42,16 +43,12 @@ constexpr char kSite[] = "a1b2c3d4-0000-4000-8000-000000000001";
 
 Policy make_policy(const std::string& id, Metric metric, double threshold,
                    NoDataMode no_data = NoDataMode::keep) {
-  Policy p;
-  p.id = id;
-  p.org = kOrg;
-  p.name = "Policy " + id;
-  p.scope = Scope::site;
-  p.scope_id = kSite;
-  p.labels = {{"tier", "gold"}};
-  p.thresholds[static_cast<std::size_t>(metric)] = threshold;
-  p.no_data = no_data;
-  return p;
+  return slamon::testing::site_policy({.id = id,
+                                       .org = kOrg,
+                                       .site = kSite,
+                                       .labels = {{"tier", "gold"}},
+                                       .thresholds = {{metric, threshold}},
+                                       .no_data = no_data});
 }
 
 // Runs cycles against a running set of open breaches, as the engine does with the Store.

@@ -2,6 +2,8 @@
 // the number of policies, per-scope measurements one query per distinct scope, and the
 // {{window}} / {{scope_id}} / {{scope_name}} substitutions.
 #include "engine/planner.h"
+#include "support/sample_config.h"
+#include "support/sample_policy.h"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +16,10 @@
 
 namespace slamon {
 namespace {
+
+using slamon::testing::measurement_config;
+using slamon::testing::prometheus_source;
+using slamon::testing::snmp_source;
 
 using namespace std::chrono_literals;
 
@@ -30,47 +36,19 @@ std::string site_id(int i) {
 
 Policy site_policy(const std::string& id, const std::string& site, Metric metric,
                    double threshold) {
-  Policy p;
-  p.id = id;
-  p.org = kOrg;
-  p.name = id;
-  p.scope = Scope::site;
-  p.scope_id = site;
-  p.thresholds[static_cast<std::size_t>(metric)] = threshold;
-  return p;
-}
-
-MeasurementConfig measurement(Metric metric, std::vector<Scope> scopes, std::string query,
-                              std::string scope_label,
-                              std::chrono::milliseconds window = std::chrono::milliseconds(0),
-                              std::string source = "prom") {
-  MeasurementConfig m;
-  m.metric = metric;
-  m.scopes = std::move(scopes);
-  m.source = std::move(source);
-  m.query = std::move(query);
-  m.scope_label = std::move(scope_label);
-  m.window = window;
-  return m;
+  return slamon::testing::site_policy(
+      {.id = id, .org = kOrg, .name = id, .site = site, .thresholds = {{metric, threshold}}});
 }
 
 Config make_config(std::vector<MeasurementConfig> measurements) {
   Config config;
   config.global.evaluation_interval = 5min;
-  SourceConfig prom;
-  prom.name = "prom";
-  prom.type = SourceType::prometheus;
-  prom.url = "http://127.0.0.1:9090";
-  config.sources.push_back(prom);
-  SourceConfig snmp;
-  snmp.name = "switches";
-  snmp.type = SourceType::snmp;
-  config.sources.push_back(snmp);
+  config.sources = {prometheus_source("http://127.0.0.1:9090"), snmp_source()};
   config.measurements = std::move(measurements);
   return config;
 }
 
-const MeasurementConfig kBatchedUptime = measurement(
+const MeasurementConfig kBatchedUptime = measurement_config(
     Metric::uptime_percent, {Scope::site},
     "100 * avg by (site_id) (avg_over_time(probe_success[{{window}}]))", "site_id", 5min);
 
@@ -104,10 +82,10 @@ TEST_P(BatchedMeasurement, IsOneQueryWhateverTheNumberOfPolicies) {
 INSTANTIATE_TEST_SUITE_P(OneToAThousand, BatchedMeasurement, ::testing::Values(1, 2, 50, 1000));
 
 TEST(Planner, TwoMetricsOnTwoMeasurementsAreTwoQueries) {
-  const Config config =
-      make_config({kBatchedUptime,
-                   measurement(Metric::latency_ms, {Scope::site, Scope::device_group},
-                               "1000 * avg by (scope_id) (probe_duration_seconds)", "scope_id")});
+  const Config config = make_config(
+      {kBatchedUptime,
+       measurement_config(Metric::latency_ms, {Scope::site, Scope::device_group},
+                          "1000 * avg by (scope_id) (probe_duration_seconds)", "scope_id")});
   std::vector<Policy> policies;
   for (int i = 0; i < 20; ++i) {
     Policy p = site_policy("p" + std::to_string(i), site_id(i), Metric::uptime_percent, 99);
@@ -136,8 +114,8 @@ TEST(Planner, TwoMetricsOnTwoMeasurementsAreTwoQueries) {
 
 TEST(Planner, OneMetricServedByTwoMeasurementsForDifferentScopesIsTwoQueries) {
   const Config config =
-      make_config({kBatchedUptime, measurement(Metric::uptime_percent, {Scope::device_group},
-                                               "100 * avg by (group) (up)", "group")});
+      make_config({kBatchedUptime, measurement_config(Metric::uptime_percent, {Scope::device_group},
+                                                      "100 * avg by (group) (up)", "group")});
   Policy on_site = site_policy("s", "site-1", Metric::uptime_percent, 99);
   Policy on_group = site_policy("g", "group-1", Metric::uptime_percent, 99);
   on_group.scope = Scope::device_group;
@@ -150,7 +128,7 @@ TEST(Planner, OneMetricServedByTwoMeasurementsForDifferentScopesIsTwoQueries) {
 }
 
 TEST(Planner, PerScopeMeasurementIsOneQueryPerDistinctScope) {
-  const Config config = make_config({measurement(
+  const Config config = make_config({measurement_config(
       Metric::latency_ms, {Scope::site},
       "1000 * avg(probe_duration_seconds{site=\"{{scope_id}}\"}[{{window}}])", "", 2min)});
   const std::vector<Policy> policies{site_policy("a", "site-1", Metric::latency_ms, 100),
@@ -179,8 +157,8 @@ TEST(Planner, PerScopeMeasurementIsOneQueryPerDistinctScope) {
 }
 
 TEST(Planner, WindowIsTheMeasurementWindow) {
-  const Config config = make_config({measurement(Metric::uptime_percent, {Scope::site},
-                                                 "avg_over_time(up[{{window}}])", "site", 10min)});
+  const Config config = make_config({measurement_config(
+      Metric::uptime_percent, {Scope::site}, "avg_over_time(up[{{window}}])", "site", 10min)});
   const auto planned =
       plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99)});
   ASSERT_EQ(planned.size(), 1u);
@@ -188,9 +166,9 @@ TEST(Planner, WindowIsTheMeasurementWindow) {
 }
 
 TEST(Planner, WindowDefaultsToTheEvaluationInterval) {
-  Config config = make_config(
-      {measurement(Metric::uptime_percent, {Scope::site},
-                   "avg_over_time(up[{{window}}]) / avg_over_time(up[{{window}}])", "site")});
+  Config config = make_config({measurement_config(
+      Metric::uptime_percent, {Scope::site},
+      "avg_over_time(up[{{window}}]) / avg_over_time(up[{{window}}])", "site")});
   config.global.evaluation_interval = 90s;
   const auto planned =
       plan_queries(config, {site_policy("a", "site-1", Metric::uptime_percent, 99)});
@@ -199,8 +177,8 @@ TEST(Planner, WindowDefaultsToTheEvaluationInterval) {
 }
 
 TEST(Planner, OrganizationScopeJoinsOnTheOrgId) {
-  const Config config = make_config({measurement(Metric::health_score, {Scope::organization},
-                                                 "avg by (org_id) (health)", "org_id")});
+  const Config config = make_config({measurement_config(Metric::health_score, {Scope::organization},
+                                                        "avg by (org_id) (health)", "org_id")});
   Policy a;
   a.id = "org-health";
   a.org = kOrg;
@@ -220,8 +198,8 @@ TEST(Planner, OrganizationScopeJoinsOnTheOrgId) {
 }
 
 TEST(Planner, PerScopeOrganizationSubstitutesTheOrgId) {
-  const Config config = make_config({measurement(Metric::health_score, {Scope::organization},
-                                                 "avg(health{org=\"{{scope_id}}\"})", "")});
+  const Config config = make_config({measurement_config(Metric::health_score, {Scope::organization},
+                                                        "avg(health{org=\"{{scope_id}}\"})", "")});
   Policy a;
   a.id = "org-health";
   a.org = kOrg;
@@ -247,8 +225,8 @@ Policy ssid_policy(const std::string& id, const std::string& ssid) {
 
 TEST(Planner, SsidPerScopeSubstitutesTheScopeName) {
   const Config config =
-      make_config({measurement(Metric::client_satisfaction, {Scope::ssid},
-                               "avg(satisfaction{ssid=\"{{scope_name}}\"})", "")});
+      make_config({measurement_config(Metric::client_satisfaction, {Scope::ssid},
+                                      "avg(satisfaction{ssid=\"{{scope_name}}\"})", "")});
 
   const auto planned = plan_queries(
       config,
@@ -265,8 +243,8 @@ TEST(Planner, SsidPerScopeSubstitutesTheScopeName) {
 }
 
 TEST(Planner, SsidBatchedJoinsOnTheScopeName) {
-  const Config config = make_config({measurement(Metric::client_satisfaction, {Scope::ssid},
-                                                 "avg by (ssid) (satisfaction)", "ssid")});
+  const Config config = make_config({measurement_config(Metric::client_satisfaction, {Scope::ssid},
+                                                        "avg by (ssid) (satisfaction)", "ssid")});
 
   const auto planned =
       plan_queries(config, {ssid_policy("a", "Corp-WiFi"), ssid_policy("b", "Guest")});
@@ -328,7 +306,7 @@ void add_inventory(Config& config) {
 
 TEST(Planner, SnmpMeasurementIsOneQueryNamingEachScopesPolledDevices) {
   MeasurementConfig snmp =
-      measurement(Metric::uptime_percent, {Scope::site}, "", "", 10min, "switches");
+      measurement_config(Metric::uptime_percent, {Scope::site}, "", "", 10min, "switches");
   snmp.snmp = "reachability";
   snmp.aggregate = Aggregate::worst;
   Config config = make_config({snmp});
@@ -359,7 +337,7 @@ TEST(Planner, SnmpMeasurementIsOneQueryNamingEachScopesPolledDevices) {
 
 TEST(Planner, SsidDevicesAreFoundByTheSsidNameWithinTheOrg) {
   MeasurementConfig snmp =
-      measurement(Metric::client_satisfaction, {Scope::ssid}, "", "", 5min, "switches");
+      measurement_config(Metric::client_satisfaction, {Scope::ssid}, "", "", 5min, "switches");
   snmp.snmp = "oid";
   snmp.oid = "1.3.6.1.4.1.99999.1.0";
   snmp.scale = 0.5;
@@ -387,10 +365,10 @@ TEST(Planner, NoPoliciesNoQueries) {
 
 TEST(Planner, PerScopeSubstitutesEveryOccurrenceOfEachPlaceholder) {
   Config config =
-      make_config({measurement(Metric::latency_ms, {Scope::ssid},
-                               "x{id=\"{{scope_id}}\",name=\"{{scope_name}}\"}[{{window}}]"
-                               " + y{name=\"{{scope_name}}\"}[{{window}}]",
-                               "")});
+      make_config({measurement_config(Metric::latency_ms, {Scope::ssid},
+                                      "x{id=\"{{scope_id}}\",name=\"{{scope_name}}\"}[{{window}}]"
+                                      " + y{name=\"{{scope_name}}\"}[{{window}}]",
+                                      "")});
   config.global.evaluation_interval = 1h + 30min;
   Policy p = ssid_policy("a", "Corp");
   p.scope_id = "id-1";

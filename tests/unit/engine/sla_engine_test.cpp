@@ -17,6 +17,8 @@
 #include "history/history.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/sample_config.h"
+#include "support/sample_policy.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -36,40 +38,23 @@ Sample site_sample(double value) {
 }
 
 Policy site_policy(const std::string& id) {
-  Policy p;
-  p.id = id;
-  p.org = kOrg;
-  p.name = "Policy " + id;
-  p.scope = Scope::site;
-  p.scope_id = kSite;
-  p.provisioned = true;
-  return p;
+  return slamon::testing::site_policy({.id = id, .org = kOrg, .site = kSite, .provisioned = true});
 }
 
 Policy uptime_policy(const std::string& id, double target) {
   Policy p = site_policy(id);
-  p.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = target;
+  slamon::testing::set_threshold(p, Metric::uptime_percent, target);
   return p;
 }
 
 std::shared_ptr<Config> make_config(std::vector<Policy> policies) {
   auto config = std::make_shared<Config>();
   config->global.evaluation_interval = 5min;
-  SourceConfig prom;
-  prom.name = "prom";
-  prom.type = SourceType::prometheus;
-  prom.url = "http://127.0.0.1:1";
-  config->sources.push_back(prom);
-  for (auto [metric, query] : {std::pair{Metric::uptime_percent, kUptimeQuery},
-                               std::pair{Metric::latency_ms, kLatencyQuery}}) {
-    MeasurementConfig m;
-    m.metric = metric;
-    m.scopes = {Scope::site};
-    m.source = "prom";
-    m.query = query;
-    m.scope_label = "site_id";
-    config->measurements.push_back(m);
-  }
+  config->sources = {slamon::testing::prometheus_source("http://127.0.0.1:1")};
+  config->measurements = {slamon::testing::measurement_config(Metric::uptime_percent, {Scope::site},
+                                                              kUptimeQuery, "site_id"),
+                          slamon::testing::measurement_config(Metric::latency_ms, {Scope::site},
+                                                              kLatencyQuery, "site_id")};
   Organization org;
   org.id = kOrg;
   org.name = "Org";

@@ -19,6 +19,7 @@
 #include "status/routes.h"
 #include "status/status_page.h"
 #include "store/store.h"
+#include "support/sample_policy.h"
 #include "support/temp_dir.h"
 
 namespace slamon::status {
@@ -61,19 +62,11 @@ std::string sha256_base64(std::string_view text) {
 
 Policy make_policy(const std::string& id, const std::string& org, const std::string& name,
                    const std::string& site) {
-  Policy policy;
-  policy.id = id;
-  policy.org = org;
-  policy.name = name;
-  policy.scope = Scope::site;
-  policy.scope_id = site;
-  policy.provisioned = true;
-  return policy;
+  return slamon::testing::site_policy(
+      {.id = id, .org = org, .name = name, .site = site, .provisioned = true});
 }
 
-void set_threshold(Policy& policy, Metric metric, double value) {
-  policy.thresholds[static_cast<std::size_t>(metric)] = value;
-}
+using slamon::testing::set_threshold;
 
 TokenConfig token(const std::string& name, const std::string& plaintext, const std::string& org) {
   TokenConfig config;
