@@ -47,7 +47,6 @@ data_dir=
 build=1
 seed_args=()
 
-
 for arg in "$@"; do
   case "$arg" in
     --duration=*) duration=${arg#*=} ;;

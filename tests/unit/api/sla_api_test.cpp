@@ -46,6 +46,19 @@ Policy site_policy(const std::string& id, const std::string& site) {
 
 using slamon::testing::set_threshold;
 
+// A maintenance window of the config files on one site; the test sets its times.
+MaintenanceWindow site_window(const std::string& id, const std::string& org,
+                              const std::string& site, const std::string& reason) {
+  MaintenanceWindow window;
+  window.id = id;
+  window.org = org;
+  window.scope = Scope::site;
+  window.scope_id = site;
+  window.reason = reason;
+  window.provisioned = true;
+  return window;
+}
+
 void add_sla_objects(Config& config) {
   Policy uptime = site_policy(kUptimeA1, kSiteA1);
   set_threshold(uptime, Metric::uptime_percent, 99);
@@ -71,27 +84,15 @@ void add_sla_objects(Config& config) {
   set_threshold(latency, Metric::latency_ms, 100);
   config.policies.push_back(latency);
 
-  MaintenanceWindow a;
-  a.id = kConfigWindowA;
-  a.org = kOrgA;
-  a.scope = Scope::site;
-  a.scope_id = kSiteA1;
-  a.start = utc(2027, 2, 10);
-  a.end = utc(2027, 2, 11);
-  a.reason = "ISP work";
-  a.provisioned = true;
-  config.maintenance.push_back(a);
+  MaintenanceWindow once = site_window(kConfigWindowA, kOrgA, kSiteA1, "ISP work");
+  once.start = utc(2027, 2, 10);
+  once.end = utc(2027, 2, 11);
+  config.maintenance.push_back(once);
 
-  MaintenanceWindow b;
-  b.id = kConfigWindowB;
-  b.org = kOrgB;
-  b.scope = Scope::site;
-  b.scope_id = kSiteB1;
-  b.recurrence = "0 2 * * sun";
-  b.duration = 2h;
-  b.reason = "patching";
-  b.provisioned = true;
-  config.maintenance.push_back(b);
+  MaintenanceWindow weekly = site_window(kConfigWindowB, kOrgB, kSiteB1, "patching");
+  weekly.recurrence = "0 2 * * sun";
+  weekly.duration = 2h;
+  config.maintenance.push_back(weekly);
 }
 
 struct Answer {
