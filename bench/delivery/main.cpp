@@ -1,5 +1,5 @@
 // slamon_bench_delivery: throughput and CPU cost of the notification delivery worker
-// (daemon/delivery). Commits events through Store::commit as the engine does, then lets a
+// (exporters/delivery). Commits events through Store::commit as the engine does, then lets a
 // started DeliveryService (real clock, real threads) route and deliver them to an in-process
 // HTTP receiver on loopback through a webhook-like notifier that POSTs each event with
 // slamon::http_send. Runs twice: a receiver that accepts everything, and one that answers 503

@@ -92,7 +92,7 @@ CREATE INDEX breaches_open_by_org_opened
   ON breaches (org, opened_at DESC, id) WHERE status != 'resolved';
 )sql";
 
-// Notification delivery (SPEC 9.3, daemon/delivery). The router reads events whose routed_at
+// Notification delivery (SPEC 9.3, exporters/delivery). The router reads events whose routed_at
 // is NULL in sequence order and, in one transaction, writes one `deliveries` row per notifier
 // the alert rules name (none: the event is finished at once, delivered_at set) and stamps
 // routed_at. events.delivered_at keeps meaning "finished": set when every delivery of the

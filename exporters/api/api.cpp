@@ -24,7 +24,7 @@ struct ApiRoute {
   bool reads_clock = false;
 };
 
-// Every endpoint of SPEC §11 this release serves. docs/api.md and daemon/api/openapi.json
+// Every endpoint of SPEC §11 this release serves. docs/api.md and exporters/api/openapi.json
 // describe exactly these; a test keeps the three in step.
 constexpr ApiRoute kRoutes[] = {
     {"GET", "/api/v1/sla/summary", Permission::config_read, &ApiHandlers::summary},

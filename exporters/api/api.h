@@ -51,7 +51,7 @@ struct ApiContext {
 void install_routes(http::HttpServer& server, ApiContext context);
 void install_routes(const http::RouteRegistrar& registrar, ApiContext context);
 
-// The OpenAPI 3.0 document served at GET /api/v1/openapi.json (daemon/api/openapi.json,
+// The OpenAPI 3.0 document served at GET /api/v1/openapi.json (exporters/api/openapi.json,
 // embedded at build time).
 std::string_view openapi_document();
 

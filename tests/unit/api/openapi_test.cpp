@@ -65,8 +65,8 @@ void collect_refs(const json& node, std::vector<std::string>& refs) {
 }
 
 TEST(OpenApiDocument, IsTheFileInTheSourceTree) {
-  std::ifstream file(std::string(SLAMON_SOURCE_DIR) + "/daemon/api/openapi.json");
-  ASSERT_TRUE(file) << "daemon/api/openapi.json";
+  std::ifstream file(std::string(SLAMON_SOURCE_DIR) + "/exporters/api/openapi.json");
+  ASSERT_TRUE(file) << "exporters/api/openapi.json";
   std::stringstream text;
   text << file.rdbuf();
   EXPECT_EQ(text.str(), openapi_document()) << "rebuild: the embedded document is stale";

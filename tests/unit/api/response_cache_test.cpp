@@ -1,4 +1,4 @@
-// The GET answer cache (daemon/api/response_cache.h): an answer is reused only under the same
+// The GET answer cache (exporters/api/response_cache.h): an answer is reused only under the same
 // configuration and store data generation, never across orgs or site grants, and every write
 // made through the API or the engine is visible to the next read.
 #include <gtest/gtest.h>
