@@ -147,12 +147,9 @@ TEST(AlertmanagerAlerts, MalformedEventIsAnError) {
 class AlertmanagerNotifierTest : public ::testing::Test {
  protected:
   AlertmanagerNotifier notifier() const {
-    NotifierConfig config;
-    config.name = "am";
-    config.type = NotifierType::alertmanager;
-    config.url = stub_.url() + "/";
-    config.timeout = std::chrono::seconds(5);
-    return AlertmanagerNotifier(config, std::string(kExternalUrl), minutes(15));
+    return AlertmanagerNotifier(
+        testing::http_notifier_config("am", NotifierType::alertmanager, stub_.url() + "/"),
+        std::string(kExternalUrl), minutes(15));
   }
 
   HttpStub stub_;

@@ -230,12 +230,7 @@ TEST(PolicySignalMessage, TypelessEventIsReadByItsObjects) {
 class PolicySignalHttpTest : public ::testing::Test {
  protected:
   NotifierConfig config(NotifierType type, const std::string& path) const {
-    NotifierConfig config;
-    config.name = "n";
-    config.type = type;
-    config.url = stub_.url() + path;
-    config.timeout = std::chrono::seconds(5);
-    return config;
+    return testing::http_notifier_config("n", type, stub_.url() + path);
   }
 
   // What `notifier` posted for `event` (the stub answering `answer`).

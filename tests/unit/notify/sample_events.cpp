@@ -132,6 +132,16 @@ Notification notification_of(const nlohmann::json& event) {
   return notification;
 }
 
+NotifierConfig http_notifier_config(const std::string& name, NotifierType type,
+                                    const std::string& url) {
+  NotifierConfig config;
+  config.name = name;
+  config.type = type;
+  config.url = url;
+  config.timeout = std::chrono::seconds(5);
+  return config;
+}
+
 Message message_of(const nlohmann::json& event, std::string_view external_url) {
   auto message = build_message(event, external_url);
   EXPECT_TRUE(message) << (message ? "" : message.error().message);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "config/config.h"
 #include "model/model.h"
 #include "notify/message.h"
 #include "notify/notifier.h"
@@ -54,6 +55,10 @@ nlohmann::json window_event(EventType type, const WindowSignal& window,
 // The sample event of each policy-level type: budget warning/critical with sample_budget() /
 // sample_budget_critical(), escalate/deescalate with sample_window() / sample_window_low().
 nlohmann::json policy_signal_event(EventType type);
+
+// The config of an HTTP notifier named `name` of `type` posting to `url`, with a 5 s timeout.
+NotifierConfig http_notifier_config(const std::string& name, NotifierType type,
+                                    const std::string& url);
 
 // The notification the delivery worker would hand a notifier for `event`.
 Notification notification_of(const nlohmann::json& event);

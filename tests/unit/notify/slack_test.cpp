@@ -25,12 +25,9 @@ using testing::test_now;
 class SlackTest : public ::testing::Test {
  protected:
   SlackNotifier notifier() const {
-    NotifierConfig config;
-    config.name = "ops-slack";
-    config.type = NotifierType::slack;
-    config.url = stub_.url() + "/services/T0/B0/s3cr3t";
-    config.timeout = std::chrono::seconds(5);
-    return SlackNotifier(config, "https://slamon.example.net");
+    return SlackNotifier(testing::http_notifier_config("ops-slack", NotifierType::slack,
+                                                       stub_.url() + "/services/T0/B0/s3cr3t"),
+                         "https://slamon.example.net");
   }
 
   json posted(const json& event) {

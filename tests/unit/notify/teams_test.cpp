@@ -23,12 +23,10 @@ using testing::test_now;
 class TeamsTest : public ::testing::Test {
  protected:
   TeamsNotifier notifier(TeamsFormat format) const {
-    NotifierConfig config;
-    config.name = "ops-teams";
-    config.type = NotifierType::teams;
-    config.url = stub_.url() + "/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t";
+    NotifierConfig config = testing::http_notifier_config(
+        "ops-teams", NotifierType::teams,
+        stub_.url() + "/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t");
     config.teams_format = format;
-    config.timeout = std::chrono::seconds(5);
     return TeamsNotifier(config, "https://slamon.example.net");
   }
 

@@ -52,12 +52,9 @@ std::string expected_signature(const std::string& key, const std::string& signed
 }
 
 NotifierConfig webhook_config(const HttpStub& stub, std::string secret) {
-  NotifierConfig config;
-  config.name = "itsm";
-  config.type = NotifierType::webhook;
-  config.url = stub.url() + "/hook?token=s3cr3t";
+  NotifierConfig config = testing::http_notifier_config("itsm", NotifierType::webhook,
+                                                        stub.url() + "/hook?token=s3cr3t");
   config.secret = std::move(secret);
-  config.timeout = std::chrono::seconds(5);
   return config;
 }
 
