@@ -20,6 +20,7 @@
 #include "model/model.h"
 #include "slaview/sla_view.h"
 #include "status/status_page.h"
+#include "support/sample_breach.h"
 #include "support/sample_policy.h"
 
 namespace slamon::api::testing {
@@ -202,20 +203,18 @@ class SlaApi : public ::testing::Test {
 
   void outage(const std::string& policy, WallTime opened, Duration lasted,
               Metric metric = Metric::uptime_percent) {
-    Breach breach;
-    breach.id = uuid_v4();
-    breach.org = kOrgA;
-    breach.policy_id = policy;
-    breach.scope = Scope::site;
-    breach.scope_id = kSiteA1;
-    breach.metric = metric;
-    breach.actual = 90;
-    breach.threshold = 99;
-    breach.deviation_percent = 9.1;
-    breach.status = BreachStatus::resolved;
-    breach.opened_at = opened;
-    breach.last_evaluated_at = opened + lasted;
-    breach.resolved_at = opened + lasted;
+    const Breach breach = slamon::testing::sample_breach({.id = uuid_v4(),
+                                                          .org = kOrgA,
+                                                          .policy_id = policy,
+                                                          .scope_id = kSiteA1,
+                                                          .metric = metric,
+                                                          .actual = 90,
+                                                          .threshold = 99,
+                                                          .deviation_percent = 9.1,
+                                                          .status = BreachStatus::resolved,
+                                                          .opened_at = opened,
+                                                          .last_evaluated_at = opened + lasted,
+                                                          .resolved_at = opened + lasted});
     ASSERT_TRUE(world_.store().commit({breach}, {})) << "commit breach";
   }
 
@@ -726,6 +725,18 @@ TEST_F(SlaApi, MaintenanceCreateValidates) {
 
 // --- /maintenance/{id}/suppressed ---
 
+// A breach of kUptimeA1 on site A1 without a measured value, for the suppressed events.
+Breach suppressed_breach(double threshold, WallTime opened_at) {
+  return slamon::testing::sample_breach({.id = uuid_v4(),
+                                         .org = kOrgA,
+                                         .policy_id = kUptimeA1,
+                                         .scope_id = kSiteA1,
+                                         .actual = std::nullopt,
+                                         .threshold = threshold,
+                                         .deviation_percent = std::nullopt,
+                                         .opened_at = opened_at});
+}
+
 TEST_F(SlaApi, SuppressedEventsNewestFirst) {
   const WallTime now = world_.clock().now();
   const Answer created = create_window("a-org-admin", one_off("site", kSiteA1, now - 1h, now + 1h));
@@ -735,24 +746,11 @@ TEST_F(SlaApi, SuppressedEventsNewestFirst) {
   Policy policy = site_policy(kUptimeA1, kSiteA1);
   CycleWrite write;
   for (int i = 0; i < 3; ++i) {
-    Breach breach;
-    breach.id = uuid_v4();
-    breach.org = kOrgA;
-    breach.policy_id = kUptimeA1;
-    breach.scope = Scope::site;
-    breach.scope_id = kSiteA1;
-    breach.threshold = 99;
-    breach.opened_at = now - 30min + 10min * i;
-    breach.last_evaluated_at = breach.opened_at;
+    const Breach breach = suppressed_breach(99, now - 30min + 10min * i);
     write.suppressed.push_back(
         {make_event(EventType::breach_created, breach, policy_ref(policy), breach.opened_at), id});
   }
-  Breach other;
-  other.id = uuid_v4();
-  other.org = kOrgA;
-  other.policy_id = kUptimeA1;
-  other.scope = Scope::site;
-  other.scope_id = kSiteA1;
+  const Breach other = suppressed_breach(0, WallTime{});
   write.suppressed.push_back(
       {make_event(EventType::breach_created, other, policy_ref(policy), now), kConfigWindowA});
   ASSERT_TRUE(world_.store().commit(write));
