@@ -57,8 +57,8 @@ WallTime PolicyCalendar::start_of_last_periods(WallTime to, int count) const {
   return start;
 }
 
-Result<PolicyCalendar> calendar_of(const Policy& policy) {
-  auto zone = sla::zone_of(policy);
+Result<PolicyCalendar> calendar_of(const Policy& policy, const Inventory& inventory) {
+  auto zone = sla::zone_of(policy, inventory.timezone_of(policy.scope, policy.scope_id));
   if (!zone) return fail("the policy's time zone: " + zone.error().message);
   PolicyCalendar calendar;
   calendar.kind = policy.sla_period ? policy.sla_period->kind : PeriodKind::month;
@@ -68,6 +68,10 @@ Result<PolicyCalendar> calendar_of(const Policy& policy) {
 
 SlaView::SlaView(const Config& config, Store& store, history::History* history)
     : config_(&config), store_(&store), history_(history) {}
+
+Result<PolicyCalendar> SlaView::calendar(const Policy& policy) const {
+  return calendar_of(policy, config_->inventory);
+}
 
 Result<std::shared_ptr<const MaintenanceCalendar>> SlaView::maintenance_calendar() const {
   std::lock_guard lock(mutex_);
@@ -117,7 +121,7 @@ Result<Compliance> SlaView::compliance(const Policy& policy, sla::ComplianceWind
 }
 
 Result<Compliance> SlaView::compliance(const Policy& policy, sla::Interval range) const {
-  auto calendar = calendar_of(policy);
+  auto calendar = this->calendar(policy);
   if (!calendar) return std::unexpected(calendar.error());
   Compliance figures;
   figures.range = range;
@@ -185,7 +189,7 @@ Result<std::vector<sla::PeriodResult>> SlaView::evaluate(
 }
 
 Result<Periods> SlaView::periods(const Policy& policy, sla::Interval range, WallTime now) const {
-  auto calendar = calendar_of(policy);
+  auto calendar = this->calendar(policy);
   if (!calendar) return std::unexpected(calendar.error());
   Periods answer;
   answer.calendar = *calendar;
@@ -219,7 +223,7 @@ Result<SlaStanding> SlaView::standing(const Policy& policy, const PolicyCalendar
 }
 
 Result<SlaStanding> SlaView::standing(const Policy& policy, WallTime now) const {
-  auto calendar = calendar_of(policy);
+  auto calendar = this->calendar(policy);
   if (!calendar) return std::unexpected(calendar.error());
   const WallTime from =
       policy.sla_period ? calendar->period_containing(now).start : now - kRollingSlaWindow;
@@ -230,7 +234,7 @@ Result<SlaStanding> SlaView::standing(const Policy& policy, WallTime now) const 
 
 Result<sla::PeriodResult> SlaView::judge(const Policy& policy, sla::Interval range,
                                          WallTime now) const {
-  auto calendar = calendar_of(policy);
+  auto calendar = this->calendar(policy);
   if (!calendar) return std::unexpected(calendar.error());
   auto timeline = read_timeline(policy, {range.start, std::min(range.end, now + 1ms)});
   if (!timeline) return std::unexpected(timeline.error());
@@ -282,7 +286,7 @@ std::vector<DayStatuses> SlaView::days(const Policy& policy, const PolicyCalenda
 
 Result<std::vector<DayStatuses>> SlaView::days(const Policy& policy, WallTime first_day, int count,
                                                WallTime now) const {
-  auto calendar = calendar_of(policy);
+  auto calendar = this->calendar(policy);
   if (!calendar) return std::unexpected(calendar.error());
   auto timeline = read_timeline(policy, {first_day, now + 1ms});
   if (!timeline) return std::unexpected(timeline.error());
@@ -290,7 +294,7 @@ Result<std::vector<DayStatuses>> SlaView::days(const Policy& policy, WallTime fi
 }
 
 Result<Overview> SlaView::overview(const Policy& policy, int count, WallTime now) const {
-  auto calendar = calendar_of(policy);
+  auto calendar = this->calendar(policy);
   if (!calendar) return std::unexpected(calendar.error());
   const WallTime first_day = std::chrono::floor<Days>(now) - Days(count - 1);
   const sla::Interval span{first_day, now};

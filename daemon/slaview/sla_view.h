@@ -58,7 +58,9 @@ struct PolicyCalendar {
   // and the count − 1 before it.
   WallTime start_of_last_periods(WallTime to, int count) const;
 };
-Result<PolicyCalendar> calendar_of(const Policy& policy);  // error: an unknown time zone
+// Read in the zone the engine judges the policy in: its sla_period's, else the zone of the site
+// its scope is located at (`inventory`), else UTC. Error: an unknown time zone.
+Result<PolicyCalendar> calendar_of(const Policy& policy, const Inventory& inventory);
 
 // Statistics of one thresholded metric's measured values over a range.
 struct MetricFigures {
@@ -145,6 +147,9 @@ class SlaView {
   Result<Compliance> compliance(const Policy& policy, sla::ComplianceWindow window,
                                 WallTime now) const;
   Result<Compliance> compliance(const Policy& policy, sla::Interval range) const;
+
+  // calendar_of(policy, the view's inventory).
+  Result<PolicyCalendar> calendar(const Policy& policy) const;
 
   // The periods of the policy's calendar overlapping `range` that have begun by `now`.
   Result<Periods> periods(const Policy& policy, sla::Interval range, WallTime now) const;

@@ -21,6 +21,7 @@
 #include "sla/accounting.h"
 #include "sla/calendar.h"
 #include "sla/recurrence.h"
+#include "slaview/sla_json.h"
 #include "slaview/sla_view.h"
 
 namespace slamon::api {
@@ -29,6 +30,10 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
+using slaview::number_json;
+using slaview::period_json;
+using slaview::statuses_json;
+using slaview::window_stats_json;
 
 constexpr std::string_view kMaintenancePath = "/api/v1/sla/maintenance/";
 // What slamon sets on a window created through the API; a body may not give them.
@@ -37,10 +42,6 @@ constexpr std::array kAssignedKeys{"id",         "provisioned", "created_at",
 constexpr Duration kMaxPeriodRange = std::chrono::days(400);
 constexpr std::size_t kMaxPeriods = 500;
 constexpr int kDefaultPeriods = 3;  // the running period and the two before it
-
-constexpr std::array kStatusKinds{sla::PolicyStatusKind::up, sla::PolicyStatusKind::degraded,
-                                  sla::PolicyStatusKind::down, sla::PolicyStatusKind::unknown,
-                                  sla::PolicyStatusKind::maintenance};
 
 ApiError policy_not_found() {
   return not_found("policy not found");
@@ -62,91 +63,11 @@ bool visible(const ApiHandlers::Caller& caller, const MaintenanceWindow& window)
   return caller.principal.covers_site(site_of(*caller.config, window.scope, window.scope_id));
 }
 
-// JSON has no infinity: +/-Inf are written as the strings "+Inf" / "-Inf", as everywhere in
-// slamon's JSON (docs/decisions.md); NaN as null.
-json number(double value) {
-  if (std::isnan(value)) return nullptr;
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  return value;
-}
-json number(const std::optional<double>& value) {
-  return value ? number(*value) : json(nullptr);
-}
-
-double seconds_of(Duration d) {
-  return static_cast<double>(d.count()) / 1000.0;
-}
-
-Duration part_of(const sla::StatusDistribution& distribution, sla::PolicyStatusKind kind) {
-  switch (kind) {
-    case sla::PolicyStatusKind::up:
-      return distribution.up;
-    case sla::PolicyStatusKind::degraded:
-      return distribution.degraded;
-    case sla::PolicyStatusKind::down:
-      return distribution.down;
-    case sla::PolicyStatusKind::maintenance:
-      return distribution.maintenance;
-    case sla::PolicyStatusKind::unknown:
-      break;
-  }
-  return distribution.unknown;
-}
-
-// {"up": {"seconds", "share"}, "degraded": ..., "down": ..., "unknown": ..., "maintenance": ...}
-json statuses_json(const sla::StatusDistribution& distribution) {
-  json statuses = json::object();
-  for (sla::PolicyStatusKind kind : kStatusKinds) {
-    statuses[std::string(sla::to_string(kind))] = {
-        {"seconds", seconds_of(part_of(distribution, kind))}, {"share", distribution.share(kind)}};
-  }
-  return statuses;
-}
-
-json window_stats_json(const history::WindowStats& stats) {
-  return json{{"count", stats.count},     {"min", number(stats.min)}, {"mean", number(stats.mean)},
-              {"max", number(stats.max)}, {"p50", number(stats.p50)}, {"p95", number(stats.p95)},
-              {"p99", number(stats.p99)}};
-}
-
 json list_json(json items, long long total, const Page& page) {
   return json{{"items", std::move(items)},
               {"total", total},
               {"limit", page.limit},
               {"offset", page.offset}};
-}
-
-json period_json(const sla::PeriodResult& result, bool uptime_policy, bool has_credits) {
-  json requirements = json::array();
-  for (const sla::RequirementResult& requirement : result.requirements) {
-    requirements.push_back({{"metric", to_string(requirement.requirement.metric)},
-                            {"max_outages", requirement.requirement.max_outages},
-                            {"min_duration", format_duration(requirement.requirement.min_duration)},
-                            {"outages", requirement.outages},
-                            {"broken", requirement.broken}});
-  }
-  json budget = nullptr;
-  if (result.budget) {
-    budget = {{"target_percent", number(result.budget->target_percent)},
-              {"budget_seconds", seconds_of(result.budget->budget)},
-              {"used_seconds", seconds_of(result.budget->used)},
-              {"remaining_ratio", number(result.budget->remaining_ratio())}};
-  }
-  return json{
-      {"start", format_rfc3339(result.period.start)},
-      {"end", format_rfc3339(result.period.end)},
-      {"complete", result.complete},
-      {"state", sla::to_string(result.state)},
-      {"achieved_percent", number(result.achieved_percent)},
-      {"target_percent", number(result.target_percent)},
-      {"compliance_ratio", number(result.compliance_ratio)},
-      {"statuses", statuses_json(result.distribution)},
-      {"budget", std::move(budget)},
-      {"budget_used", number(result.budget_used)},
-      {"requirements", std::move(requirements)},
-      {"breach_minutes", static_cast<double>(result.breach_time.count()) / 60000.0},
-      {"credit_percent", has_credits ? number(result.credit_percent.value_or(0.0)) : json(nullptr)},
-      {"achieved_uptime_percent", uptime_policy ? number(result.achieved_percent) : json(nullptr)}};
 }
 
 }  // namespace
@@ -194,14 +115,13 @@ ApiResult<http::HttpResponse> ApiHandlers::policy_compliance(const Caller& calle
 
   json metrics = json::object();
   for (const slaview::MetricFigures& metric : figures->metrics) {
-    metrics[std::string(to_string(metric.metric))] =
-        metric.stats ? window_stats_json(*metric.stats) : json(nullptr);
+    metrics[std::string(to_string(metric.metric))] = window_stats_json(metric.stats);
   }
   return json_response(200, json{{"policy_id", policy->id},
                                  {"window", sla::to_string(window)},
                                  {"from", format_rfc3339(figures->range.start)},
                                  {"to", format_rfc3339(figures->range.end)},
-                                 {"compliance_ratio", number(figures->compliant_time_ratio)},
+                                 {"compliance_ratio", number_json(figures->compliant_time_ratio)},
                                  {"statuses", statuses_json(figures->statuses)},
                                  {"metrics", std::move(metrics)}});
 }
@@ -217,7 +137,7 @@ ApiResult<http::HttpResponse> ApiHandlers::policy_periods(const Caller& caller,
 
   auto policy = readable_policy(caller, request);
   if (!policy) return std::unexpected(policy.error());
-  auto calendar = slaview::calendar_of(*policy);
+  auto calendar = slaview::calendar_of(*policy, caller.config->inventory);
   if (!calendar) return std::unexpected(internal("SLA periods", calendar.error().message));
   const WallTime now = context_.clock->now();
 

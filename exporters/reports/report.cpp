@@ -8,6 +8,7 @@
 #include "common/duration.h"
 #include "sla/calendar.h"
 #include "slamon/build_info.h"
+#include "slaview/sla_json.h"
 
 namespace slamon::reports {
 
@@ -16,10 +17,17 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 using Days = std::chrono::days;
+using slaview::period_json;
+using slaview::seconds_of;
+using slaview::statuses_json;
+using slaview::window_stats_json;
 
-constexpr std::array kStatusKinds{sla::PolicyStatusKind::up, sla::PolicyStatusKind::degraded,
-                                  sla::PolicyStatusKind::down, sla::PolicyStatusKind::unknown,
-                                  sla::PolicyStatusKind::maintenance};
+json number(double value) {
+  return slaview::number_json(value);
+}
+json number(const std::optional<double>& value) {
+  return slaview::number_json(value);
+}
 
 void add(sla::StatusDistribution& into, const sla::StatusDistribution& more) {
   into.up += more.up;
@@ -50,89 +58,12 @@ std::vector<std::string> counting_rules(const ReportData& report) {
   };
 }
 
-json number(double value) {
-  if (std::isnan(value)) return nullptr;
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  return value;
-}
-json number(const std::optional<double>& value) {
-  return value ? number(*value) : json(nullptr);
-}
-double seconds_of(Duration d) {
-  return static_cast<double>(d.count()) / 1000.0;
-}
 json seconds_of(const std::optional<Duration>& d) {
   return d ? json(seconds_of(*d)) : json(nullptr);
 }
 
-Duration part_of(const sla::StatusDistribution& distribution, sla::PolicyStatusKind kind) {
-  switch (kind) {
-    case sla::PolicyStatusKind::up:
-      return distribution.up;
-    case sla::PolicyStatusKind::degraded:
-      return distribution.degraded;
-    case sla::PolicyStatusKind::down:
-      return distribution.down;
-    case sla::PolicyStatusKind::maintenance:
-      return distribution.maintenance;
-    case sla::PolicyStatusKind::unknown:
-      break;
-  }
-  return distribution.unknown;
-}
-
-json statuses_json(const sla::StatusDistribution& distribution) {
-  json statuses = json::object();
-  for (sla::PolicyStatusKind kind : kStatusKinds) {
-    statuses[std::string(sla::to_string(kind))] = {
-        {"seconds", seconds_of(part_of(distribution, kind))}, {"share", distribution.share(kind)}};
-  }
-  return statuses;
-}
-
 json interval_json(const sla::Interval& interval) {
   return {{"start", format_rfc3339(interval.start)}, {"end", format_rfc3339(interval.end)}};
-}
-
-json period_json(const sla::PeriodResult& result, bool measures_uptime, bool has_credits) {
-  json budget = nullptr;
-  if (result.budget) {
-    budget = {{"target_percent", number(result.budget->target_percent)},
-              {"budget_seconds", seconds_of(result.budget->budget)},
-              {"used_seconds", seconds_of(result.budget->used)},
-              {"remaining_ratio", number(result.budget->remaining_ratio())}};
-  }
-  json requirements = json::array();
-  for (const sla::RequirementResult& requirement : result.requirements) {
-    requirements.push_back({{"metric", to_string(requirement.requirement.metric)},
-                            {"max_outages", requirement.requirement.max_outages},
-                            {"outages", requirement.outages},
-                            {"broken", requirement.broken}});
-  }
-  json answer = interval_json(result.period);
-  answer.update({
-      {"complete", result.complete},
-      {"state", sla::to_string(result.state)},
-      {"achieved_percent", number(result.achieved_percent)},
-      {"target_percent", number(result.target_percent)},
-      {"compliance_ratio", number(result.compliance_ratio)},
-      {"statuses", statuses_json(result.distribution)},
-      {"budget", std::move(budget)},
-      {"budget_used", number(result.budget_used)},
-      {"requirements", std::move(requirements)},
-      {"breach_minutes", static_cast<double>(result.breach_time.count()) / 60000.0},
-      {"credit_percent", has_credits ? number(result.credit_percent.value_or(0.0)) : json(nullptr)},
-      {"achieved_uptime_percent",
-       measures_uptime ? number(result.achieved_percent) : json(nullptr)},
-  });
-  return answer;
-}
-
-json stats_json(const std::optional<history::WindowStats>& stats) {
-  if (!stats) return nullptr;
-  return {{"count", stats->count},     {"min", number(stats->min)}, {"mean", number(stats->mean)},
-          {"max", number(stats->max)}, {"p50", number(stats->p50)}, {"p95", number(stats->p95)},
-          {"p99", number(stats->p99)}};
 }
 
 json breach_json(const Breach& breach) {
@@ -161,7 +92,7 @@ std::string common_zone(const std::vector<PolicyReport>& policies) {
 
 Result<PolicyReport> policy_report(const slaview::SlaView& view, const Policy& policy,
                                    sla::Interval judged, sla::Interval period, WallTime now) {
-  auto calendar = slaview::calendar_of(policy);
+  auto calendar = view.calendar(policy);
   if (!calendar) return fail("policy " + policy.id + ": " + calendar.error().message);
   PolicyReport report;
   report.id = policy.id;
@@ -278,7 +209,7 @@ json to_json(const ReportData& report) {
       metrics.push_back({{"metric", to_string(metric.metric)},
                          {"threshold", number(metric.threshold)},
                          {"bound", to_string(metric.bound)},
-                         {"stats", stats_json(metric.stats)}});
+                         {"stats", window_stats_json(metric.stats)}});
     }
     json periods = json::array();
     for (const sla::PeriodResult& period : policy.periods) {

@@ -105,19 +105,40 @@ TEST(SlaViewTimeline, SortsSkipsWhatItCannotReadAndAnswersTheStatusAt) {
 }
 
 TEST(SlaViewCalendar, FollowsThePolicysPeriodAndZone) {
+  const Inventory inventory;
   Policy policy;
   policy.sla_period = SlaPeriod{PeriodKind::month, "Europe/Berlin"};
-  auto calendar = calendar_of(policy);
+  auto calendar = calendar_of(policy, inventory);
   ASSERT_TRUE(calendar) << calendar.error().message;
   EXPECT_EQ(calendar->zone.name(), "Europe/Berlin");
   EXPECT_EQ(calendar->start_of_last_periods(kNow, 3), utc(2026, 12, 31, 23));
   policy.sla_period->timezone = "Mars/Olympus";
-  EXPECT_FALSE(calendar_of(policy));
+  EXPECT_FALSE(calendar_of(policy, inventory));
   policy.sla_period.reset();
-  auto fallback = calendar_of(policy);
+  auto fallback = calendar_of(policy, inventory);
   ASSERT_TRUE(fallback);
   EXPECT_EQ(fallback->kind, PeriodKind::month);
   EXPECT_EQ(fallback->zone.name(), "UTC");
+}
+
+// Without an sla_period the engine reads business hours and periods in the site's zone; the
+// read model must read them in the same zone, or the API and the engine disagree.
+TEST(SlaViewCalendar, WithoutAPeriodZoneTheSitesZoneCountsAsForTheEngine) {
+  Inventory inventory;
+  Organization org;
+  org.id = kOrg;
+  org.sites.push_back(Site{kSite, "Site", "", "Asia/Tokyo"});
+  inventory.organizations.push_back(org);
+  inventory.index();
+  Policy policy;
+  policy.org = kOrg;
+  policy.scope = Scope::site;
+  policy.scope_id = kSite;
+  auto calendar = calendar_of(policy, inventory);
+  ASSERT_TRUE(calendar) << calendar.error().message;
+  EXPECT_EQ(calendar->zone.name(), "Asia/Tokyo");
+  policy.sla_period = SlaPeriod{PeriodKind::week, "Europe/Berlin"};
+  EXPECT_EQ(calendar_of(policy, inventory)->zone.name(), "Europe/Berlin");
 }
 
 TEST_F(SlaViewTest, ComplianceGivesStatusesTheCompliantTimeAndMetricStatistics) {
