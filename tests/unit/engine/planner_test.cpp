@@ -176,14 +176,20 @@ TEST(Planner, WindowDefaultsToTheEvaluationInterval) {
   EXPECT_EQ(promql(planned[0]), "avg_over_time(up[1m30s]) / avg_over_time(up[1m30s])");
 }
 
+// A health-score policy on the whole organization kOrg.
+Policy org_health_policy() {
+  Policy policy;
+  policy.id = "org-health";
+  policy.org = kOrg;
+  policy.scope = Scope::organization;
+  slamon::testing::set_threshold(policy, Metric::health_score, 70);
+  return policy;
+}
+
 TEST(Planner, OrganizationScopeJoinsOnTheOrgId) {
   const Config config = make_config({measurement_config(Metric::health_score, {Scope::organization},
                                                         "avg by (org_id) (health)", "org_id")});
-  Policy a;
-  a.id = "org-health";
-  a.org = kOrg;
-  a.scope = Scope::organization;
-  a.thresholds[static_cast<std::size_t>(Metric::health_score)] = 70;
+  const Policy a = org_health_policy();
   Policy b = a;
   b.id = "other-org-health";
   b.org = kOtherOrg;
@@ -200,11 +206,7 @@ TEST(Planner, OrganizationScopeJoinsOnTheOrgId) {
 TEST(Planner, PerScopeOrganizationSubstitutesTheOrgId) {
   const Config config = make_config({measurement_config(Metric::health_score, {Scope::organization},
                                                         "avg(health{org=\"{{scope_id}}\"})", "")});
-  Policy a;
-  a.id = "org-health";
-  a.org = kOrg;
-  a.scope = Scope::organization;
-  a.thresholds[static_cast<std::size_t>(Metric::health_score)] = 70;
+  const Policy a = org_health_policy();
 
   const auto planned = plan_queries(config, {a});
 
