@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -130,6 +131,17 @@ std::size_t run_paced_rounds(int rounds, double interval_seconds,
     round(r);
   }
   return late_rounds;
+}
+
+void print_wall_figures(const std::vector<double>& walls) {
+  std::printf("wall_round_median_s=%.4f\n", median(walls));
+  std::printf("wall_round_max_s=%.4f\n", max_of(walls));
+}
+
+void print_memory_figures(std::string_view prefix, pid_t pid) {
+  const std::string name(prefix);
+  std::printf("%svmhwm_kib=%ld\n", name.c_str(), proc_status_kib(pid, "VmHWM").value_or(0));
+  std::printf("%svmrss_kib=%ld\n", name.c_str(), proc_status_kib(pid, "VmRSS").value_or(0));
 }
 
 double median(std::vector<double> values) {

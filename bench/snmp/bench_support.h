@@ -56,6 +56,11 @@ std::optional<long> proc_status_kib(pid_t pid, std::string_view field);
 std::size_t run_paced_rounds(int rounds, double interval_seconds,
                              const std::function<void(int round)>& round);
 
+// The report lines both drivers print: wall_round_median_s and wall_round_max_s of `walls`;
+// <prefix>vmhwm_kib and <prefix>vmrss_kib of process `pid` (0: this one).
+void print_wall_figures(const std::vector<double>& walls);
+void print_memory_figures(std::string_view prefix, pid_t pid);
+
 double median(std::vector<double> values);
 double max_of(const std::vector<double>& values);
 

@@ -171,11 +171,9 @@ int run(const Options& options) {
   std::printf("cpu_s=%.4f\n", cpu_total);
   std::printf("cpu_round_median_s=%.4f\n", median(cpus));
   std::printf("cpu_round_max_s=%.4f\n", max_of(cpus));
-  std::printf("wall_round_median_s=%.4f\n", median(walls));
-  std::printf("wall_round_max_s=%.4f\n", max_of(walls));
+  print_wall_figures(walls);
   std::printf("rss_before_poller_kib=%ld\n", rss_before_kib);
-  std::printf("vmhwm_kib=%ld\n", proc_status_kib(0, "VmHWM").value_or(0));
-  std::printf("vmrss_kib=%ld\n", proc_status_kib(0, "VmRSS").value_or(0));
+  print_memory_figures("", 0);
   return failed == 0 ? 0 : 3;
 }
 

@@ -247,12 +247,8 @@ int run(const Options& options) {
   std::printf("exporter_cpu_s=%.4f\n", exporter_cpu);
   std::printf("exporter_cpu_round_median_s=%.4f\n", median(exporter_cpus));
   std::printf("scraper_cpu_s=%.4f\n", own_cpu);
-  std::printf("wall_round_median_s=%.4f\n", median(walls));
-  std::printf("wall_round_max_s=%.4f\n", max_of(walls));
-  std::printf("exporter_vmhwm_kib=%ld\n",
-              proc_status_kib(options.exporter_pid, "VmHWM").value_or(0));
-  std::printf("exporter_vmrss_kib=%ld\n",
-              proc_status_kib(options.exporter_pid, "VmRSS").value_or(0));
+  print_wall_figures(walls);
+  print_memory_figures("exporter_", options.exporter_pid);
   curl_global_cleanup();
   return failed == 0 ? 0 : 3;
 }
