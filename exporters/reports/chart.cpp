@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "reports/format.h"
 
@@ -26,14 +28,9 @@ void set(cairo_t* cr, Color c) {
   cairo_set_source_rgb(cr, c.r, c.g, c.b);
 }
 
-void label(cairo_t* cr, PangoLayout* layout, const std::string& text, double x, double y,
+void label(cairo_t* cr, LayoutCache& texts, const std::string& text, double x, double y,
            double font_size, bool right_aligned = false, bool centered = false) {
-  PangoFontDescription* font = pango_font_description_from_string("DejaVu Sans");
-  pango_font_description_set_absolute_size(font, font_size * PANGO_SCALE);
-  pango_layout_set_font_description(layout, font);
-  pango_font_description_free(font);
-  pango_layout_set_width(layout, -1);
-  pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
+  PangoLayout* layout = texts.get(text, {.font = texts.font("DejaVu Sans", font_size)});
   int width = 0, height = 0;
   pango_layout_get_size(layout, &width, &height);
   double left = x;
@@ -60,11 +57,64 @@ double axis_floor(const std::vector<DayReport>& days, double target) {
 
 }  // namespace
 
-void draw_daily_compliance(cairo_t* cr, PangoLayout* layout, Box box,
+LayoutCache::~LayoutCache() {
+  release(newer_);
+  release(older_);
+  for (auto& [key, font] : fonts_) pango_font_description_free(font);
+}
+
+void LayoutCache::release(Generation& generation) {
+  for (auto& [key, layout] : generation) g_object_unref(layout);
+  generation.clear();
+}
+
+PangoLayout* LayoutCache::get(const std::string& text, const Spec& spec) {
+  std::string key;
+  key.reserve(text.size() + 48);
+  key.append(std::to_string(reinterpret_cast<std::uintptr_t>(spec.font)))
+      .append(1, ' ')
+      .append(std::to_string(spec.width))
+      .append(1, ' ')
+      .append(std::to_string(static_cast<int>(spec.alignment)))
+      .append(1, ' ')
+      .append(std::to_string(static_cast<int>(spec.wrap)))
+      .append(1, '|')
+      .append(text);
+  if (auto found = newer_.find(key); found != newer_.end()) return found->second;
+  PangoLayout* layout = nullptr;
+  if (auto found = older_.find(key); found != older_.end()) {
+    layout = found->second;
+    older_.erase(found);
+  } else {
+    layout = pango_layout_new(context_);
+    pango_layout_set_font_description(layout, spec.font);
+    pango_layout_set_wrap(layout, spec.wrap);
+    pango_layout_set_width(layout, spec.width);
+    pango_layout_set_alignment(layout, spec.alignment);
+    pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
+  }
+  if (newer_.size() >= kGeneration) {
+    release(older_);
+    std::swap(newer_, older_);
+  }
+  newer_.emplace(std::move(key), layout);
+  return layout;
+}
+
+const PangoFontDescription* LayoutCache::font(const char* family, double size) {
+  auto [at, added] = fonts_.try_emplace({family, size}, nullptr);
+  if (added) {
+    at->second = pango_font_description_from_string(family);
+    pango_font_description_set_absolute_size(at->second, size * PANGO_SCALE);
+  }
+  return at->second;
+}
+
+void draw_daily_compliance(cairo_t* cr, LayoutCache& texts, Box box,
                            const std::vector<DayReport>& days, double target_percent) {
   cairo_save(cr);
   set(cr, kText);
-  label(cr, layout, "Daily compliance %, UTC days", box.x, box.y + 5, 7.5);
+  label(cr, texts, "Daily compliance %, UTC days", box.x, box.y + 5, 7.5);
   const double left = box.x + 34, right = box.x + box.width - 4;
   const double top = box.y + 16, bottom = box.y + box.height - 14;
   const double low = axis_floor(days, target_percent);
@@ -79,7 +129,7 @@ void draw_daily_compliance(cairo_t* cr, PangoLayout* layout, Box box,
     cairo_line_to(cr, right, y_of(value));
     cairo_stroke(cr);
     set(cr, kAxis);
-    label(cr, layout, percent_text(value), left - 3, y_of(value), 6, true);
+    label(cr, texts, percent_text(value), left - 3, y_of(value), 6, true);
   }
   const std::size_t count = days.size();
   if (count > 0) {
@@ -107,7 +157,7 @@ void draw_daily_compliance(cairo_t* cr, PangoLayout* layout, Box box,
           std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(days[i].start));
       const std::string text = std::to_string(static_cast<unsigned>(ymd.month())) + "/" +
                                std::to_string(static_cast<unsigned>(ymd.day()));
-      label(cr, layout, text, left + slot * (static_cast<double>(i) + 0.5), bottom + 7, 6, false,
+      label(cr, texts, text, left + slot * (static_cast<double>(i) + 0.5), bottom + 7, 6, false,
             true);
     }
   }
@@ -121,19 +171,19 @@ void draw_daily_compliance(cairo_t* cr, PangoLayout* layout, Box box,
   cairo_stroke(cr);
   cairo_set_dash(cr, nullptr, 0, 0);
   // Above the plot, so no bar hides it.
-  label(cr, layout, "- - target " + percent_text(target_percent), right, box.y + 5, 6.5, true);
+  label(cr, texts, "- - target " + percent_text(target_percent), right, box.y + 5, 6.5, true);
   cairo_restore(cr);
 }
 
-void draw_percentiles(cairo_t* cr, PangoLayout* layout, Box box, const MetricReport& metric) {
+void draw_percentiles(cairo_t* cr, LayoutCache& texts, Box box, const MetricReport& metric) {
   cairo_save(cr);
   set(cr, kText);
-  label(cr, layout, std::string(to_string(metric.metric)), box.x, box.y + 5, 7.5);
+  label(cr, texts, std::string(to_string(metric.metric)), box.x, box.y + 5, 7.5);
   const double left = box.x + 26, right = box.x + box.width - 6;
   const double top = box.y + 14, bottom = box.y + box.height - 14;
   if (!metric.stats) {
     set(cr, kAxis);
-    label(cr, layout, "nothing measured", left, (top + bottom) / 2, 7);
+    label(cr, texts, "nothing measured", left, (top + bottom) / 2, 7);
     cairo_restore(cr);
     return;
   }
@@ -156,7 +206,7 @@ void draw_percentiles(cairo_t* cr, PangoLayout* layout, Box box, const MetricRep
     const auto& [name, value] = bars[i];
     const double y = top + row * static_cast<double>(i);
     set(cr, kAxis);
-    label(cr, layout, name, left - 3, y + row / 2, 6, true);
+    label(cr, texts, name, left - 3, y + row / 2, 6, true);
     if (!std::isfinite(value)) continue;
     const bool violates =
         metric.bound == Bound::min ? value < metric.threshold : value > metric.threshold;
@@ -173,9 +223,9 @@ void draw_percentiles(cairo_t* cr, PangoLayout* layout, Box box, const MetricRep
   cairo_line_to(cr, x_of(metric.threshold), bottom);
   cairo_stroke(cr);
   cairo_set_dash(cr, nullptr, 0, 0);
-  label(cr, layout, "threshold " + value_text(metric.threshold), right, bottom + 7, 6, true);
+  label(cr, texts, "threshold " + value_text(metric.threshold), right, bottom + 7, 6, true);
   set(cr, kAxis);
-  label(cr, layout, value_text(low), left, bottom + 7, 6);
+  label(cr, texts, value_text(low), left, bottom + 7, 6);
   cairo_restore(cr);
 }
 

@@ -65,7 +65,8 @@ class Document {
         bold_(font("DejaVu Sans Bold 7.5")),
         small_(font("DejaVu Sans 6.5")),
         heading_(font("DejaVu Sans Bold 12")),
-        title_(font("DejaVu Sans Bold 18")) {
+        title_(font("DejaVu Sans Bold 18")),
+        texts_(context_) {
     // Points as device units, and metrics not snapped to a pixel grid: a PDF has none.
     pango_cairo_context_set_resolution(context_, 72);
     cairo_font_options_t* options = cairo_font_options_create();
@@ -75,12 +76,22 @@ class Document {
     cairo_font_options_destroy(options);
     auto zone = sla::TimeZone::find(report.timezone);
     zone_ = zone ? *zone : sla::TimeZone::utc();
-    footer_ = "Generated " + time_text(report.generated_at, zone_) + " · times in " + zone_.name() +
-              " · slamon " + report.version + " · " + report.title;
+    const std::string footer = "Generated " + time_text(report.generated_at, zone_) +
+                               " · times in " + zone_.name() + " · slamon " + report.version +
+                               " · " + report.title;
+    // The same on every page: laid out once.
+    pango_layout_set_font_description(footer_.get(), small_.get());
+    pango_layout_set_width(footer_.get(), static_cast<int>((kContentWidth - 50) * PANGO_SCALE));
+    pango_layout_set_ellipsize(footer_.get(), PANGO_ELLIPSIZE_END);
+    pango_layout_set_text(footer_.get(), footer.data(), static_cast<int>(footer.size()));
+    pango_layout_set_font_description(page_number_.get(), small_.get());
+    pango_layout_set_width(page_number_.get(), 50 * PANGO_SCALE);
+    pango_layout_set_alignment(page_number_.get(), PANGO_ALIGN_RIGHT);
     y_ = kMargin;
   }
   ~Document() {
-    for (PangoLayout* layout : column_layouts_) g_object_unref(layout);
+    footer_.reset();
+    page_number_.reset();
     g_object_unref(context_);
     cairo_destroy(cr_);
   }
@@ -88,6 +99,7 @@ class Document {
   Document& operator=(const Document&) = delete;
 
   cairo_t* cr() { return cr_; }
+  chart::LayoutCache& texts() { return texts_; }
   const sla::TimeZone& zone() const { return zone_; }
   cairo_status_t status() const { return cairo_status(cr_); }
 
@@ -111,21 +123,19 @@ class Document {
   // A paragraph over the content width, wrapped; moves the cursor below it.
   void paragraph(const std::string& text, const PangoFontDescription* font_description,
                  Rgb color = kText, double indent = 0) {
-    LayoutPtr layout = this->layout();
-    pango_layout_set_font_description(layout.get(), font_description);
-    pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_width(layout.get(), static_cast<int>((kContentWidth - indent) * PANGO_SCALE));
-    pango_layout_set_text(layout.get(), text.data(), static_cast<int>(text.size()));
-    const double height = height_of(layout.get());
+    PangoLayout* layout =
+        texts_.get(text, {.font = font_description,
+                          .width = static_cast<int>((kContentWidth - indent) * PANGO_SCALE),
+                          .wrap = PANGO_WRAP_WORD_CHAR});
+    const double height = height_of(layout);
     keep(height);
-    draw(layout.get(), kMargin + indent, y_, color);
+    draw(layout, kMargin + indent, y_, color);
     y_ += height;
   }
 
   // A table: rows as tall as their tallest cell, wrapped within the column; a row that does
   // not fit goes whole to the next page, under the header drawn again.
   void table(const std::vector<Column>& columns, const std::vector<Row>& rows) {
-    ensure_layouts(columns.size());
     Row header;
     for (const Column& column : columns) header.push_back(column.header);
     // The header never stands alone at the bottom of a page.
@@ -180,28 +190,21 @@ class Document {
     cairo_stroke(cr_);
   }
 
-  void ensure_layouts(std::size_t count) {
-    while (column_layouts_.size() < count) {
-      PangoLayout* layout = pango_layout_new(context_);
-      pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
-      column_layouts_.push_back(layout);
-    }
-  }
-
-  // Lays the row's cells out in the column layouts and answers the row's height.
+  // Lays the row's cells out (row_layouts_ holds them afterwards) and answers the row's height.
   double measure(const std::vector<Column>& columns, const Row& row,
                  const PangoFontDescription* font_description) {
     double tallest = 0;
+    row_layouts_.clear();
     for (std::size_t c = 0; c < columns.size(); ++c) {
-      PangoLayout* layout = column_layouts_[c];
       const std::string& text = c < row.size() ? row[c] : empty_;
-      pango_layout_set_font_description(layout, font_description);
-      pango_layout_set_width(
-          layout,
-          static_cast<int>((columns[c].width * kContentWidth - 2 * kCellPadding) * PANGO_SCALE));
-      pango_layout_set_alignment(
-          layout, columns[c].align == Align::right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
-      pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
+      PangoLayout* layout = texts_.get(
+          text,
+          {.font = font_description,
+           .width = static_cast<int>((columns[c].width * kContentWidth - 2 * kCellPadding) *
+                                     PANGO_SCALE),
+           .alignment = columns[c].align == Align::right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT,
+           .wrap = PANGO_WRAP_WORD_CHAR});
+      row_layouts_.push_back(layout);
       tallest = std::max(tallest, height_of(layout));
     }
     return tallest + 2 * kCellPadding;
@@ -210,12 +213,12 @@ class Document {
   void draw_cells(const std::vector<Column>& columns, double /*height*/, Rgb color) {
     double x = kMargin;
     for (std::size_t c = 0; c < columns.size(); ++c) {
-      draw(column_layouts_[c], x + kCellPadding, y_ + kCellPadding, color);
+      draw(row_layouts_[c], x + kCellPadding, y_ + kCellPadding, color);
       x += columns[c].width * kContentWidth;
     }
   }
 
-  // Lays the header out (the column layouts hold it afterwards) and draws it.
+  // Lays the header out and draws it.
   void draw_header(const std::vector<Column>& columns, const Row& header) {
     const double height = measure(columns, header, bold_.get());
     fill(kMargin, y_, kContentWidth, height, kHeaderFill);
@@ -224,28 +227,22 @@ class Document {
   }
 
   void footer() {
-    LayoutPtr layout = this->layout();
-    pango_layout_set_font_description(layout.get(), small_.get());
-    pango_layout_set_width(layout.get(), static_cast<int>((kContentWidth - 50) * PANGO_SCALE));
-    pango_layout_set_ellipsize(layout.get(), PANGO_ELLIPSIZE_END);
-    pango_layout_set_text(layout.get(), footer_.data(), static_cast<int>(footer_.size()));
     rule(kPageHeight - kMargin - 12);
-    draw(layout.get(), kMargin, kPageHeight - kMargin - 9, kMuted);
+    draw(footer_.get(), kMargin, kPageHeight - kMargin - 9, kMuted);
     const std::string number = "page " + std::to_string(page_);
-    pango_layout_set_ellipsize(layout.get(), PANGO_ELLIPSIZE_NONE);
-    pango_layout_set_width(layout.get(), 50 * PANGO_SCALE);
-    pango_layout_set_alignment(layout.get(), PANGO_ALIGN_RIGHT);
-    pango_layout_set_text(layout.get(), number.data(), static_cast<int>(number.size()));
-    draw(layout.get(), kMargin + kContentWidth - 50, kPageHeight - kMargin - 9, kMuted);
+    pango_layout_set_text(page_number_.get(), number.data(), static_cast<int>(number.size()));
+    draw(page_number_.get(), kMargin + kContentWidth - 50, kPageHeight - kMargin - 9, kMuted);
   }
 
   const ReportData& report_;
   cairo_t* cr_;
   PangoContext* context_;
   FontPtr body_, bold_, small_, heading_, title_;
-  std::vector<PangoLayout*> column_layouts_;
+  chart::LayoutCache texts_;  // declared after the fonts its layouts are keyed on
+  LayoutPtr footer_ = layout();
+  LayoutPtr page_number_ = layout();
+  std::vector<PangoLayout*> row_layouts_;  // the cells measure() laid out last
   sla::TimeZone zone_ = sla::TimeZone::utc();
-  std::string footer_;
   std::string empty_;
   double y_ = 0;
   int page_ = 1;
@@ -339,17 +336,15 @@ void summary_page(Document& doc, const ReportData& report) {
 void charts(Document& doc, const PolicyReport& policy) {
   doc.keep(kChartHeight + 4);
   const double top = doc.y();
-  LayoutPtr layout = doc.layout();
   const double daily_width = kContentWidth * 0.5;
-  chart::draw_daily_compliance(doc.cr(), layout.get(),
-                               {kMargin, top, daily_width - 8, kChartHeight}, policy.days,
-                               policy.overall.target_percent);
+  chart::draw_daily_compliance(doc.cr(), doc.texts(), {kMargin, top, daily_width - 8, kChartHeight},
+                               policy.days, policy.overall.target_percent);
   if (!policy.metrics.empty()) {
     const double each = (kContentWidth - daily_width) /
                         static_cast<double>(std::min<std::size_t>(policy.metrics.size(), 3));
     for (std::size_t i = 0; i < policy.metrics.size() && i < 3; ++i) {
       chart::draw_percentiles(
-          doc.cr(), layout.get(),
+          doc.cr(), doc.texts(),
           {kMargin + daily_width + each * static_cast<double>(i), top, each, kChartHeight},
           policy.metrics[i]);
     }
@@ -552,23 +547,24 @@ Result<std::string> render_chart_png(const PolicyReport& policy, ChartKind kind,
   cairo_paint(cr);
   PangoContext* context = pango_cairo_create_context(cr);
   pango_cairo_context_set_resolution(context, 72);
-  PangoLayout* layout = pango_layout_new(context);
   // The charts are drawn for a 300-point box; scale to the pixels asked for.
   const double scale = static_cast<double>(width) / 300.0;
   cairo_scale(cr, scale, scale);
   pango_cairo_update_context(cr, context);
   const chart::Box box{4, 4, 300.0 - 8, static_cast<double>(height) / scale - 8};
-  if (kind == ChartKind::daily_compliance) {
-    chart::draw_daily_compliance(cr, layout, box, policy.days, policy.overall.target_percent);
-  } else if (!policy.metrics.empty()) {
-    const double each = box.width / static_cast<double>(policy.metrics.size());
-    for (std::size_t i = 0; i < policy.metrics.size(); ++i) {
-      chart::draw_percentiles(cr, layout,
-                              {box.x + each * static_cast<double>(i), box.y, each, box.height},
-                              policy.metrics[i]);
+  {
+    chart::LayoutCache texts(context);
+    if (kind == ChartKind::daily_compliance) {
+      chart::draw_daily_compliance(cr, texts, box, policy.days, policy.overall.target_percent);
+    } else if (!policy.metrics.empty()) {
+      const double each = box.width / static_cast<double>(policy.metrics.size());
+      for (std::size_t i = 0; i < policy.metrics.size(); ++i) {
+        chart::draw_percentiles(cr, texts,
+                                {box.x + each * static_cast<double>(i), box.y, each, box.height},
+                                policy.metrics[i]);
+      }
     }
   }
-  g_object_unref(layout);
   g_object_unref(context);
   std::string bytes;
   cairo_status_t status = cairo_status(cr);
