@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@ struct SitePolicyFields {
   std::vector<std::pair<Metric, double>> thresholds{};
   NoDataMode no_data = NoDataMode::keep;
   bool provisioned = false;  // true: from the config files rather than the API
+  std::optional<SlaPeriod> sla_period{};
 };
 
 inline void set_threshold(Policy& policy, Metric metric, double value) {
@@ -41,6 +43,7 @@ inline Policy site_policy(SitePolicyFields fields = {}) {
   for (const auto& [metric, value] : fields.thresholds) set_threshold(policy, metric, value);
   policy.no_data = fields.no_data;
   policy.provisioned = fields.provisioned;
+  policy.sla_period = std::move(fields.sla_period);
   return policy;
 }
 

@@ -27,7 +27,8 @@
 #include "slaview/sla_view.h"
 #include "store/store.h"
 #include "support/sample_breach.h"
-#include "support/temp_dir.h"
+#include "support/sample_policy.h"
+#include "support/sla_store_fixture.h"
 
 namespace slamon::reports {
 namespace {
@@ -79,28 +80,22 @@ int count_of(const std::string& text, const std::string& needle) {
 }
 
 Policy make_policy(const std::string& id, const std::string& name) {
-  Policy policy;
-  policy.id = id;
-  policy.org = kOrg;
-  policy.name = name;
-  policy.scope = Scope::site;
-  policy.scope_id = kSite;
-  policy.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = 99.5;
-  policy.thresholds[static_cast<std::size_t>(Metric::latency_ms)] = 80;
-  policy.sla_period = SlaPeriod{PeriodKind::month, "Europe/Berlin"};
-  return policy;
+  return slamon::testing::site_policy(
+      {.id = id,
+       .org = kOrg,
+       .name = name,
+       .site = kSite,
+       .thresholds = {{Metric::uptime_percent, 99.5}, {Metric::latency_ms, 80}},
+       .sla_period = SlaPeriod{PeriodKind::month, "Europe/Berlin"}});
 }
 
-class ReportTest : public ::testing::Test {
+class ReportTest : public slamon::testing::SlaStoreTest {
  protected:
+  ReportTest() : SlaStoreTest(kGenerated) {}
+
   void SetUp() override {
-    const std::string db = (dir_.path() / "slamon.db").string();
-    auto store = Store::open(db);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto history = history::History::open(db, clock_);
-    ASSERT_TRUE(history) << history.error().message;
-    history_ = std::move(*history);
+    SlaStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     Organization org;
     org.id = kOrg;
     org.name = "Northwind Zürich GmbH";
@@ -108,31 +103,8 @@ class ReportTest : public ::testing::Test {
     config_.inventory.index();
   }
 
-  void segments(const std::string& policy_id,
-                std::vector<std::tuple<WallTime, WallTime, std::string>> stretches) {
-    CycleWrite write;
-    for (auto& [start, end, status] : stretches) {
-      write.segments.push_back({policy_id, kOrg, start, end, status});
-    }
-    ASSERT_TRUE(store_->commit(write));
-  }
-
-  // A value every `step` from `first` to `last` (inclusive); `value_at` gives it.
-  template <typename F>
-  void measure(const std::string& policy_id, Metric metric, WallTime first, WallTime last,
-               Duration step, F value_at) {
-    for (WallTime t = first; t <= last; t += step) {
-      const history::Observation observation{policy_id, metric, value_at(t)};
-      ASSERT_TRUE(history_->append(t, {&observation, 1}));
-    }
-  }
-
   slaview::SlaView view() const { return slaview::SlaView(config_, *store_, history_.get()); }
 
-  slamon::testing::TempDir dir_;
-  FakeClock clock_{kGenerated};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<history::History> history_;
   Config config_;
 };
 
@@ -158,14 +130,15 @@ class OctoberReport : public ReportTest {
     window.provisioned = true;
     config_.maintenance = {window};
 
-    segments(main_.id, {{kOctober.start, utc(2026, 10, 10, 10), "up"},
-                        {utc(2026, 10, 10, 10), utc(2026, 10, 10, 12), "down"},
-                        {utc(2026, 10, 10, 12), utc(2026, 10, 20, 8), "up"},
-                        {utc(2026, 10, 20, 8), utc(2026, 10, 20, 9), "degraded"},
-                        {utc(2026, 10, 20, 9), utc(2026, 10, 25, 0), "up"},
-                        {utc(2026, 10, 25, 0), utc(2026, 10, 25, 3), "maintenance"},
-                        {utc(2026, 10, 25, 3), kGenerated, "up"}});
-    segments(late_.id, {{utc(2026, 10, 15), kGenerated, "up"}});
+    segments(main_.id, kOrg,
+             {{kOctober.start, utc(2026, 10, 10, 10), "up"},
+              {utc(2026, 10, 10, 10), utc(2026, 10, 10, 12), "down"},
+              {utc(2026, 10, 10, 12), utc(2026, 10, 20, 8), "up"},
+              {utc(2026, 10, 20, 8), utc(2026, 10, 20, 9), "degraded"},
+              {utc(2026, 10, 20, 9), utc(2026, 10, 25, 0), "up"},
+              {utc(2026, 10, 25, 0), utc(2026, 10, 25, 3), "maintenance"},
+              {utc(2026, 10, 25, 3), kGenerated, "up"}});
+    segments(late_.id, kOrg, {{utc(2026, 10, 15), kGenerated, "up"}});
     measure(main_.id, Metric::uptime_percent, kOctober.start, kGenerated, 1h, [](WallTime t) {
       return t >= utc(2026, 10, 10, 10) && t < utc(2026, 10, 10, 12) ? 0.0 : 100.0;
     });

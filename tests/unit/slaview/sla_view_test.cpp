@@ -6,7 +6,6 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "common/clock.h"
@@ -16,7 +15,8 @@
 #include "slaview/sla_view.h"
 #include "store/store.h"
 #include "support/sample_breach.h"
-#include "support/temp_dir.h"
+#include "support/sample_policy.h"
+#include "support/sla_store_fixture.h"
 
 namespace slamon::slaview {
 namespace {
@@ -33,25 +33,21 @@ const std::string kOrg = "org-1";
 const std::string kSite = "site-1";
 const WallTime kNow = utc(2027, 3, 10, 12);
 
-class SlaViewTest : public ::testing::Test {
+class SlaViewTest : public slamon::testing::SlaStoreTest {
  protected:
-  void SetUp() override {
-    const std::string db = (dir_.path() / "slamon.db").string();
-    auto store = Store::open(db);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto history = history::History::open(db, clock_);
-    ASSERT_TRUE(history) << history.error().message;
-    history_ = std::move(*history);
+  SlaViewTest() : SlaStoreTest(kNow) {}
 
-    policy_.id = "policy-1";
-    policy_.org = kOrg;
-    policy_.name = "Policy";
-    policy_.scope = Scope::site;
-    policy_.scope_id = kSite;
-    policy_.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = 99;
-    policy_.thresholds[static_cast<std::size_t>(Metric::latency_ms)] = 100;
-    policy_.sla_period = SlaPeriod{PeriodKind::month, "UTC"};
+  void SetUp() override {
+    SlaStoreTest::SetUp();
+    if (HasFatalFailure()) return;
+
+    policy_ = slamon::testing::site_policy(
+        {.id = "policy-1",
+         .org = kOrg,
+         .name = "Policy",
+         .site = kSite,
+         .thresholds = {{Metric::uptime_percent, 99}, {Metric::latency_ms, 100}},
+         .sla_period = SlaPeriod{PeriodKind::month, "UTC"}});
 
     MaintenanceWindow window;
     window.id = "maintenance-1";
@@ -64,27 +60,8 @@ class SlaViewTest : public ::testing::Test {
     config_.maintenance = {window};
   }
 
-  void segments(std::vector<std::tuple<WallTime, WallTime, std::string>> stretches) {
-    CycleWrite write;
-    for (auto& [start, end, status] : stretches) {
-      write.segments.push_back({policy_.id, kOrg, start, end, status});
-    }
-    ASSERT_TRUE(store_->commit(write));
-  }
-
-  void measure(Metric metric, WallTime first, const std::vector<double>& values) {
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      const history::Observation observation{policy_.id, metric, values[i]};
-      ASSERT_TRUE(history_->append(first + 5min * static_cast<int>(i), {&observation, 1}));
-    }
-  }
-
   SlaView view() const { return SlaView(config_, *store_, history_.get()); }
 
-  slamon::testing::TempDir dir_;
-  FakeClock clock_{kNow};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<history::History> history_;
   Config config_;
   Policy policy_;
 };
@@ -142,9 +119,10 @@ TEST(SlaViewCalendar, WithoutAPeriodZoneTheSitesZoneCountsAsForTheEngine) {
 }
 
 TEST_F(SlaViewTest, ComplianceGivesStatusesTheCompliantTimeAndMetricStatistics) {
-  segments({{utc(2027, 3, 9), utc(2027, 3, 9, 18), "up"},
+  segments(policy_.id, kOrg,
+           {{utc(2027, 3, 9), utc(2027, 3, 9, 18), "up"},
             {utc(2027, 3, 9, 18), utc(2027, 3, 10), "down"}});
-  measure(Metric::latency_ms, utc(2027, 3, 9, 1), {10, 20, 30});
+  measure_values(policy_.id, Metric::latency_ms, utc(2027, 3, 9, 1), 5min, {10, 20, 30});
   auto figures = view().compliance(policy_, sla::ComplianceWindow::d1, kNow);
   ASSERT_TRUE(figures) << figures.error().message;
   EXPECT_EQ(figures->range.start, utc(2027, 3, 9, 12));
@@ -166,11 +144,12 @@ TEST_F(SlaViewTest, ComplianceGivesStatusesTheCompliantTimeAndMetricStatistics) 
 }
 
 TEST_F(SlaViewTest, TheStandingIsTheRunningPeriodAsPeriodsJudgesIt) {
-  segments({{utc(2027, 3, 1), utc(2027, 3, 10, 12), "up"}});
+  segments(policy_.id, kOrg, {{utc(2027, 3, 1), utc(2027, 3, 10, 12), "up"}});
   std::vector<double> uptime(12, 100.0);
   uptime[4] = 0;
-  measure(Metric::uptime_percent, utc(2027, 3, 5), uptime);
-  measure(Metric::uptime_percent, utc(2027, 3, 2, 1), {0, 0});  // in maintenance: excluded
+  measure_values(policy_.id, Metric::uptime_percent, utc(2027, 3, 5), 5min, uptime);
+  measure_values(policy_.id, Metric::uptime_percent, utc(2027, 3, 2, 1), 5min,
+                 {0, 0});  // in maintenance: excluded
 
   auto periods = view().periods(policy_, {utc(2027, 2, 1), kNow}, kNow);
   ASSERT_TRUE(periods) << periods.error().message;
@@ -201,7 +180,8 @@ TEST_F(SlaViewTest, WithoutAnSlaPeriodTheStandingIsTheLastThirtyDays) {
 }
 
 TEST_F(SlaViewTest, TheOverviewsDaysAreTheDaysAndAddUpToTheSpan) {
-  segments({{utc(2027, 3, 8, 12), utc(2027, 3, 9), "up"},
+  segments(policy_.id, kOrg,
+           {{utc(2027, 3, 8, 12), utc(2027, 3, 9), "up"},
             {utc(2027, 3, 9), utc(2027, 3, 9, 6), "degraded"},
             {utc(2027, 3, 9, 6), kNow + 5min, "down"}});
   auto overview = view().overview(policy_, 3, kNow);
@@ -222,8 +202,8 @@ TEST_F(SlaViewTest, TheOverviewsDaysAreTheDaysAndAddUpToTheSpan) {
 }
 
 TEST_F(SlaViewTest, DailyStatisticsAndNoHistory) {
-  measure(Metric::latency_ms, utc(2027, 3, 9, 1), {10, 20});
-  measure(Metric::latency_ms, utc(2027, 3, 10, 1), {40});
+  measure_values(policy_.id, Metric::latency_ms, utc(2027, 3, 9, 1), 5min, {10, 20});
+  measure_values(policy_.id, Metric::latency_ms, utc(2027, 3, 10, 1), 5min, {40});
   auto days = view().daily_stats(policy_, Metric::latency_ms, utc(2027, 3, 8), 3, kNow);
   ASSERT_TRUE(days) << days.error().message;
   ASSERT_EQ(days->size(), 3u);

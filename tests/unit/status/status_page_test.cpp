@@ -20,7 +20,7 @@
 #include "status/status_page.h"
 #include "store/store.h"
 #include "support/sample_policy.h"
-#include "support/temp_dir.h"
+#include "support/sla_store_fixture.h"
 
 namespace slamon::status {
 namespace {
@@ -77,16 +77,13 @@ TokenConfig token(const std::string& name, const std::string& plaintext, const s
   return config;
 }
 
-class StatusPageTest : public ::testing::Test {
+class StatusPageTest : public testing::SlaStoreTest {
  protected:
+  StatusPageTest() : SlaStoreTest(kNow) {}
+
   void SetUp() override {
-    const std::string db = (dir_.path() / "slamon.db").string();
-    auto store = Store::open(db);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-    auto history = history::History::open(db, clock_);
-    ASSERT_TRUE(history) << history.error().message;
-    history_ = std::move(*history);
+    SlaStoreTest::SetUp();
+    if (HasFatalFailure()) return;
 
     auto config = std::make_shared<Config>();
     Organization a;
@@ -125,15 +122,6 @@ class StatusPageTest : public ::testing::Test {
     site_only.sites = std::vector<std::string>{kSiteA2};
     config->auth.tokens = {token("a", kTokenA, kOrgA), site_only, token("b", kTokenB, kOrgB)};
     config_ = config;
-  }
-
-  void add_segments(const std::string& policy, const std::string& org,
-                    std::vector<std::tuple<WallTime, WallTime, std::string>> segments) {
-    CycleWrite write;
-    for (auto& [start, end, status] : segments) {
-      write.segments.push_back({policy, org, start, end, status});
-    }
-    ASSERT_TRUE(store_->commit(write));
   }
 
   void add_open_breach(const std::string& id, const std::string& policy, const std::string& org,
@@ -194,10 +182,6 @@ class StatusPageTest : public ::testing::Test {
     return found == response.headers.end() ? std::string() : found->second;
   }
 
-  testing::TempDir dir_;
-  FakeClock clock_{kNow};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<history::History> history_;
   ConfigPtr config_;
   http::Handler handler_;
 };
@@ -236,12 +220,12 @@ TEST(DayColour, FollowsTheSharesOfEvaluatedTime) {
 }
 
 TEST_F(StatusPageTest, BarsTakeTheirColourFromEachUtcDay) {
-  add_segments(kUptimeId, kOrgA,
-               {{kToday - Days(5), kToday - Days(5) + 23h, "up"},
-                {kToday - Days(5) + 23h, kToday - Days(4), "degraded"},
-                {kToday - Days(4), kToday - Days(2), "up"},
-                {kToday - Days(2), kToday - Days(1), "down"},
-                {kToday - Days(1), kNow + 5min, "up"}});
+  segments(kUptimeId, kOrgA,
+           {{kToday - Days(5), kToday - Days(5) + 23h, "up"},
+            {kToday - Days(5) + 23h, kToday - Days(4), "degraded"},
+            {kToday - Days(4), kToday - Days(2), "up"},
+            {kToday - Days(2), kToday - Days(1), "down"},
+            {kToday - Days(1), kNow + 5min, "up"}});
   const PageView page = view("northwind");
   const PolicyView* policy = find(page, kUptimeId);
   ASSERT_NE(policy, nullptr);
@@ -276,7 +260,7 @@ TEST_F(StatusPageTest, BarsTakeTheirColourFromEachUtcDay) {
 }
 
 TEST_F(StatusPageTest, BadgeComparesMeasuredUptimeWithTheTarget) {
-  add_segments(kUptimeId, kOrgA, {{kNow - 10h, kNow + 5min, "up"}});
+  segments(kUptimeId, kOrgA, {{kNow - 10h, kNow + 5min, "up"}});
   // Two hours of 5-minute cycles: 24 points at 99.5 %.
   for (int i = 0; i < 24; ++i) {
     const WallTime at = kNow - 2h + 5min * (i + 1);
@@ -352,7 +336,7 @@ TEST_F(StatusPageTest, CalendarPeriodBadgeUsesTheCurrentPeriod) {
     if (policy.id == kUptimeId) policy.sla_period = SlaPeriod{PeriodKind::month, "UTC"};
   }
   config_ = config;
-  add_segments(kUptimeId, kOrgA, {{kNow - 10h, kNow + 5min, "up"}});
+  segments(kUptimeId, kOrgA, {{kNow - 10h, kNow + 5min, "up"}});
   ASSERT_TRUE(history_->append(
       kNow - 5min, std::vector<history::Observation>{{kUptimeId, Metric::uptime_percent, 100.0}}));
   const PageView page = view("northwind");
@@ -453,7 +437,7 @@ TEST_F(StatusPageTest, LabelsSelectThePolicies) {
 }
 
 TEST_F(StatusPageTest, APageNeverShowsAnotherOrgsPolicy) {
-  add_segments(kOtherId, kOrgB, {{kNow - 2h, kNow + 5min, "down"}});
+  segments(kOtherId, kOrgB, {{kNow - 2h, kNow + 5min, "down"}});
   add_open_breach("b-other", kOtherId, kOrgB, kSiteB, Metric::uptime_percent, Severity::critical,
                   90, 99.5, kNow - 2h);
   const http::HttpResponse north = get("northwind");
