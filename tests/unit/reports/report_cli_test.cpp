@@ -6,71 +6,38 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <utility>
+#include <vector>
 
-#include "common/clock.h"
-#include "history/history.h"
-#include "store/store.h"
 #include "support/child_process.h"
-#include "support/temp_dir.h"
+#include "support/hq_config.h"
 
 namespace slamon {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::file_bytes;
+using testing::kHqOrg;
 using testing::run_to_completion;
 
-constexpr char kOrg[] = "3f7c1a52-0d4e-4b8e-9c11-2f3a4b5c6d7e";
-constexpr char kSite[] = "a1b2c3d4-0000-4000-8000-000000000001";
 const WallTime kFrom = from_unix_seconds(1'790'812'800);  // 2026-10-01T00:00:00Z
-
-std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 class ReportCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.write("slamon.yml", R"(global:
-  storage_path: slamon.db
-rule_files: ["rules/*.yml"]
-inventory_files: ["inventory/*.yml"]
-sources:
-  - {name: prom, type: prometheus, url: "http://127.0.0.1:9"}
-measurements:
-  - metric: uptime_percent
-    scopes: [site]
-    source: prom
-    query: 'avg by (site_id) (site_uptime_percent)'
-    scope_label: site_id
-)");
-    dir_.write("inventory/fleet.yml",
-               std::string("organizations:\n  - id: ") + kOrg +
-                   "\n    name: Northwind\n    sites:\n      - {id: " + kSite + ", name: HQ}\n");
-    dir_.write("rules/hq.yml", std::string("policies:\n  - {id: hq-uptime, org: ") + kOrg +
-                                   ", name: \"HQ Zürich, uptime\", scope: site, scope_id: " +
-                                   kSite + ", thresholds: {uptime_percent_min: 99.5}}\n");
-    auto store = Store::open(db().string());
-    ASSERT_TRUE(store) << store.error().message;
-    CycleWrite write;
-    write.segments.push_back({"hq-uptime", kOrg, kFrom, kFrom + 24h, "up"});
-    write.segments.push_back({"hq-uptime", kOrg, kFrom + 24h, kFrom + 25h, "down"});
-    write.segments.push_back({"hq-uptime", kOrg, kFrom + 25h, kFrom + 72h, "up"});
-    ASSERT_TRUE((*store)->commit(write));
-    FakeClock clock(kFrom + 72h);
-    auto history = history::History::open(db().string(), clock);
-    ASSERT_TRUE(history) << history.error().message;
+    testing::write_hq_config(dir_, "Northwind", "\"HQ Zürich, uptime\"");
+    std::vector<std::pair<WallTime, double>> uptime;
     for (int hour = 0; hour < 72; ++hour) {
-      const history::Observation o{"hq-uptime", Metric::uptime_percent, hour == 24 ? 0.0 : 100.0};
-      ASSERT_TRUE((*history)->append(kFrom + std::chrono::hours(hour), {&o, 1}));
+      uptime.emplace_back(kFrom + std::chrono::hours(hour), hour == 24 ? 0.0 : 100.0);
     }
+    testing::seed_hq_database(dir_, kFrom + 72h,
+                              {{kFrom, kFrom + 24h, "up"},
+                               {kFrom + 24h, kFrom + 25h, "down"},
+                               {kFrom + 25h, kFrom + 72h, "up"}},
+                              uptime);
   }
 
-  std::filesystem::path db() const { return dir_.path() / "slamon.db"; }
+  std::filesystem::path db() const { return testing::hq_database(dir_); }
 
   testing::CompletedRun report(const std::vector<std::string>& extra, const std::string& name) {
     std::vector<std::string> argv{
@@ -90,7 +57,7 @@ TEST_F(ReportCli, WritesAPdfAndCsvsWithoutTouchingTheDatabase) {
   const auto pdf = dir_.path() / "out" / "report.pdf";
   std::filesystem::create_directories(pdf.parent_path());
   auto run =
-      report({"--org=" + std::string(kOrg), "--format=pdf", "--output=" + pdf.string()}, "pdf");
+      report({"--org=" + std::string(kHqOrg), "--format=pdf", "--output=" + pdf.string()}, "pdf");
   ASSERT_TRUE(run.status.succeeded()) << run.status.describe() << "\n" << run.err;
   EXPECT_NE(run.out.find("1 policies"), std::string::npos) << run.out;
   EXPECT_EQ(file_bytes(pdf).rfind("%PDF-", 0), 0u);
@@ -121,8 +88,9 @@ TEST_F(ReportCli, RefusesBadArguments) {
   auto run = report({"--policy=nope", "--output=" + out}, "unknown-policy");
   EXPECT_EQ(run.status.code(), 1);
   EXPECT_NE(run.err.find("no policy nope"), std::string::npos) << run.err;
-  run = report({"--org=" + std::string(kOrg), "--format=pdf", "--part=breaches", "--output=" + out},
-               "part-with-pdf");
+  run =
+      report({"--org=" + std::string(kHqOrg), "--format=pdf", "--part=breaches", "--output=" + out},
+             "part-with-pdf");
   EXPECT_EQ(run.status.code(), 1);
   EXPECT_FALSE(std::filesystem::exists(out));
 }
