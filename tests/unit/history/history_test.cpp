@@ -16,6 +16,7 @@
 
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/store_file.h"
 #include "support/temp_dir.h"
 
 namespace slamon::history {
@@ -38,9 +39,8 @@ class HistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = (dir_.path() / "slamon.db").string();
-    auto store = Store::open(path_);
-    ASSERT_TRUE(store.has_value()) << store.error().message;
-    store_ = std::move(*store);
+    store_ = testing::open_store(path_);
+    ASSERT_NE(store_, nullptr);
     history_ = open();
   }
 

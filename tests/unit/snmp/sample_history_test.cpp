@@ -16,6 +16,7 @@
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "support/store_file.h"
 #include "support/temp_dir.h"
 
 namespace slamon::snmp {
@@ -51,9 +52,8 @@ class SampleHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = (dir_.path() / "slamon.db").string();
-    auto store = Store::open(path_);
-    ASSERT_TRUE(store.has_value()) << store.error().message;
-    store_ = std::move(*store);
+    store_ = testing::open_store(path_);
+    ASSERT_NE(store_, nullptr);
   }
 
   std::unique_ptr<SampleHistory> open(milliseconds retention = hours(24), WallTime now = kT0) {
@@ -62,11 +62,7 @@ class SampleHistoryTest : public ::testing::Test {
     return history ? std::move(*history) : nullptr;
   }
 
-  sqlite::Connection raw() {
-    auto connection = sqlite::Connection::open(path_);
-    EXPECT_TRUE(connection.has_value());
-    return std::move(*connection);
-  }
+  sqlite::Connection raw() { return testing::raw_connection(path_); }
 
   long long rows_on_disk() {
     auto connection = raw();

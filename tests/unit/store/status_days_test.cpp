@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "support/store_file.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -33,11 +34,7 @@ struct Expected {
   std::array<long long, 5> ms{};
 };
 
-std::unique_ptr<Store> open_store(const std::string& path) {
-  auto store = Store::open(path);
-  EXPECT_TRUE(store.has_value()) << store.error().message;
-  return store ? std::move(*store) : nullptr;
-}
+using testing::open_store;
 
 // Timelines for `policies` policies over `days` days: runs of 7 minutes to 30 hours, some
 // separated by gaps, crossing midnights.

@@ -21,6 +21,7 @@
 #include "store/sqlite.h"
 #include "store/store.h"
 #include "support/sample_breach.h"
+#include "support/store_file.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -32,17 +33,8 @@ const WallTime kT0 = WallTime{milliseconds{1'790'000'000'123}};
 const std::string kOrgA = "org-a";
 const std::string kOrgB = "org-b";
 
-std::unique_ptr<Store> open_store(const std::string& path) {
-  auto store = Store::open(path);
-  EXPECT_TRUE(store.has_value()) << store.error().message;
-  return store ? std::move(*store) : nullptr;
-}
-
-sqlite::Connection raw_connection(const std::string& path) {
-  auto connection = sqlite::Connection::open(path);
-  EXPECT_TRUE(connection.has_value()) << connection.error().message;
-  return std::move(*connection);
-}
+using testing::open_store;
+using testing::raw_connection;
 
 Policy make_policy(const std::string& id, const std::string& org, const std::string& name) {
   Policy p;

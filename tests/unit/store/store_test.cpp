@@ -17,6 +17,7 @@
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "support/sample_breach.h"
+#include "support/store_file.h"
 #include "support/temp_dir.h"
 
 namespace slamon {
@@ -31,17 +32,8 @@ WallTime at_ms(long long ms) {
 }
 const WallTime kT0 = at_ms(1'790'000'000'123);
 
-std::unique_ptr<Store> open_store(const std::string& path) {
-  auto store = Store::open(path);
-  EXPECT_TRUE(store.has_value()) << store.error().message;
-  return store ? std::move(*store) : nullptr;
-}
-
-sqlite::Connection raw_connection(const std::string& path) {
-  auto connection = sqlite::Connection::open(path);
-  EXPECT_TRUE(connection.has_value()) << connection.error().message;
-  return std::move(*connection);
-}
+using testing::open_store;
+using testing::raw_connection;
 
 long long query_int(const std::string& path, std::string_view sql) {
   auto connection = raw_connection(path);
