@@ -12,15 +12,10 @@
 namespace slamon::notify {
 namespace {
 
-using nlohmann::json;
+using namespace testing;  // sample_events.h
 using slamon::testing::HttpStub;
 using slamon::testing::StubResponse;
 using std::chrono::minutes;
-using testing::breach_event;
-using testing::incident_event;
-using testing::notification_of;
-using testing::sample_breach;
-using testing::test_now;
 
 constexpr std::string_view kExternalUrl = "https://slamon.example.net";
 

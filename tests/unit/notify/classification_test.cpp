@@ -15,12 +15,10 @@
 namespace slamon::notify {
 namespace {
 
+using namespace testing;  // sample_events.h
 using slamon::testing::HttpStub;
 using slamon::testing::StubResponse;
 using std::chrono::milliseconds;
-using testing::breach_event;
-using testing::notification_of;
-using testing::test_now;
 
 constexpr std::string_view kPathSecret = "s3cr3tT0ken";
 constexpr std::string_view kSigningSecret = "whsec_c2lnbmluZy1zZWNyZXQtZm9yLXRlc3Rz";

@@ -15,9 +15,9 @@
 namespace slamon::notify {
 namespace {
 
+using namespace testing;  // sample_events.h; test_now() is 2026-11-21T10:00:00Z, a Saturday
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::test_now;  // 2026-11-21T10:00:00Z, a Saturday
 
 // A loopback port nothing listens on: bound, then released.
 int closed_port() {

@@ -12,14 +12,7 @@
 namespace slamon::notify {
 namespace {
 
-using nlohmann::json;
-using testing::breach_event;
-using testing::expect_facts;
-using testing::fact;
-using testing::incident_event;
-using testing::message_of;
-using testing::sample_breach;
-using testing::test_now;
+using namespace testing;  // sample_events.h
 
 TEST(BuildMessage, ReadsABreachEvent) {
   const json event = breach_event(EventType::breach_created);

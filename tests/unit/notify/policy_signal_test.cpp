@@ -21,16 +21,10 @@
 namespace slamon::notify {
 namespace {
 
-using nlohmann::json;
+using namespace testing;  // sample_events.h
 using slamon::testing::HttpStub;
 using slamon::testing::StubResponse;
 using std::chrono::minutes;
-using testing::budget_event;
-using testing::expect_facts;
-using testing::fact;
-using testing::notification_of;
-using testing::policy_signal_event;
-using testing::test_now;
 
 constexpr std::string_view kExternalUrl = "https://slamon.example.net/";
 constexpr std::string_view kDash = "\xE2\x80\x93";  // –

@@ -19,6 +19,9 @@
 
 namespace slamon::notify::testing {
 
+// The tests read and build events as JSON; `using namespace testing;` brings this in too.
+using json = nlohmann::json;
+
 // 2026-11-21T10:00:00Z, the tests' fixed "now".
 WallTime test_now();
 

@@ -13,12 +13,7 @@
 namespace slamon::notify {
 namespace {
 
-using nlohmann::json;
-using testing::breach_event;
-using testing::notification_of;
-using testing::SmtpScript;
-using testing::SmtpStub;
-using testing::test_now;
+using namespace testing;  // sample_events.h
 
 NotifierConfig smtp_config(const std::string& smarthost) {
   NotifierConfig config;

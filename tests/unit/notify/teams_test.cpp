@@ -12,13 +12,9 @@
 namespace slamon::notify {
 namespace {
 
-using nlohmann::json;
+using namespace testing;  // sample_events.h
 using slamon::testing::HttpStub;
 using slamon::testing::StubResponse;
-using testing::breach_event;
-using testing::incident_event;
-using testing::notification_of;
-using testing::test_now;
 
 class TeamsTest : public ::testing::Test {
  protected:

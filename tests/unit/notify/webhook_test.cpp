@@ -16,12 +16,9 @@
 namespace slamon::notify {
 namespace {
 
-using nlohmann::json;
+using namespace testing;  // sample_events.h
 using slamon::testing::HttpStub;
 using slamon::testing::StubResponse;
-using testing::breach_event;
-using testing::notification_of;
-using testing::test_now;
 
 // The secret of the Standard Webhooks specification's example.
 constexpr std::string_view kSpecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
