@@ -25,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using slamon::testing::ChildProcess;
 using nlohmann::json;
+using testing::notification_of;
 using std::chrono::minutes;
 
 constexpr const char* kAlertmanager = "/usr/bin/prometheus-alertmanager";
@@ -134,15 +135,6 @@ class AlertmanagerPeer : public ::testing::Test {
     policy.scope = Scope::site;
     policy.scope_id = "site-1";
     return policy;
-  }
-
-  static Notification notification_of(const json& event) {
-    Notification notification;
-    notification.event_id = event["id"].get<std::string>();
-    notification.type = event["type"].get<std::string>();
-    notification.payload = event.dump();
-    notification.event = event;
-    return notification;
   }
 
   DeliveryResult send(AlertmanagerNotifier& am, EventType type, const Breach& b) {

@@ -62,4 +62,13 @@ nlohmann::json event_at(EventType type, const Breach& breach, const PolicyRef& p
   return to_json(make_event(type, breach, policy, at));
 }
 
+Notification notification_of(const nlohmann::json& event) {
+  Notification notification;
+  notification.event_id = event["id"].get<std::string>();
+  notification.type = event["type"].get<std::string>();
+  notification.payload = event.dump();
+  notification.event = event;
+  return notification;
+}
+
 }  // namespace slamon::notify::testing

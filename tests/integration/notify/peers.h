@@ -1,6 +1,7 @@
 // Helpers for the notifier tests against real peers (aiosmtpd, Alertmanager): a free loopback
-// port, a bounded wait for a peer process to accept connections, and events stamped with the
-// real time (a real peer judges alerts by its own clock). Thread-safe (no shared state).
+// port, a bounded wait for a peer process to accept connections, events stamped with the real
+// time (a real peer judges alerts by its own clock) and the notification a notifier is handed.
+// Thread-safe (no shared state).
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "common/clock.h"
 #include "support/child_process.h"
 #include "model/model.h"
+#include "notify/notifier.h"
 
 namespace slamon::notify::testing {
 
@@ -28,5 +30,9 @@ bool accepts_connections(int port);
 
 // The stored JSON of an event of `type` about `breach`, occurring at `at`.
 nlohmann::json event_at(EventType type, const Breach& breach, const PolicyRef& policy, WallTime at);
+
+// The notification the delivery worker would hand a notifier for `event` (which has an id and
+// a type).
+Notification notification_of(const nlohmann::json& event);
 
 }  // namespace slamon::notify::testing

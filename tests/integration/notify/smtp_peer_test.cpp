@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 using slamon::testing::ChildProcess;
 using slamon::testing::run_to_completion;
 using nlohmann::json;
+using testing::notification_of;
 
 constexpr const char* kPython = "/usr/bin/python3";
 constexpr const char* kOpenssl = "/usr/bin/openssl";
@@ -114,15 +115,6 @@ class SmtpPeer : public ::testing::Test {
     policy.scope = Scope::site;
     policy.scope_id = "site-1";
     return testing::event_at(EventType::breach_created, breach, policy, now);
-  }
-
-  static Notification notification_of(const json& event) {
-    Notification notification;
-    notification.event_id = event["id"].get<std::string>();
-    notification.type = event["type"].get<std::string>();
-    notification.payload = event.dump();
-    notification.event = event;
-    return notification;
   }
 
   // The one stored mail, parsed by Python.
