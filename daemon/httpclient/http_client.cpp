@@ -8,6 +8,7 @@
 #include <charconv>
 #include <memory>
 
+#include "common/strings.h"
 #include "slamon/build_info.h"
 
 namespace slamon {
@@ -49,22 +50,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return bytes;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
@@ -73,7 +58,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     // A new status line (after an interim 1xx answer): keep only the final response's headers.
     transfer->headers.clear();
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-    transfer->headers.emplace_back(lower(trim(line.substr(0, colon))),
+    transfer->headers.emplace_back(to_lower_ascii(trim(line.substr(0, colon))),
                                    std::string(trim(line.substr(colon + 1))));
   }
   return bytes;
@@ -128,7 +113,8 @@ std::string scrub(std::string message, const HttpRequest& request) {
   secrets.push_back(request.auth.authorization_credentials);
   secrets.push_back(request.auth.basic_password);
   for (const auto& [name, value] : request.headers) {
-    if (lower(name) == "authorization" || lower(name) == "cookie") secrets.push_back(value);
+    if (to_lower_ascii(name) == "authorization" || to_lower_ascii(name) == "cookie")
+      secrets.push_back(value);
   }
   for (const auto& secret : secrets) {
     if (secret.empty()) continue;
@@ -185,7 +171,7 @@ std::string_view to_string(HttpMethod method) {
 }
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
-  const std::string wanted = lower(name);
+  const std::string wanted = to_lower_ascii(name);
   for (const auto& [key, value] : headers) {
     if (key == wanted) return value;
   }

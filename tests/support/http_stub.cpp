@@ -16,6 +16,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "common/strings.h"
+
 namespace slamon::testing {
 
 namespace {
@@ -23,21 +25,6 @@ namespace {
 constexpr std::size_t kMaxHeaderBytes = 1 << 20;
 constexpr std::size_t kMaxBodyBytes = 64 << 20;
 constexpr std::chrono::seconds kReadDeadline{10};
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string_view reason_phrase(int status) {
   switch (status) {
@@ -125,7 +112,7 @@ StubResponse StubResponse::drop() {
 }
 
 std::string RecordedRequest::header(const std::string& name) const {
-  const auto found = headers.find(lower(name));
+  const auto found = headers.find(to_lower_ascii(name));
   return found == headers.end() ? std::string() : found->second;
 }
 
@@ -241,7 +228,7 @@ void HttpStub::handle(int client) {
       const auto end = rest.find("\r\n");
       const std::string_view line = rest.substr(0, end);
       if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-        request.headers[lower(trim(line.substr(0, colon)))] =
+        request.headers[to_lower_ascii(trim(line.substr(0, colon)))] =
             std::string(trim(line.substr(colon + 1)));
       }
       if (end == std::string_view::npos) break;
