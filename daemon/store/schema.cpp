@@ -259,10 +259,35 @@ CREATE TABLE IF NOT EXISTS snmp_samples (
   PRIMARY KEY (at_ms, device_key)) WITHOUT ROWID;
 )sql";
 
+// Reports (SPEC 10): a row per requested report, written by the API as `pending` and finished
+// by the report worker (`done` with the generated file's name, size and digest, or `failed`
+// with the error). policy_ids is a JSON array of the policies it covers.
+constexpr std::string_view kSchemaV8 = R"sql(
+CREATE TABLE reports (
+  id           TEXT    NOT NULL PRIMARY KEY,
+  org          TEXT    NOT NULL,
+  title        TEXT    NOT NULL,
+  period_start INTEGER NOT NULL,
+  period_end   INTEGER NOT NULL,
+  format       TEXT    NOT NULL CHECK (format IN ('pdf', 'csv')),
+  policy_ids   TEXT    NOT NULL,
+  status       TEXT    NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+  error        TEXT,
+  file_name    TEXT,
+  size         INTEGER,
+  sha256       TEXT,
+  created_at   INTEGER NOT NULL,
+  created_by   TEXT    NOT NULL,
+  finished_at  INTEGER
+);
+CREATE INDEX reports_by_org_created ON reports (org, created_at DESC);
+CREATE INDEX reports_pending ON reports (created_at) WHERE status = 'pending';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1}, Migration{2, kSchemaV2}, Migration{3, kSchemaV3},
     Migration{4, kSchemaV4}, Migration{5, kSchemaV5}, Migration{6, kSchemaV6},
-    Migration{7, kSchemaV7},
+    Migration{7, kSchemaV7}, Migration{8, kSchemaV8},
 };
 
 void require_ordered(std::span<const Migration> list) {

@@ -868,4 +868,177 @@ Result<long long> Store::pending_event_count() {
                                  "SELECT count(*) FROM events WHERE delivered_at IS NULL");
 }
 
+// ---- reports --------------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kReportColumns =
+    "id, org, title, period_start, period_end, format, policy_ids, status, error, file_name, "
+    "size, sha256, created_at, created_by, finished_at";
+
+Result<StoredReport> read_report(const sqlite::Statement& row) {
+  StoredReport report;
+  report.id = row.column_text(0);
+  report.org = row.column_text(1);
+  report.title = row.column_text(2);
+  report.period_start = from_millis(row.column_int64(3));
+  report.period_end = from_millis(row.column_int64(4));
+  report.format = row.column_text(5);
+  const auto ids = nlohmann::json::parse(row.column_text(6), nullptr, /*allow_exceptions=*/false);
+  if (!ids.is_array()) return fail("report '" + report.id + "' has unreadable policy ids");
+  for (const auto& id : ids) {
+    if (!id.is_string()) return fail("report '" + report.id + "' has unreadable policy ids");
+    report.policy_ids.push_back(id.get<std::string>());
+  }
+  report.status = row.column_text(7);
+  report.error = row.column_optional_text(8).value_or("");
+  report.file_name = row.column_optional_text(9).value_or("");
+  report.size = row.column_optional_int64(10).value_or(0);
+  report.sha256 = row.column_optional_text(11).value_or("");
+  report.created_at = from_millis(row.column_int64(12));
+  report.created_by = row.column_text(13);
+  report.finished_at = from_millis(row.column_optional_int64(14));
+  return report;
+}
+
+Result<std::vector<StoredReport>> read_reports(sqlite::Statement& statement) {
+  std::vector<StoredReport> out;
+  while (true) {
+    auto row = statement.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    auto report = read_report(statement);
+    if (!report) return in_context(statement.operation(), report.error());
+    out.push_back(std::move(*report));
+  }
+}
+
+}  // namespace
+
+std::string report_file_name(const std::string& id, const std::string& format, bool breaches) {
+  return breaches ? id + "-breaches.csv" : id + "." + format;
+}
+
+WriteResult<void> Store::insert_report(const StoredReport& report) {
+  std::lock_guard lock(mutex_);
+  auto insert = connection_.prepare("store report",
+                                    "INSERT INTO reports (" + std::string(kReportColumns) +
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                        "ON CONFLICT (id) DO NOTHING RETURNING id");
+  if (!insert) return storage_failure("store report", insert.error());
+  const auto optional_text = [](const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional<std::string>(text);
+  };
+  insert->bind_text(1, report.id)
+      .bind_text(2, report.org)
+      .bind_text(3, report.title)
+      .bind_int64(4, to_millis(report.period_start))
+      .bind_int64(5, to_millis(report.period_end))
+      .bind_text(6, report.format)
+      .bind_text(7, dump_json(nlohmann::json(report.policy_ids)))
+      .bind_text(8, report.status)
+      .bind_optional_text(9, optional_text(report.error))
+      .bind_optional_text(10, optional_text(report.file_name))
+      .bind_optional_int64(11, report.status == "done" ? std::optional(report.size) : std::nullopt)
+      .bind_optional_text(12, optional_text(report.sha256))
+      .bind_int64(13, to_millis(report.created_at))
+      .bind_text(14, report.created_by)
+      .bind_optional_int64(15, to_millis(report.finished_at));
+  auto row = insert->step();
+  if (!row) return storage_failure("store report", row.error());
+  if (!*row) return refuse(WriteFailure::conflict, "report '" + report.id + "' exists");
+  if (auto done = insert->run(); !done) return storage_failure("store report", done.error());
+  ++data_generation_;
+  return {};
+}
+
+Result<std::vector<StoredReport>> Store::reports(const std::string& org, int limit, int offset) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare("read reports", "SELECT " + std::string(kReportColumns) +
+                                                        " FROM reports WHERE org = ? ORDER BY "
+                                                        "created_at DESC, id LIMIT ? OFFSET ?");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, org).bind_int64(2, limit).bind_int64(3, offset);
+  return read_reports(*select);
+}
+
+Result<long long> Store::count_reports(const std::string& org) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare("count reports", "SELECT count(*) FROM reports WHERE org = ?");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, org);
+  auto row = select->step();
+  if (!row) return std::unexpected(row.error());
+  return *row ? select->column_int64(0) : 0LL;
+}
+
+Result<std::optional<StoredReport>> Store::report(const std::string& org, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare("read report", "SELECT " + std::string(kReportColumns) +
+                                                       " FROM reports WHERE org = ? AND id = ?");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, org).bind_text(2, id);
+  auto found = read_reports(*select);
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<StoredReport>();
+  return std::optional<StoredReport>(std::move(found->front()));
+}
+
+Result<std::vector<StoredReport>> Store::pending_reports() {
+  std::lock_guard lock(mutex_);
+  auto select =
+      connection_.prepare("read pending reports", "SELECT " + std::string(kReportColumns) +
+                                                      " FROM reports WHERE status = 'pending' "
+                                                      "ORDER BY created_at, id");
+  if (!select) return std::unexpected(select.error());
+  return read_reports(*select);
+}
+
+Result<std::vector<StoredReport>> Store::reports_created_before(WallTime before) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare(
+      "read expired reports", "SELECT " + std::string(kReportColumns) +
+                                  " FROM reports WHERE created_at < ? ORDER BY created_at, id");
+  if (!select) return std::unexpected(select.error());
+  select->bind_int64(1, to_millis(before));
+  return read_reports(*select);
+}
+
+WriteResult<void> Store::finish_report(const StoredReport& finished) {
+  std::lock_guard lock(mutex_);
+  auto update = connection_.prepare(
+      "finish report",
+      "UPDATE reports SET status = ?, error = ?, file_name = ?, size = ?, sha256 = ?, "
+      "finished_at = ? WHERE id = ? AND status = 'pending' RETURNING id");
+  if (!update) return storage_failure("finish report", update.error());
+  const bool done = finished.status == "done";
+  update->bind_text(1, finished.status)
+      .bind_optional_text(2, done ? std::nullopt : std::optional(finished.error))
+      .bind_optional_text(3, done ? std::optional(finished.file_name) : std::nullopt)
+      .bind_optional_int64(4, done ? std::optional(finished.size) : std::nullopt)
+      .bind_optional_text(5, done ? std::optional(finished.sha256) : std::nullopt)
+      .bind_optional_int64(6, to_millis(finished.finished_at))
+      .bind_text(7, finished.id);
+  auto row = update->step();
+  if (!row) return storage_failure("finish report", row.error());
+  if (!*row) return refuse(WriteFailure::not_found, "no pending report '" + finished.id + "'");
+  if (auto ran = update->run(); !ran) return storage_failure("finish report", ran.error());
+  ++data_generation_;
+  return {};
+}
+
+WriteResult<void> Store::delete_report(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto remove =
+      connection_.prepare("delete report", "DELETE FROM reports WHERE id = ? RETURNING id");
+  if (!remove) return storage_failure("delete report", remove.error());
+  remove->bind_text(1, id);
+  auto row = remove->step();
+  if (!row) return storage_failure("delete report", row.error());
+  if (!*row) return refuse(WriteFailure::not_found, "no report '" + id + "'");
+  if (auto ran = remove->run(); !ran) return storage_failure("delete report", ran.error());
+  ++data_generation_;
+  return {};
+}
+
 }  // namespace slamon

@@ -72,7 +72,8 @@ class DatabaseTest : public ::testing::Test {
   void expect_version7_tables(bool with_rows) {
     auto db = sqlite::Connection::open(path_);
     ASSERT_TRUE(db);
-    EXPECT_EQ(query_int(*db, "SELECT max(version) FROM schema_migrations"), 7);
+    EXPECT_EQ(query_int(*db, "SELECT max(version) FROM schema_migrations"),
+              store_schema::latest_version());
     for (const char* name : {"history_series", "history_head", "history_raw", "history_hourly",
                              "history_meta", "snmp_devices", "snmp_samples"}) {
       EXPECT_TRUE(has_table(*db, name)) << name;
@@ -170,7 +171,7 @@ TEST_F(DatabaseTest, Version6WithTheOwnersTablesMigratesKeepingTheirRows) {
   create_version6(/*with_owner_tables=*/true);
   auto store = Store::open(path_);
   ASSERT_TRUE(store) << store.error().message;
-  EXPECT_EQ((*store)->schema_version(), 7);
+  EXPECT_EQ((*store)->schema_version(), store_schema::latest_version());
   expect_version7_tables(/*with_rows=*/true);
 }
 
@@ -178,7 +179,7 @@ TEST_F(DatabaseTest, Version6WithoutTheOwnersTablesGainsThem) {
   create_version6(/*with_owner_tables=*/false);
   auto store = Store::open(path_);
   ASSERT_TRUE(store) << store.error().message;
-  EXPECT_EQ((*store)->schema_version(), 7);
+  EXPECT_EQ((*store)->schema_version(), store_schema::latest_version());
   expect_version7_tables(/*with_rows=*/false);
 }
 

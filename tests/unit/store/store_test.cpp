@@ -158,22 +158,39 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
   auto store = open_store(path_);
   ASSERT_TRUE(store);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->schema_version(), 7);
-  EXPECT_EQ(store_schema::latest_version(), 7);
+  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_EQ(store_schema::latest_version(), 8);
 
   auto db = raw_connection(path_);
   EXPECT_EQ(db.query_text("journal mode", "PRAGMA journal_mode").value_or(""), "wal");
   EXPECT_EQ(db.query_int64("application id", "PRAGMA application_id").value_or(0),
             store_schema::kApplicationId);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 7);
-  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 7);
-  for (const char* name : {"breaches", "events", "breaches_one_open_per_policy_metric",
-                           "breaches_by_org_status_opened", "breaches_by_policy", "events_pending",
-                           "policies", "breaches_by_org_scope_key", "breaches_open_by_org_opened",
-                           "deliveries", "correlator_state", "policy_status_segments",
-                           "policy_status_days", "policy_status_rollup", "history_series",
-                           "history_head", "history_raw", "history_hourly", "history_meta",
-                           "snmp_devices", "snmp_samples"}) {
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 8);
+  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 8);
+  for (const char* name : {"breaches",
+                           "events",
+                           "breaches_one_open_per_policy_metric",
+                           "breaches_by_org_status_opened",
+                           "breaches_by_policy",
+                           "events_pending",
+                           "policies",
+                           "breaches_by_org_scope_key",
+                           "breaches_open_by_org_opened",
+                           "deliveries",
+                           "correlator_state",
+                           "policy_status_segments",
+                           "policy_status_days",
+                           "policy_status_rollup",
+                           "history_series",
+                           "history_head",
+                           "history_raw",
+                           "history_hourly",
+                           "history_meta",
+                           "snmp_devices",
+                           "snmp_samples",
+                           "reports",
+                           "reports_by_org_created",
+                           "reports_pending"}) {
     auto statement = db.prepare("find object", "SELECT count(*) FROM sqlite_schema WHERE name = ?");
     ASSERT_TRUE(statement);
     statement->bind_text(1, std::string_view(name));
@@ -187,7 +204,7 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
 TEST_F(StoreTest, InMemoryDatabaseOpens) {
   auto store = open_store(":memory:");
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 7);
+  EXPECT_EQ(store->schema_version(), 8);
   ASSERT_TRUE(store->commit({every_optional_empty()}, {}));
   EXPECT_EQ(store->open_breaches().value_or(std::vector<Breach>{}).size(), 1u);
 }
@@ -206,9 +223,9 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   }
   auto store = open_store(path_);
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 7);
+  EXPECT_EQ(store->schema_version(), 8);
   auto db = raw_connection(path_);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 7);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 8);
   EXPECT_EQ(db.query_text("applied", "SELECT group_concat(applied_at) FROM schema_migrations")
                 .value_or(""),
             applied_at);
