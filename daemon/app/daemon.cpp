@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "config/web_config_reader.h"
 #include "http/server.h"
+#include "reports/report_jobs.h"
 #include "slamon/build_info.h"
 #include "status/routes.h"
 #include "store/store.h"
@@ -85,6 +86,8 @@ Daemon::~Daemon() {
   if (alert_refresh_.valid()) alert_refresh_.wait();
   if (delivery_) delivery_->stop();
   delivery_.reset();
+  if (report_jobs_) report_jobs_->stop();
+  report_jobs_.reset();
   engine_.reset();
   if (history_upkeep_.valid()) history_upkeep_.wait();
   history_.reset();
@@ -141,6 +144,11 @@ Status Daemon::start() {
   }
   delivery_ = std::move(*delivery);
   delivery_->start();
+  // Renders reports left pending by a previous run first, then those the API queues.
+  report_jobs_ = std::make_unique<reports::ReportJobs>(
+      [this] { return config(); }, *store_, history_.get(), clock_,
+      reports::ReportJobsOptions{global.reports_dir, reports::kDefaultReportRetention});
+  report_jobs_->start();
 
   http::HttpServerOptions options;
   options.listen_address = global.listen_address;
@@ -399,11 +407,22 @@ int Daemon::http_port() const {
   return http_ ? http_->port() : 0;
 }
 
+metrics::ReportStatus Daemon::report_status() const {
+  const reports::ReportJobStats stats = report_jobs_->stats();
+  metrics::ReportStatus status;
+  for (const auto& [key, count] : stats.renders) {
+    status.renders.push_back({key.first, key.second, count});
+  }
+  status.duration_seconds_sum = stats.duration_seconds_sum;
+  status.durations = stats.durations;
+  return status;
+}
+
 void Daemon::install_routes(http::HttpServer& router) {
   router.handle("GET", "/metrics", [this](const http::HttpRequest&) {
     metrics::ExpositionInput input{engine_->snapshot(), engine_->counters(), reload_status(),
                                    build::kVersion,     build::kRevision,    outbox_status(),
-                                   snmp_->status(),     degraded_.read()};
+                                   snmp_->status(),     degraded_.read(),    report_status()};
     input.degraded.history_corrupt_chunks = history_->health().corrupt_chunks;
     return http::HttpResponse::text(200, metrics::render_metrics(input),
                                     metrics::kExpositionContentType);
@@ -436,6 +455,10 @@ void Daemon::install_routes(http::HttpServer& router) {
   api.clock = &clock_;
   api.dead_letters = delivery_.get();
   api.events_committed = [this] { delivery_->wake(); };
+  api.report_queued = [this] { report_jobs_->wake(); };
+  api.report_data = [this](const Config& config, const StoredReport& report) {
+    return reports::report_json(config, *store_, history_.get(), report, clock_.now());
+  };
   api::install_routes(router, std::move(api));
   // SPEC §14 pages: HTML for people, computed per request (never from the API's cache).
   status::install_status_routes(

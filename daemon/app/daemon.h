@@ -25,6 +25,10 @@
 #include "routing/routing.h"
 #include "snmp/snmp_service.h"
 
+namespace slamon::reports {
+class ReportJobs;
+}
+
 namespace slamon {
 
 // HTTP worker threads when --web.max-connections is not given: enough for a fleet of
@@ -81,6 +85,7 @@ class Daemon {
   // one still runs.
   void start_history_upkeep();
   std::optional<metrics::OutboxStatus> outbox_status() const;
+  metrics::ReportStatus report_status() const;
   void install_routes(http::HttpServer& server);
 
   std::string config_path_;
@@ -102,6 +107,7 @@ class Daemon {
   std::future<void> history_upkeep_;           // the last retention pass (cycle thread only)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
+  std::unique_ptr<reports::ReportJobs> report_jobs_;  // renders the API's report jobs
   // Of the running configuration; guarded by config_mutex_.
   std::shared_ptr<const routing::EventRouter> notification_router_;
   std::vector<std::shared_ptr<notify::AlertmanagerNotifier>> alertmanagers_;

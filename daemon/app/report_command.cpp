@@ -1,12 +1,6 @@
 #include "app/report_command.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -16,6 +10,7 @@
 #include "reports/csv.h"
 #include "reports/pdf.h"
 #include "reports/report.h"
+#include "reports/report_jobs.h"
 #include "slaview/sla_view.h"
 #include "store/store.h"
 
@@ -24,45 +19,6 @@ namespace slamon {
 namespace {
 
 constexpr auto kMaxPeriod = std::chrono::days(366);
-
-Status write_fully(int fd, const std::string& bytes) {
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(std::strerror(errno));
-    written += static_cast<std::size_t>(n);
-  }
-  return {};
-}
-
-// Written to a temporary name in the same folder, fsynced and renamed, so a reader sees the
-// old file or the whole new one; then the folder is fsynced so the rename survives a crash.
-Status write_atomically(const std::filesystem::path& path, const std::string& bytes) {
-  const std::filesystem::path folder =
-      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string temporary = (folder / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temporary.data());
-  if (fd < 0)
-    return fail("cannot create a file in " + folder.string() + ": " + std::strerror(errno));
-  Status written = write_fully(fd, bytes);
-  if (written && ::fchmod(fd, 0644) != 0) written = fail(std::strerror(errno));
-  if (written && ::fsync(fd) != 0) written = fail(std::strerror(errno));
-  if (::close(fd) != 0 && written) written = fail(std::strerror(errno));
-  if (written && std::rename(temporary.c_str(), path.c_str()) != 0) {
-    written = fail(std::strerror(errno));
-  }
-  if (!written) {
-    ::unlink(temporary.c_str());
-    return fail("cannot write " + path.string() + ": " + written.error().message);
-  }
-  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return {};
-}
 
 // The policies the report covers: those named (all of one organization), or every active
 // policy of the organization.
@@ -168,7 +124,9 @@ int run_report_command(const ReportCommandOptions& options, std::ostream& out, s
     bytes = reports::render_csv(*report);
   }
   if (!bytes) return usage_error(bytes.error().message);
-  if (auto written = write_atomically(options.output, *bytes); !written) {
+  if (auto written =
+          reports::write_file_atomically(options.output, *bytes, std::filesystem::perms(0644));
+      !written) {
     return usage_error(written.error().message);
   }
   out << "wrote " << options.output << " (" << bytes->size() << " bytes, "

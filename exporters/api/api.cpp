@@ -54,6 +54,13 @@ constexpr ApiRoute kRoutes[] = {
      &ApiHandlers::delete_maintenance},
     {"GET", "/api/v1/sla/maintenance/{maintenance_id}/suppressed", Permission::config_read,
      &ApiHandlers::list_suppressed},
+    {"POST", "/api/v1/sla/reports/generate", Permission::config_read,
+     &ApiHandlers::generate_report},
+    {"GET", "/api/v1/sla/reports", Permission::config_read, &ApiHandlers::list_reports},
+    // A pending report's data is built at the time of the request, and a file on disk may
+    // change without a store write, so downloads are never cached.
+    {"GET", "/api/v1/sla/reports/{report_id}/download", Permission::config_read,
+     &ApiHandlers::download_report, true},
 };
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "common/clock.h"
 #include "config/config.h"
 #include "engine/engine.h"
@@ -43,6 +45,12 @@ struct ApiContext {
   // a dead letter's retry), so they are delivered now rather than at the worker's next poll.
   // May be empty.
   std::function<void()> events_committed;
+  // SPEC §10 reports: called after a report was queued, so the report worker renders it now.
+  // May be empty.
+  std::function<void()> report_queued;
+  // The data of a report not rendered yet, as JSON, built now from the read model (the daemon
+  // passes reports::report_json). Empty: downloading a pending report answers 409.
+  std::function<Result<nlohmann::json>(const Config&, const StoredReport&)> report_data;
   ApiOptions options;
 };
 

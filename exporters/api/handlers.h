@@ -65,7 +65,18 @@ class ApiHandlers {
   ApiResult<http::HttpResponse> list_suppressed(const Caller& caller,
                                                 const http::HttpRequest& request);
 
+  // SPEC §10 (report_handlers.cpp): report jobs and the guarded download of their files.
+  ApiResult<http::HttpResponse> generate_report(const Caller& caller,
+                                                const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> list_reports(const Caller& caller,
+                                             const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> download_report(const Caller& caller,
+                                                const http::HttpRequest& request);
+
  private:
+  // May the caller see `report`? With a site grant, only when every policy it covers exists
+  // and lies in the granted sites.
+  ApiResult<bool> report_visible(const Caller& caller, const StoredReport& report);
   // A policy of the caller's org: provisioned (from a rule file) or created through the API,
   // with the store revision of the latter.
   struct Entry {

@@ -256,6 +256,34 @@ void write_degraded_families(const DegradedCounts& degraded, std::string& out) {
   }
 }
 
+// Both always exported (from 0 for each format and result), so rate() sees the first report.
+void write_report_families(const ReportStatus& status, std::string& out) {
+  FamilyWriter renders(out, "slamon_reports_total",
+                       "Reports rendered by the report worker, by format and result "
+                       "(success, failure).",
+                       MetricType::Counter);
+  for (const char* format : {"pdf", "csv"}) {
+    for (const char* result : {"success", "failure"}) {
+      std::uint64_t count = 0;
+      for (const ReportRenderCount& render : status.renders) {
+        if (render.format == format && render.result == result) count += render.count;
+      }
+      renders.add({{"format", format}, {"result", result}}, static_cast<double>(count));
+    }
+  }
+  renders.finish();
+  // A summary without quantiles: FamilyWriter writes one sample per series, so its two are
+  // written here.
+  out +=
+      "# HELP slamon_report_duration_seconds Wall time of rendering a report.\n"
+      "# TYPE slamon_report_duration_seconds summary\n"
+      "slamon_report_duration_seconds_sum ";
+  out += format_value(status.duration_seconds_sum);
+  out += "\nslamon_report_duration_seconds_count ";
+  out += format_value(static_cast<double>(status.durations));
+  out += '\n';
+}
+
 void write_source_families(const Snapshot& snapshot, std::string& out) {
   FamilyWriter up(out, "slamon_source_up",
                   "Whether the last contact with a measurement source worked.", MetricType::Gauge);
@@ -464,6 +492,7 @@ std::string render_metrics(const ExpositionInput& input) {
   if (input.outbox) write_outbox_families(*input.outbox, out);
   if (input.snmp) write_snmp_families(*input.snmp, out);
   write_degraded_families(input.degraded, out);
+  if (input.reports) write_report_families(*input.reports, out);
   write_process_families(input, out);
   return out;
 }

@@ -51,6 +51,18 @@ struct DegradedCounts {
   std::uint64_t history_corrupt_chunks = 0;         // history reads that met a corrupt chunk
 };
 
+// The report worker's figures (SPEC §10, §12).
+struct ReportRenderCount {
+  std::string format;  // pdf | csv
+  std::string result;  // success | failure
+  std::uint64_t count = 0;
+};
+struct ReportStatus {
+  std::vector<ReportRenderCount> renders;
+  double duration_seconds_sum = 0;  // wall time of every render
+  std::uint64_t durations = 0;
+};
+
 struct ExpositionInput {
   SnapshotPtr snapshot;  // null before the first cycle finished
   EngineCounters counters;
@@ -60,6 +72,7 @@ struct ExpositionInput {
   std::optional<OutboxStatus> outbox;    // nullopt: not known (the outbox could not be read)
   std::optional<snmp::SnmpStatus> snmp;  // nullopt: no SNMP service running
   DegradedCounts degraded;
+  std::optional<ReportStatus> reports;  // nullopt: no report worker running
 };
 
 // Families whose input is empty (no policies, no sources, no breaches opened yet, no

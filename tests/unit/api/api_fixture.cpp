@@ -156,6 +156,7 @@ ApiWorld::ApiWorld(ApiOptions options) {
   jwt.issuer = "https://idp.test";
   jwt.audience = "slamon";
   config->auth.jwt = jwt;
+  config->global.reports_dir = (dir_.path() / "reports").string();
   loaded_ = config;
   config_ = config;
 
@@ -182,6 +183,11 @@ ApiWorld::ApiWorld(ApiOptions options) {
   if (!delivery) throw std::runtime_error("delivery: " + delivery.error().message);
   delivery_ = std::move(*delivery);
 
+  // Tests drive the report worker with run_once(); its thread is never started.
+  report_jobs_ = std::make_unique<reports::ReportJobs>(
+      [this] { return this->config(); }, *store_, nullptr, clock_,
+      reports::ReportJobsOptions{dir_.path() / "reports"});
+
   ApiContext context;
   context.config = [this] { return this->config(); };
   context.store = store_.get();
@@ -192,6 +198,9 @@ ApiWorld::ApiWorld(ApiOptions options) {
   context.clock = &clock_;
   context.dead_letters = delivery_.get();
   context.events_committed = [this] { delivery_->wake(); };
+  context.report_data = [this](const Config& config, const StoredReport& report) {
+    return reports::report_json(config, *store_, nullptr, report, clock_.now());
+  };
   context.options = options;
   install_routes(
       [this](std::string_view method, std::string_view pattern, http::Handler handler) {

@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "http/server.h"
 #include "notify/notifier.h"
+#include "reports/report_jobs.h"
 #include "sources/metric_source.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -158,6 +159,8 @@ class ApiWorld {
   // letter; returns the dead letter's id.
   std::string make_dead_letter(const std::string& org, const std::string& site);
   delivery::DeliveryService& delivery() { return *delivery_; }
+  // The report worker over the store and the reports directory (<dir>/reports), not started.
+  reports::ReportJobs& report_jobs() { return *report_jobs_; }
   // A policy stored as if created through the API.
   StoredPolicy insert_policy(const Policy& policy);
   static Policy site_policy(const std::string& id, const std::string& org, const std::string& site,
@@ -176,6 +179,7 @@ class ApiWorld {
   std::shared_ptr<FakeSource> source_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
+  std::unique_ptr<reports::ReportJobs> report_jobs_;
   std::unique_ptr<http::HttpServer> server_;
   std::vector<std::pair<std::string, std::string>> registered_;
 };

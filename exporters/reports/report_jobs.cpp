@@ -1,0 +1,269 @@
+#include "reports/report_jobs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/bearer_token.h"
+#include "common/log.h"
+#include "history/history.h"
+#include "reports/csv.h"
+#include "reports/pdf.h"
+#include "reports/report.h"
+#include "slaview/sla_view.h"
+
+namespace slamon::reports {
+
+namespace {
+
+// Pending reports are also picked up at this interval, should a wake-up be lost; retention
+// runs at the same pace.
+constexpr auto kPollInterval = std::chrono::seconds(60);
+
+Status write_fully(int fd, const std::string& bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(std::strerror(errno));
+    written += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+// The reports directory, created 0750 when missing (its parents with the default mode).
+Status ensure_directory(const std::filesystem::path& dir) {
+  std::error_code error;
+  if (std::filesystem::is_directory(dir, error)) return {};
+  std::filesystem::create_directories(dir, error);
+  if (error) return fail("cannot create " + dir.string() + ": " + error.message());
+  std::filesystem::permissions(dir, std::filesystem::perms(0750),
+                               std::filesystem::perm_options::replace, error);
+  if (error) return fail("cannot set the mode of " + dir.string() + ": " + error.message());
+  return {};
+}
+
+}  // namespace
+
+Status write_file_atomically(const std::filesystem::path& path, const std::string& bytes,
+                             std::filesystem::perms mode) {
+  const std::filesystem::path folder =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string temporary = (folder / ("." + path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(temporary.data());
+  if (fd < 0)
+    return fail("cannot create a file in " + folder.string() + ": " + std::strerror(errno));
+  Status written = write_fully(fd, bytes);
+  if (written && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    written = fail(std::strerror(errno));
+  }
+  if (written && ::fsync(fd) != 0) written = fail(std::strerror(errno));
+  if (::close(fd) != 0 && written) written = fail(std::strerror(errno));
+  if (written && std::rename(temporary.c_str(), path.c_str()) != 0) {
+    written = fail(std::strerror(errno));
+  }
+  if (!written) {
+    ::unlink(temporary.c_str());
+    return fail("cannot write " + path.string() + ": " + written.error().message);
+  }
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
+Result<std::vector<Policy>> report_policies(const Config& config, Store& store,
+                                            const StoredReport& report) {
+  std::vector<Policy> policies;
+  for (const std::string& id : report.policy_ids) {
+    auto provisioned = std::find_if(config.policies.begin(), config.policies.end(),
+                                    [&](const Policy& p) { return p.provisioned && p.id == id; });
+    if (provisioned != config.policies.end()) {
+      if (provisioned->org != report.org) return fail("policy " + id + " no longer exists");
+      policies.push_back(*provisioned);
+      continue;
+    }
+    auto stored = store.policy(id);
+    if (!stored) return std::unexpected(stored.error());
+    if (!*stored || (*stored)->policy.org != report.org) {
+      return fail("policy " + id + " no longer exists");
+    }
+    (*stored)->policy.provisioned = false;
+    policies.push_back(std::move((*stored)->policy));
+  }
+  return policies;
+}
+
+namespace {
+
+Result<ReportData> build_stored(const Config& config, Store& store, history::History* history,
+                                const StoredReport& report, WallTime now) {
+  auto policies = report_policies(config, store, report);
+  if (!policies) return std::unexpected(policies.error());
+  const slaview::SlaView view(config, store, history);
+  return build_report(view, config,
+                      ReportRequest{report.org,
+                                    std::move(*policies),
+                                    {report.period_start, report.period_end},
+                                    now,
+                                    report.title});
+}
+
+}  // namespace
+
+Result<nlohmann::json> report_json(const Config& config, Store& store, history::History* history,
+                                   const StoredReport& report, WallTime now) {
+  auto data = build_stored(config, store, history, report, now);
+  if (!data) return std::unexpected(data.error());
+  return to_json(*data);
+}
+
+ReportJobs::ReportJobs(std::function<ConfigPtr()> config, Store& store, history::History* history,
+                       Clock& clock, ReportJobsOptions options)
+    : config_(std::move(config)),
+      store_(store),
+      history_(history),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+ReportJobs::~ReportJobs() {
+  stop();
+}
+
+void ReportJobs::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  woken_ = true;  // resume what a previous run left pending
+  thread_ = std::thread([this] { loop(); });
+}
+
+void ReportJobs::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wakeup_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ReportJobs::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wakeup_.notify_all();
+}
+
+void ReportJobs::loop() {
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wakeup_.wait_for(lock, kPollInterval, [this] { return woken_ || stopping_; });
+      if (stopping_) return;
+      woken_ = false;
+    }
+    if (auto ran = run_once(); !ran) {
+      log::warn("report worker: cannot read pending reports", {{"error", ran.error().message}});
+    }
+    if (auto removed = remove_expired(); !removed) {
+      log::warn("report retention failed", {{"error", removed.error().message}});
+    }
+  }
+}
+
+Result<int> ReportJobs::run_once() {
+  std::lock_guard run(run_mutex_);
+  auto pending = store_.pending_reports();
+  if (!pending) return std::unexpected(pending.error());
+  int finished = 0;
+  for (const StoredReport& report : *pending) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+    render(report);
+    ++finished;
+  }
+  return finished;
+}
+
+void ReportJobs::render(const StoredReport& report) {
+  const auto started = clock_.monotonic();
+  StoredReport finished = report;
+  finished.status = "failed";
+  auto outcome = [&]() -> Status {
+    const ConfigPtr config = config_();
+    if (!config) return fail("no configuration is loaded");
+    auto data = build_stored(*config, store_, history_, report, clock_.now());
+    if (!data) return std::unexpected(data.error());
+    auto bytes =
+        report.format == "pdf" ? render_pdf(*data) : Result<std::string>(render_csv(*data));
+    if (!bytes) return std::unexpected(bytes.error());
+    if (auto made = ensure_directory(options_.dir); !made) return made;
+    const auto mode = std::filesystem::perms(0640);
+    // The breaches CSV (`?part=breaches`) is written first, so a done report has both files.
+    const std::string breaches_name = report_file_name(report.id, report.format, true);
+    if (auto written =
+            write_file_atomically(options_.dir / breaches_name, render_breaches_csv(*data), mode);
+        !written) {
+      return written;
+    }
+    finished.file_name = report_file_name(report.id, report.format, false);
+    if (auto written = write_file_atomically(options_.dir / finished.file_name, *bytes, mode);
+        !written) {
+      return written;
+    }
+    finished.size = static_cast<long long>(bytes->size());
+    finished.sha256 = sha256_hex(*bytes);
+    finished.status = "done";
+    return {};
+  }();
+  if (!outcome) {
+    finished.error = outcome.error().message;
+    log::warn("report failed", {{"report", report.id}, {"error", finished.error}});
+  }
+  finished.finished_at = clock_.now();
+  if (auto stored = store_.finish_report(finished); !stored) {
+    log::warn("cannot record a finished report",
+              {{"report", report.id}, {"error", stored.error().message}});
+  }
+  const double seconds = std::chrono::duration<double>(clock_.monotonic() - started).count();
+  std::lock_guard lock(mutex_);
+  ++stats_.renders[{report.format, outcome ? "success" : "failure"}];
+  stats_.duration_seconds_sum += seconds;
+  ++stats_.durations;
+}
+
+Result<int> ReportJobs::remove_expired() {
+  std::lock_guard run(run_mutex_);
+  auto expired = store_.reports_created_before(clock_.now() - options_.retention);
+  if (!expired) return std::unexpected(expired.error());
+  int removed = 0;
+  for (const StoredReport& report : *expired) {
+    std::error_code ignored;  // a file already gone is no reason to keep the row
+    for (const bool breaches : {false, true}) {
+      std::filesystem::remove(options_.dir / report_file_name(report.id, report.format, breaches),
+                              ignored);
+    }
+    if (auto deleted = store_.delete_report(report.id); !deleted) {
+      if (deleted.error().kind != WriteFailure::not_found) return fail(deleted.error().message);
+      continue;
+    }
+    ++removed;
+  }
+  return removed;
+}
+
+ReportJobStats ReportJobs::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+}  // namespace slamon::reports
