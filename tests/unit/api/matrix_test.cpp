@@ -153,6 +153,24 @@ std::string fresh_window(ApiWorld& world, const std::string& org, const std::str
   return window.id;
 }
 
+// A pending report of `org` over the policy provisioned at `site`, stored as if generated.
+std::string fresh_report(ApiWorld& world, const std::string& org, const std::string& site) {
+  StoredReport report;
+  report.id = uuid_v4();
+  report.org = org;
+  report.title = "Matrix report at " + site;
+  report.period_start = world.clock().now() - 24h;
+  report.period_end = world.clock().now();
+  report.format = "csv";
+  report.policy_ids = {provisioned_at(site)};
+  report.created_at = world.clock().now();
+  report.created_by = "matrix";
+  if (auto inserted = world.store().insert_report(report); !inserted) {
+    ADD_FAILURE() << "insert_report: " << inserted.error().message;
+  }
+  return report.id;
+}
+
 // List answers: a caller that may not see the filtered site gets an empty, well-formed list.
 void check_list(const Reply& reply, const Cell& cell) {
   const json body = reply.json();
@@ -342,6 +360,50 @@ const std::vector<Row>& table() {
        [](const Reply& reply, const Cell&) {
          EXPECT_EQ(reply.json(),
                    json({{"items", json::array()}, {"total", 0}, {"limit", 50}, {"offset", 0}}));
+       }},
+      {"POST", "/api/v1/sla/reports/generate", Permission::config_read, 202, 404, 404, false,
+       [](ApiWorld& world, const std::string&, const std::string& site, int) {
+         return Target{"/api/v1/sla/reports/generate",
+                       json{{"period_start", format_rfc3339(world.clock().now() - 24h)},
+                            {"period_end", format_rfc3339(world.clock().now())},
+                            {"policy_ids", {provisioned_at(site)}},
+                            {"format", "csv"},
+                            {"title", "Matrix report"}}
+                           .dump()};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["status"], "pending") << reply.body;
+         EXPECT_EQ(reply.header("location"),
+                   "/api/v1/sla/reports/" + reply.json().value("id", "") + "/download");
+       }},
+      {"GET", "/api/v1/sla/reports", Permission::config_read, 200, 200, 200, false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         fresh_report(world, org, site);
+         return Target{"/api/v1/sla/reports?limit=200", std::nullopt};
+       },
+       [](const Reply& reply, const Cell& cell) {
+         const json body = reply.json();
+         ASSERT_TRUE(body["items"].is_array()) << reply.body;
+         EXPECT_EQ(body["total"], body["items"].size());
+         // Only the caller's org (the body never names org B), within a grant only its sites.
+         for (const json& item : body["items"]) {
+           if (cell.grant == Grant::site_a1) {
+             EXPECT_EQ(item["title"], "Matrix report at " + kSiteA1) << reply.body;
+           }
+         }
+         if (cell.sees()) {
+           EXPECT_FALSE(body["items"].empty()) << reply.body;
+         }
+       }},
+      {"GET", "/api/v1/sla/reports/{report_id}/download", Permission::config_read, 200, 404, 404,
+       false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int) {
+         return Target{"/api/v1/sla/reports/" + fresh_report(world, org, site) + "/download",
+                       std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) {
+         // Pending: the report data as JSON, built now.
+         EXPECT_TRUE(reply.json().is_object()) << reply.body;
        }},
   };
   return rows;
