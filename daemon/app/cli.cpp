@@ -253,8 +253,7 @@ int run_cli(int argc, char** argv) {
   ReportCommandOptions report_options;
   report->add_option("--from", report_options.from, "period start: RFC 3339 or Unix seconds")
       ->required();
-  report->add_option("--to", report_options.to, "period end: RFC 3339 or Unix seconds")
-      ->required();
+  report->add_option("--to", report_options.to, "period end: RFC 3339 or Unix seconds")->required();
   report->add_option("--policy", report_options.policy_ids, "a policy id (repeatable)");
   report->add_option("--org", report_options.org, "every active policy of this organization");
   report->add_option("--format", report_options.format, "pdf or csv")

@@ -38,7 +38,8 @@ std::unexpected<Refusal> refuse(std::string reason) {
 Checked<std::string_view> bearer_token(std::optional<std::string_view> header) {
   if (!header) return refuse("no Authorization header");
   constexpr std::string_view kScheme = "bearer ";
-  if (header->size() < kScheme.size() || to_lower_ascii(header->substr(0, kScheme.size())) != kScheme) {
+  if (header->size() < kScheme.size() ||
+      to_lower_ascii(header->substr(0, kScheme.size())) != kScheme) {
     return refuse("the Authorization header is not `Bearer <token>`");
   }
   const std::string_view token = header->substr(kScheme.size());

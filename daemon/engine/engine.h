@@ -18,9 +18,9 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
-#include "maintenance/maintenance.h"
 #include "engine/sla_tracker.h"
 #include "engine/snapshot.h"
+#include "maintenance/maintenance.h"
 #include "sources/metric_source.h"
 
 namespace slamon {

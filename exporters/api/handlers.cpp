@@ -305,9 +305,9 @@ ApiResult<http::HttpResponse> ApiHandlers::list_policies(const Caller& caller,
   std::vector<FieldError> problems;
   const Page page = page_query(request, problems);
   const std::optional<std::string> site_id = id_query(request, "site_id", problems);
-  const std::optional<Scope> scope = enum_query(
-      request, "scope", parse_scope,
-      "organization, site, site_group, device_group, ssid, camera, nvr", problems);
+  const std::optional<Scope> scope =
+      enum_query(request, "scope", parse_scope,
+                 "organization, site, site_group, device_group, ssid, camera, nvr", problems);
   const std::optional<PolicyStatus> status =
       enum_query(request, "status", parse_policy_status, "active, disabled, draft", problems);
   if (!problems.empty()) return std::unexpected(validation_failed(std::move(problems)));
@@ -449,8 +449,8 @@ ApiResult<http::HttpResponse> ApiHandlers::list_breaches(const Caller& caller,
   const Page page = page_query(request, problems);
   const std::optional<std::string> site_id = id_query(request, "site_id", problems);
   const std::optional<std::string> policy_id = id_query(request, "policy_id", problems);
-  const std::optional<BreachStatus> status = enum_query(
-      request, "status", parse_breach_status, "active, acknowledged, resolved", problems);
+  const std::optional<BreachStatus> status = enum_query(request, "status", parse_breach_status,
+                                                        "active, acknowledged, resolved", problems);
   if (!problems.empty()) return std::unexpected(validation_failed(std::move(problems)));
 
   BreachQuery query;
@@ -554,9 +554,11 @@ ApiResult<http::HttpResponse> ApiHandlers::list_dead_letters(const Caller& calle
                                                              const http::HttpRequest& request) {
   auto page = parse_page(request);
   if (!page) return std::unexpected(page.error());
-  if (context_.dead_letters == nullptr) return json_response(200, list_json(json::array(), 0, *page));
+  if (context_.dead_letters == nullptr)
+    return json_response(200, list_json(json::array(), 0, *page));
   if (!caller.principal.sites) {
-    auto letters = context_.dead_letters->dead_letters(caller.principal.org, page->limit, page->offset);
+    auto letters =
+        context_.dead_letters->dead_letters(caller.principal.org, page->limit, page->offset);
     if (!letters) return std::unexpected(internal("reading dead letters", letters.error().message));
     json items = json::array();
     for (const auto& letter : letters->items) items.push_back(dead_letter_json(letter));

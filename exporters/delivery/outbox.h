@@ -23,8 +23,8 @@
 #include "common/result.h"
 #include "notify/notifier.h"
 #include "routing/routing.h"
-#include "store/sqlite.h"
 #include "store/dead_letters.h"
+#include "store/sqlite.h"
 #include "store/store.h"
 
 namespace slamon::delivery {

@@ -112,8 +112,9 @@ bool rule_matches(const AlertRule& rule, const EventFacts& event) {
     return false;
   }
   if (!match.orgs.empty() &&
-      !(event.org && std::any_of(match.orgs.begin(), match.orgs.end(),
-                                 [&](const auto& org) { return to_lower_ascii(org) == *event.org; }))) {
+      !(event.org && std::any_of(match.orgs.begin(), match.orgs.end(), [&](const auto& org) {
+          return to_lower_ascii(org) == *event.org;
+        }))) {
     return false;
   }
   const bool policy_conditions =

@@ -20,8 +20,8 @@
 #include "config/loader.h"
 #include "engine/engine.h"
 #include "prometheus/prometheus_source.h"
-#include "support/child_process.h"
 #include "store/store.h"
+#include "support/child_process.h"
 #include "support/prometheus_server.h"
 #include "support/temp_dir.h"
 

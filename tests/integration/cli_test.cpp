@@ -8,11 +8,11 @@
 #include <map>
 #include <utility>
 
-#include "support/child_process.h"
 #include "integration/fleet.h"
 #include "integration/slamon_daemon.h"
 #include "integration/state_db.h"
 #include "integration/test_helpers.h"
+#include "support/child_process.h"
 
 namespace slamon::integration {
 

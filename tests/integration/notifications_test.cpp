@@ -20,11 +20,11 @@
 #include <string>
 #include <thread>
 
-#include "support/child_process.h"
 #include "integration/fleet.h"
 #include "integration/http_get.h"
 #include "integration/slamon_daemon.h"
 #include "integration/state_db.h"
+#include "support/child_process.h"
 #include "support/http_stub.h"
 
 namespace slamon::integration {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "support/child_process.h"
 #include "integration/fleet.h"
 #include "integration/slamon_daemon.h"
+#include "support/child_process.h"
 
 namespace slamon::integration {
 

@@ -1,7 +1,7 @@
 #include "integration/test_helpers.h"
 
-#include "support/child_process.h"
 #include "integration/slamon_daemon.h"
+#include "support/child_process.h"
 
 namespace slamon::integration {
 

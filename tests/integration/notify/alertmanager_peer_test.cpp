@@ -23,10 +23,10 @@ namespace slamon::notify {
 namespace {
 
 namespace fs = std::filesystem;
-using slamon::testing::ChildProcess;
 using nlohmann::json;
-using testing::notification_of;
+using slamon::testing::ChildProcess;
 using std::chrono::minutes;
+using testing::notification_of;
 
 constexpr const char* kAlertmanager = "/usr/bin/prometheus-alertmanager";
 constexpr const char* kOrg = "0a0b0c0d-0000-4000-8000-000000000001";

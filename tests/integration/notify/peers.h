@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
-#include "support/child_process.h"
 #include "model/model.h"
 #include "notify/notifier.h"
+#include "support/child_process.h"
 
 namespace slamon::notify::testing {
 

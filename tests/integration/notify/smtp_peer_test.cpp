@@ -18,9 +18,9 @@ namespace slamon::notify {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 using slamon::testing::ChildProcess;
 using slamon::testing::run_to_completion;
-using nlohmann::json;
 using testing::notification_of;
 
 constexpr const char* kPython = "/usr/bin/python3";

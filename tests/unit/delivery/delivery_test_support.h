@@ -28,16 +28,16 @@ inline const WallTime kStart = WallTime{std::chrono::milliseconds(1'790'000'000'
 inline Event breach_event(EventType type, const std::string& breach_id, WallTime at,
                           const std::string& org = kOrg) {
   const bool resolved = type == EventType::breach_resolved;
-  const Breach breach = sample_breach(
-      {.id = breach_id,
-       .org = org,
-       .policy_id = "policy-" + breach_id,
-       .threshold = 99.9,
-       .deviation_percent = 2.4,
-       .severity = Severity::critical,
-       .status = resolved ? BreachStatus::resolved : BreachStatus::active,
-       .opened_at = at,
-       .resolved_at = resolved ? std::optional<WallTime>(at) : std::nullopt});
+  const Breach breach =
+      sample_breach({.id = breach_id,
+                     .org = org,
+                     .policy_id = "policy-" + breach_id,
+                     .threshold = 99.9,
+                     .deviation_percent = 2.4,
+                     .severity = Severity::critical,
+                     .status = resolved ? BreachStatus::resolved : BreachStatus::active,
+                     .opened_at = at,
+                     .resolved_at = resolved ? std::optional<WallTime>(at) : std::nullopt});
   PolicyRef policy;
   policy.id = breach.policy_id;
   policy.name = "Policy " + breach_id;
