@@ -13,6 +13,7 @@ Result<NotificationSetup> build_notification_setup(const ConfigPtr& config) {
   NotificationSetup setup;
   notify::NotifierOptions options;
   options.external_url = config->global.external_url;
+  options.reports_dir = config->global.reports_dir;
   // Alerts must outlive the gap between two cycles' refreshes, with room for a late cycle.
   options.alertmanager_resend_ttl = std::max<std::chrono::milliseconds>(
       notify::kDefaultResendTtl, 4 * config->global.evaluation_interval);

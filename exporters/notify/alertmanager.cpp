@@ -215,6 +215,12 @@ Result<json> alertmanager_alerts(const json& event, WallTime now,
                                  std::string_view external_url) {
   auto message = build_message(event, external_url);
   if (!message) return std::unexpected(message.error());
+  if (message->is_report()) {
+    // A report is news, not a state that fires and resolves; config validation refuses naming
+    // an Alertmanager notifier in a report schedule, so this is a routing mistake.
+    return fail(std::string(kReportReadyType) +
+                " is not an alert: Alertmanager notifiers take no report events");
+  }
   if (message->org_id.empty() && message->is_breach()) {
     // Older events may carry the org only inside the breach.
     if (const auto it = event.find("breach"); it != event.end() && it->is_object()) {

@@ -17,7 +17,8 @@
 // each is a short-lived `SLABudget` or `SLASlidingWindow` alert (endsAt = now + resend_ttl, never
 // re-posted), so Alertmanager routes the announcement once and it then ends by itself; the
 // critical budget alert ends the warning one of the same period, sla.deescalate ends the
-// escalation's alert. See docs/notifications.md.
+// escalation's alert. A report event (sla.report.ready) is not an alert: it is `dead`, never
+// posted. See docs/notifications.md.
 #pragma once
 
 #include <chrono>

@@ -59,7 +59,7 @@ Result<std::unique_ptr<Notifier>> make_notifier(const NotifierConfig& config,
       return std::make_unique<WebhookNotifier>(config);
     case NotifierType::smtp:
       if (auto ok = check_smtp(config); !ok) return std::unexpected(ok.error());
-      return std::make_unique<SmtpNotifier>(config, options.external_url);
+      return std::make_unique<SmtpNotifier>(config, options.external_url, options.reports_dir);
     case NotifierType::alertmanager:
       if (auto ok = check_http_url(config); !ok) return std::unexpected(ok.error());
       if (options.alertmanager_resend_ttl <= std::chrono::milliseconds::zero()) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,9 @@ struct NotifierOptions {
   std::string external_url;  // GlobalConfig::external_url; "" = no links
   // How long a firing Alertmanager alert lives unless re-posted (AlertmanagerNotifier::resend).
   std::chrono::milliseconds alertmanager_resend_ttl = kDefaultResendTtl;
+  // GlobalConfig::reports_dir (--reports.dir): where SMTP notifiers read a report to attach
+  // it to an sla.report.ready mail; empty = report mails carry the link only.
+  std::filesystem::path reports_dir{};
 };
 
 // The notifier for `config`; an error names the notifier and what is missing, never a secret.

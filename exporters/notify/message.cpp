@@ -1,13 +1,16 @@
 #include "notify/message.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
 
 #include "common/duration.h"
+#include "common/time_format.h"
 #include "model/model.h"
 #include "notify/text.h"
+#include "sla/calendar.h"
 
 namespace slamon::notify {
 namespace {
@@ -18,6 +21,8 @@ using nlohmann::json;
 constexpr std::size_t kMaxFieldBytes = 256;
 constexpr std::size_t kMaxTitleBytes = 250;
 constexpr std::size_t kMaxTextBreachLines = 200;
+// Longer than any download link slamon makes (external_url + a fixed path + a uuid).
+constexpr std::size_t kMaxUrlBytes = 2048;
 
 const json* member(const json& object, std::string_view key) {
   if (!object.is_object()) return nullptr;
@@ -252,6 +257,103 @@ std::string signal_title(const std::string& type, const PolicySignalView& signal
   return title + ": " + signal.policy_name;
 }
 
+// A report bound in the report's zone: the local date at local midnight, else date and time.
+// Empty when the bound is not RFC 3339.
+struct LocalBound {
+  std::string date;  // "2026-11-01"
+  std::string text;  // "2026-11-01" or "2026-11-01 06:00"
+};
+
+std::optional<LocalBound> local_bound(const std::string& rfc3339, const sla::TimeZone& zone) {
+  const auto instant = parse_rfc3339(rfc3339);
+  if (!instant) return std::nullopt;
+  // "2026-11-01 00:00:00 CET"
+  const std::string local = zone.format_local(*instant);
+  if (local.size() < 19) return std::nullopt;
+  LocalBound bound;
+  bound.date = local.substr(0, 10);
+  bound.text = local.substr(11, 8) == "00:00:00" ? bound.date : local.substr(0, 16);
+  return bound;
+}
+
+// Binary units, one decimal above bytes: "812 B", "120.6 KiB", "9.8 MiB".
+std::string size_text(std::uint64_t bytes) {
+  static constexpr std::array<std::string_view, 4> kUnits = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  for (value /= 1024.0; value >= 1024.0 && unit + 1 < kUnits.size(); value /= 1024.0) ++unit;
+  return format_number(std::round(value * 10.0) / 10.0) + ' ' + std::string(kUnits[unit]);
+}
+
+// A link only when it is one: an http(s) URL on one line. The event is slamon's own, but a
+// link that is not a URL would turn into markup in a card.
+std::string http_url_field(const json& object, std::string_view key) {
+  const json* value = member(object, key);
+  if (value == nullptr || !value->is_string()) return {};
+  const auto& url = value->get_ref<const std::string&>();
+  if (url.size() > kMaxUrlBytes || !(url.starts_with("https://") || url.starts_with("http://"))) {
+    return {};
+  }
+  const bool plain = std::all_of(url.begin(), url.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '|';
+  });
+  return plain ? url : std::string();
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  });
+  return out;
+}
+
+ReportView read_report(const json& report, const json& schedule) {
+  ReportView view;
+  view.report_id = text_field(report, "id");
+  view.title = text_field(report, "title");
+  if (view.title.empty()) view.title = "(untitled report)";
+  view.format = lower(text_field(report, "format"));
+  view.period_start = text_field(report, "period_start");
+  view.period_end = text_field(report, "period_end");
+  view.timezone = text_field(report, "timezone");
+
+  auto zone = sla::TimeZone::find(view.timezone);
+  if (!zone) {
+    view.timezone.clear();  // an unknown zone: the period is shown in UTC, and says so
+    zone = sla::TimeZone::utc();
+  }
+  const auto start = local_bound(view.period_start, *zone);
+  const auto end = local_bound(view.period_end, *zone);
+  if (start && end) {
+    view.period_text = start->text + ' ' + std::string(kEnDash) + ' ' + end->text;
+  } else if (!view.period_start.empty() || !view.period_end.empty()) {
+    view.period_text = period_bound_text(view.period_start) + ' ' + std::string(kEnDash) + ' ' +
+                       period_bound_text(view.period_end);
+  }
+  if (start) view.period_start_date = start->date;
+
+  if (const auto size = number_field(report, "size");
+      size && std::isfinite(*size) && *size >= 0 && *size < 1e18) {
+    view.size_bytes = static_cast<std::uint64_t>(*size);
+    view.size_text = size_text(*view.size_bytes);
+  }
+  view.sha256 = text_field(report, "sha256");
+  view.schedule_id = text_field(schedule, "id");
+  view.schedule_name = text_field(schedule, "name");
+  if (view.schedule_name.empty()) view.schedule_name = view.schedule_id;
+  view.due_at = text_field(schedule, "due_at");
+  view.download_url = http_url_field(report, "download_url");
+  return view;
+}
+
+std::string report_title(const ReportView& report) {
+  std::string title = "SLA report ready: " + report.title;
+  if (!report.period_text.empty()) title += " (" + report.period_text + ')';
+  return title;
+}
+
 }  // namespace
 
 std::string_view to_string(Tone tone) {
@@ -264,6 +366,8 @@ std::string_view to_string(Tone tone) {
       return "resolved";
     case Tone::acknowledged:
       return "acknowledged";
+    case Tone::info:
+      return "info";
   }
   return "warning";
 }
@@ -278,6 +382,8 @@ std::string_view colour_hex(Tone tone) {
       return "#2E7D32";
     case Tone::acknowledged:
       return "#1E88E5";
+    case Tone::info:
+      return "#546E7A";
   }
   return "#FFA000";
 }
@@ -309,6 +415,14 @@ std::string PolicySignalView::summary() const {
     if (!interval.empty()) text += " over " + interval;
   }
   return text + ", " + scope_text;
+}
+
+std::string ReportView::summary() const {
+  std::string text = title;
+  if (!period_text.empty()) text += ", " + period_text;
+  if (!format.empty()) text += ", " + upper(format);
+  if (!size_text.empty()) text += ", " + size_text;
+  return text;
 }
 
 BreachView read_breach(const json& breach, const json& policy, std::string_view external_url) {
@@ -385,7 +499,19 @@ Result<Message> build_message(const json& event, std::string_view external_url) 
   const json* breach = member(event, "breach");
   const json* budget = member(event, "budget");
   const json* window = member(event, "sliding_window");
+  const json* report = member(event, "report");
   const auto is_object = [](const json* value) { return value != nullptr && value->is_object(); };
+  if (message.type == kReportReadyType ||
+      (message.type.empty() && is_object(report) && !is_object(breach) && !is_object(incident))) {
+    if (!is_object(report))
+      return fail("malformed event: sla.report.ready without a report object");
+    const json* schedule = member(event, "schedule");
+    message.kind = MessageKind::report;
+    message.report = read_report(*report, schedule != nullptr ? *schedule : json());
+    message.tone = Tone::info;
+    message.title = truncate_utf8(report_title(message.report), kMaxTitleBytes);
+    return message;
+  }
   if (message.type.starts_with("sla.incident.") || is_object(incident)) {
     message.kind = MessageKind::incident;
   } else if (is_policy_signal_type(message.type) ||
@@ -527,6 +653,16 @@ std::vector<Fact> Message::facts() const {
       add("Severity", severity);
       add("Occurred", occurred_at);
       return facts;
+    case MessageKind::report:
+      add("Period", report.period_text.empty() || report.timezone.empty()
+                        ? report.period_text
+                        : report.period_text + " (" + report.timezone + ')');
+      add("Format", upper(report.format));
+      add("Size", report.size_text);
+      add("Schedule", report.schedule_name);
+      // Without a link, people still need to find it: the API and the CLI know it by its id.
+      if (report.download_url.empty()) add("Report", "in slamon, id " + report.report_id);
+      return facts;
     case MessageKind::breach:
       break;
   }
@@ -553,6 +689,9 @@ std::vector<Fact> Message::facts() const {
 
 std::vector<Link> Message::links() const {
   std::vector<Link> links;
+  if (is_report() && !report.download_url.empty()) {
+    links.push_back(Link{"Download the report", report.download_url});
+  }
   if (landing_url.empty()) return links;
   links.push_back(Link{"Open slamon", landing_url});
   switch (kind) {
@@ -570,6 +709,7 @@ std::vector<Link> Message::links() const {
       }
       break;
     case MessageKind::incident:
+    case MessageKind::report:
       break;
   }
   return links;
@@ -586,6 +726,14 @@ std::string Message::text() const {
     if (more > 0) text += "- and " + std::to_string(more) + " more\n";
   }
   const std::vector<Link> shown_links = links();
+  if (is_report()) {
+    if (report.download_url.empty()) {
+      text += "\nThe report is in slamon under the id " + report.report_id + ".\n";
+    }
+    if (!shown_links.empty()) text += '\n';
+    for (const Link& link : shown_links) text += link.label + ": " + link.url + '\n';
+    return text;
+  }
   if (!shown_links.empty()) {
     text += "\nslamon: " + shown_links.front().url + '\n';
     for (std::size_t i = 1; i < shown_links.size(); ++i) {

@@ -1,13 +1,16 @@
 // Message: what a notification says, read once from the stored event JSON (a SPEC §9.1 breach
-// event, an incident event, or a policy-level signal: sla.budget.* of SPEC §7.4 and
-// sla.escalate / sla.deescalate of SPEC §7.6) so that every channel renders the same title,
-// colour, facts and links. Reading tolerates missing and odd fields (placeholders stand in);
-// only an event that is not an object, or lacks the object its kind is about (breach, incident,
-// budget, sliding_window), is refused. Values; thread-safe.
+// event, an incident event, a policy-level signal: sla.budget.* of SPEC §7.4 and
+// sla.escalate / sla.deescalate of SPEC §7.6, or a rendered scheduled report: sla.report.ready
+// of SPEC §10) so that every channel renders the same title, colour, facts and links. Reading
+// tolerates missing and odd fields (placeholders stand in); only an event that is not an
+// object, or lacks the object its kind is about (breach, incident, budget, sliding_window,
+// report), is refused. Values; thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,8 +23,9 @@
 
 namespace slamon::notify {
 
-// The colour of a message: critical red, warning amber, resolved green, acknowledged blue.
-enum class Tone { critical, warning, resolved, acknowledged };
+// The colour of a message: critical red, warning amber, resolved green, acknowledged blue,
+// info blue-grey (news that asks for no action: a report is ready).
+enum class Tone { critical, warning, resolved, acknowledged, info };
 std::string_view to_string(Tone tone);
 std::string_view colour_hex(Tone tone);  // "#D50000", with the '#'
 
@@ -93,7 +97,32 @@ struct PolicySignalView {
   std::string summary() const;
 };
 
-enum class MessageKind { breach, incident, policy_signal };
+// A rendered report (sla.report.ready, SPEC §10) as shown to people. Carries no breach.
+struct ReportView {
+  std::string report_id;     // as the event says; the SMTP notifier checks it before using it
+  std::string title;         // "(untitled report)" when missing
+  std::string format;        // "pdf" | "csv" as the event says (lower case)
+  std::string period_start;  // RFC 3339 as stored
+  std::string period_end;    // exclusive
+  std::string timezone;      // the IANA zone the period was read in; "" when unknown
+  // The period in the report's zone: "2026-11-01 – 2026-12-01" when both bounds are local
+  // midnights, else with times ("2026-11-01 06:00 – 2026-11-02 06:00"); in UTC (the RFC 3339
+  // dates) when the zone is missing or unknown.
+  std::string period_text;
+  std::string period_start_date;  // "2026-11-01" in that zone; "" when unreadable
+  std::optional<std::uint64_t> size_bytes;
+  std::string size_text;  // "120.6 KiB"; "" when unknown
+  std::string sha256;
+  std::string schedule_id;
+  std::string schedule_name;  // the schedule's name, else its id; "" for an on-demand report
+  std::string due_at;         // the cron occurrence of the run
+  std::string download_url;   // http(s) only; "" without global.external_url
+
+  // "Monthly SLA report, 2026-11-01 – 2026-12-01, PDF, 120.6 KiB"
+  std::string summary() const;
+};
+
+enum class MessageKind { breach, incident, policy_signal, report };
 
 struct Link {
   std::string label;  // "Open slamon", "Breaches of this policy", ...
@@ -109,37 +138,43 @@ struct Message {
   MessageKind kind = MessageKind::breach;
   // "[CRITICAL] SLA breach opened: Gold uptime", "[RESOLVED] SLA incident resolved: 3 breaches
   // (org=…, site=…)", "[WARNING] SLA budget 52% used: Gold uptime (period 2026-12-01 –
-  // 2027-01-01)", "[ESCALATE] latency_ms mean 1250 ms above 1000 ms over 10m: Core latency".
-  // One line.
+  // 2027-01-01)", "[ESCALATE] latency_ms mean 1250 ms above 1000 ms over 10m: Core latency",
+  // "SLA report ready: Monthly SLA report (2026-11-01 – 2026-12-01)". One line.
   std::string title;
   Tone tone = Tone::warning;
   // The highest current severity among the breaches; for a policy signal derived from the
-  // type: critical for sla.budget.critical and sla.escalate, else warning.
+  // type: critical for sla.budget.critical and sla.escalate, else warning; "" for a report.
   std::string severity;
   std::vector<BreachView> breaches;     // one for a breach event; an incident's, in order; none
-                                        // for a policy signal
+                                        // for a policy signal or a report
   std::size_t unreadable_breaches = 0;  // incident entries that were not breach objects
   std::string incident_id;
   std::vector<std::pair<std::string, std::string>> group;  // incident group keys, in order
   std::string incident_opened_at;
   std::string incident_resolved_at;
   PolicySignalView signal;  // for a policy signal
+  ReportView report;        // for a report
   std::string landing_url;  // external_url without a trailing '/'; "" when not configured
 
   bool is_breach() const { return kind == MessageKind::breach; }
   bool is_incident() const { return kind == MessageKind::incident; }
   bool is_policy_signal() const { return kind == MessageKind::policy_signal; }
+  bool is_report() const { return kind == MessageKind::report; }
 
   // The facts of a breach event (policy, scope, metric, actual, threshold, deviation,
-  // severity, status, times), of an incident (group, breaches, times), or of a policy signal
-  // (policy, scope, period and budget, or metric, mean and bounds).
+  // severity, status, times), of an incident (group, breaches, times), of a policy signal
+  // (policy, scope, period and budget, or metric, mean and bounds), or of a report (period,
+  // format, size, schedule; and where the report is when there is no download link).
   std::vector<Fact> facts() const;
   // The links to show, when external_url is set: the landing page, then the breaches of the
-  // policy (breach event), its SLA periods (budget) or the policy itself (sliding window).
+  // policy (breach event), its SLA periods (budget) or the policy itself (sliding window). A
+  // report's download link comes first and is shown whenever the event carries one.
   std::vector<Link> links() const;
   // The whole message as plain text: title, facts, breach lines, links. LF line endings.
   std::string text() const;
 };
+
+inline constexpr std::string_view kReportReadyType = "sla.report.ready";
 
 // True for the policy-level event types (sla.budget.warning, sla.budget.critical,
 // sla.escalate, sla.deescalate), which carry `"breach": null`.
@@ -148,7 +183,7 @@ bool is_policy_signal_type(std::string_view type);
 // The event a notification carries: `event` when it is an object, else `payload` parsed.
 Result<nlohmann::json> event_of(const Notification& notification);
 
-// Reads a breach, incident or policy-signal event. `external_url` (may be empty) builds the
+// Reads a breach, incident, policy-signal or report event. `external_url` (may be empty) builds the
 // links. A typeless event (an Alertmanager resend) is read by the objects it carries.
 Result<Message> build_message(const nlohmann::json& event, std::string_view external_url);
 

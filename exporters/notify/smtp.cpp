@@ -25,6 +25,7 @@ constexpr std::size_t kFoldColumn = 78;
 // characters of 42 bytes + "?="), so that "Subject: " and one word fit in 78 columns.
 constexpr std::size_t kEncodedWordBytes = 42;
 constexpr std::size_t kQuotedPrintableLine = 76;
+constexpr std::size_t kBase64Line = 76;
 constexpr std::string_view kCrlf = "\r\n";
 
 CURLcode ensure_curl_initialised() {
@@ -103,7 +104,8 @@ std::string id_token(std::string_view id) {
   return token.empty() ? "event" : token;
 }
 
-std::string html_body(const Message& message) {
+// `extra_html` (a report's chart and attachment note) goes between the facts and the links.
+std::string html_body(const Message& message, std::string_view extra_html = {}) {
   std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
                      html_escape(message.title) +
                      "</title></head>\n<body style=\"font-family: sans-serif\">\n"
@@ -127,6 +129,7 @@ std::string html_body(const Message& message) {
     if (more > 0) html += "<li>and " + std::to_string(more) + " more</li>\n";
     html += "</ul>\n";
   }
+  html += extra_html;
   if (const std::vector<Link> links = message.links(); !links.empty()) {
     html += "<p>";
     for (std::size_t i = 0; i < links.size(); ++i) {
@@ -218,6 +221,84 @@ bool has_line_break(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+// A MIME entity: its header lines (each ending in CRLF) and its body.
+struct Entity {
+  std::string headers;
+  std::string body;
+};
+
+std::string serialise(const Entity& entity) {
+  return entity.headers + "\r\n" + entity.body;
+}
+
+Entity text_entity(std::string_view subtype, std::string_view text) {
+  return Entity{"Content-Type: text/" + std::string(subtype) +
+                    "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n",
+                quoted_printable(text)};
+}
+
+// The boundary and `parameters` (e.g. `type="multipart/alternative"`) go on folded lines, so
+// the header stays within 78 columns.
+Entity multipart(std::string_view subtype, const std::string& boundary,
+                 const std::vector<Entity>& parts, std::string_view parameters = {}) {
+  Entity entity;
+  entity.headers =
+      "Content-Type: multipart/" + std::string(subtype) + ";\r\n boundary=\"" + boundary + '"' +
+      (parameters.empty() ? std::string() : ";\r\n " + std::string(parameters)) + "\r\n";
+  for (const Entity& part : parts) entity.body += "--" + boundary + "\r\n" + serialise(part);
+  entity.body += "--" + boundary + "--\r\n";
+  return entity;
+}
+
+Entity base64_entity(std::string headers, std::string_view bytes) {
+  Entity entity{std::move(headers) + "Content-Transfer-Encoding: base64\r\n", {}};
+  entity.body = base64_lines(bytes);
+  return entity;
+}
+
+// A report mail (SPEC §10): multipart/mixed of the message and the report file attached; the
+// message is multipart/related when the chart is shown inline (its Content-ID referenced by
+// the HTML), else the bare multipart/alternative of text and HTML. Levels a mail does not
+// need are left out. Boundaries differ in a word before the id, so none is a prefix of
+// another, and "=_" never occurs in quoted-printable or base64.
+std::string report_body(const Message& message, const ReportMailParts& parts,
+                        const std::string& event_token, const std::string& domain) {
+  std::string extra_html;
+  std::string text = message.text();
+  std::string content_id;
+  if (parts.chart) {
+    content_id = "chart-" + id_token(message.report.report_id) + '@' + domain;
+    extra_html += "<p><img src=\"cid:" + html_escape(content_id) +
+                  "\" alt=\"Daily compliance against the target\" style=\"max-width: 100%\"></p>\n";
+  }
+  if (!parts.note.empty()) {
+    extra_html += "<p>" + html_escape(parts.note) + "</p>\n";
+    text += '\n' + parts.note + '\n';
+  }
+  Entity body =
+      multipart("alternative", "=_slamon_alt_" + event_token,
+                {text_entity("plain", text), text_entity("html", html_body(message, extra_html))});
+  if (parts.chart) {
+    Entity image = base64_entity("Content-Type: image/png\r\nContent-ID: <" + content_id +
+                                     ">\r\nContent-Disposition: inline; filename=\"" +
+                                     parts.chart->file_name + "\"\r\n",
+                                 parts.chart->bytes);
+    body = multipart("related", "=_slamon_related_" + event_token,
+                     {std::move(body), std::move(image)}, "type=\"multipart/alternative\"");
+  }
+  if (parts.attachment) {
+    const MailAttachment& file = *parts.attachment;
+    Entity attachment = base64_entity("Content-Type: " + file.content_type +
+                                          "\r\nContent-Disposition: attachment;\r\n filename=\"" +
+                                          file.file_name + "\"\r\n",
+                                      file.bytes);
+    body = multipart("mixed", "=_slamon_mixed_" + event_token,
+                     {std::move(body), std::move(attachment)});
+  }
+  // The outermost entity's body opens with the preamble.
+  return body.headers + "\r\nThis is a multi-part message in MIME format.\r\n" + body.body;
+}
+
 }  // namespace
 
 Result<std::string> smtp_url(const SmtpConfig& config) {
@@ -281,6 +362,18 @@ std::string quoted_printable(std::string_view text) {
   return out;
 }
 
+std::string base64_lines(std::string_view bytes) {
+  // 57 bytes are exactly 76 base64 characters.
+  constexpr std::size_t kBytesPerLine = kBase64Line / 4 * 3;
+  std::string out;
+  out.reserve((bytes.size() + kBytesPerLine - 1) / kBytesPerLine * (kBase64Line + 2));
+  for (std::size_t at = 0; at < bytes.size(); at += kBytesPerLine) {
+    out += base64(bytes.substr(at, kBytesPerLine));
+    out += kCrlf;
+  }
+  return out;
+}
+
 std::string rfc5322_date(WallTime time) {
   static constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
                                                             "Thu", "Fri", "Sat"};
@@ -299,7 +392,8 @@ std::string rfc5322_date(WallTime time) {
   return std::string(buffer.data(), static_cast<std::size_t>(std::max(written, 0)));
 }
 
-std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime now) {
+std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime now,
+                      const ReportMailParts& report_parts) {
   std::string to;
   for (const std::string& recipient : config.to) {
     if (!to.empty()) to += ", ";
@@ -323,6 +417,10 @@ std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime
   mail += "MIME-Version: 1.0\r\n";
   mail += "Auto-Submitted: auto-generated\r\n";
   if (!message.type.empty()) mail += header("X-Slamon-Event-Type", message.type);
+  if (message.is_report()) {
+    return mail + report_body(message, report_parts, id_token(message.event_id),
+                              domain_of(mail_address(config.from)));
+  }
   mail += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
   mail += "\r\n";
   mail += "This is a multi-part message in MIME format.\r\n";
@@ -337,6 +435,11 @@ std::string smtp_mail(const Message& message, const SmtpConfig& config, WallTime
   mail += "--" + boundary + "--\r\n";
   return mail;
 }
+
+SmtpNotifier::SmtpNotifier(NotifierConfig config, std::string external_url,
+                           std::filesystem::path reports_dir)
+    : MessageNotifier(std::move(config), std::move(external_url)),
+      reports_dir_(std::move(reports_dir)) {}
 
 DeliveryResult SmtpNotifier::deliver(Message message, const Notification& notification,
                                      WallTime now) const {
@@ -360,7 +463,15 @@ DeliveryResult SmtpNotifier::deliver(Message message, const Notification& notifi
     recipients.reset(grown);
   }
 
-  const std::string mail = smtp_mail(message, smtp, now);
+  ReportMailParts report_parts;
+  if (message.is_report()) {
+    auto parts = read_report_mail_parts(message.report, reports_dir_);
+    if (!parts) {
+      return parts.error().permanent ? dead(parts.error().detail) : retry(parts.error().detail);
+    }
+    report_parts = std::move(*parts);
+  }
+  const std::string mail = smtp_mail(message, smtp, now, report_parts);
   Upload upload{mail, 0};
   std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle) return retry("libcurl could not create a handle");

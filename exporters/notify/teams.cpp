@@ -26,6 +26,8 @@ std::string_view adaptive_colour(Tone tone) {
       return "Good";
     case Tone::acknowledged:
       return "Accent";
+    case Tone::info:
+      return "Default";
   }
   return "Default";
 }
@@ -40,6 +42,8 @@ std::string_view adaptive_container_style(Tone tone) {
       return "good";
     case Tone::acknowledged:
       return "accent";
+    case Tone::info:
+      return "emphasis";
   }
   return "default";
 }

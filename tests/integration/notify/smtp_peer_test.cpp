@@ -1,7 +1,8 @@
 // The SMTP notifier against a real SMTP server: aiosmtpd (Debian python3-aiosmtpd) storing
 // mail in a Maildir, in the clear and with STARTTLS. The stored mail is read back with
 // Python's own email parser, so the MIME structure, the RFC 2047 subject and the
-// quoted-printable parts are checked by an independent implementation.
+// quoted-printable parts are checked by an independent implementation; so is a report mail
+// (sla.report.ready) with a PDF and a chart that slamon's report code rendered.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +11,8 @@
 
 #include "notify/smtp.h"
 #include "peers.h"
+#include "reports/pdf.h"
+#include "reports/report.h"
 #include "support/child_process.h"
 #include "support/sample_breach.h"
 #include "support/temp_dir.h"
@@ -41,6 +44,38 @@ print(json.dumps({'from': str(m['From']), 'to': str(m['To']), 'subject': str(m['
                   'message_id': str(m['Message-ID']), 'mail_from': str(m['X-MailFrom']),
                   'rcpt_to': str(m['X-RcptTo']), 'content_type': m.get_content_type(),
                   'parts': parts, 'defects': [str(d) for d in m.defects]}))
+)";
+
+// A report mail as Python sees it: the tree of content types, the defects of every part, the
+// attachment's name and first bytes, and whether the HTML shows the inline image by its
+// Content-ID.
+constexpr std::string_view kParseReportMail = R"(
+import email, json, sys
+from email import policy
+with open(sys.argv[1], 'rb') as f:
+    m = email.message_from_binary_file(f, policy=policy.default)
+def tree(part):
+    if part.is_multipart():
+        return [part.get_content_type(), [tree(p) for p in part.iter_parts()]]
+    return part.get_content_type()
+defects = {}
+for i, part in enumerate(m.walk()):
+    if part.defects:
+        defects[str(i) + ' ' + part.get_content_type()] = [str(d) for d in part.defects]
+attachments = [p for p in m.walk() if p.get_content_disposition() == 'attachment']
+images = [p for p in m.walk() if p.get_content_type() == 'image/png']
+html = m.get_body(preferencelist=('html',)).get_content()
+text = m.get_body(preferencelist=('plain',)).get_content()
+cid = images[0]['Content-ID'].strip('<>') if images else ''
+print(json.dumps({
+    'subject': str(m['Subject']), 'tree': tree(m), 'defects': defects,
+    'attachment_names': [a.get_filename() for a in attachments],
+    'attachment_head': attachments[0].get_content()[:5].decode('latin-1') if attachments else '',
+    'attachment_size': len(attachments[0].get_content()) if attachments else 0,
+    'image_head': images[0].get_content()[:8].hex() if images else '',
+    'image_disposition': images[0].get_content_disposition() if images else '',
+    'cid': cid, 'html_shows_cid': bool(cid) and ('src="cid:' + cid + '"') in html,
+    'text': text, 'html': html}))
 )";
 
 class SmtpPeer : public ::testing::Test {
@@ -117,8 +152,8 @@ class SmtpPeer : public ::testing::Test {
     return testing::event_at(EventType::breach_created, breach, policy, now);
   }
 
-  // The one stored mail, parsed by Python.
-  json stored_mail() {
+  // The one stored mail, parsed by Python with `script`.
+  json stored_mail(std::string_view script_text = kParseMail) {
     const fs::path inbox = dir_.path() / "maildir" / "new";
     std::vector<fs::path> files;
     if (fs::exists(inbox)) {
@@ -126,7 +161,7 @@ class SmtpPeer : public ::testing::Test {
     }
     EXPECT_EQ(files.size(), 1u);
     if (files.size() != 1) return json();
-    const std::string script = dir_.write("parse_mail.py", std::string(kParseMail));
+    const std::string script = dir_.write("parse_mail.py", std::string(script_text));
     const auto parsed =
         run_to_completion({kPython, script, files.front().string()}, dir_.path(), "parse");
     EXPECT_TRUE(parsed) << parsed.error().message;
@@ -171,6 +206,105 @@ TEST_F(SmtpPeer, DeliversAMultipartMail) {
       notifier.send(notification_of(created), std::chrono::system_clock::now());
   ASSERT_EQ(result.outcome, DeliveryOutcome::delivered) << result.detail;
   expect_mail(stored_mail(), "[CRITICAL] SLA breach opened: Gold uptime", created);
+}
+
+// A one-policy report of November 2026 in Europe/Berlin with a fortnight of daily compliance.
+reports::ReportData tiny_report() {
+  using std::chrono::hours;
+  const WallTime start = from_unix_seconds(1793487600);  // 2026-10-31T23:00:00Z
+  reports::ReportData report;
+  report.title = "Monthly SLA report";
+  report.org = "0a0b0c0d-0000-4000-8000-000000000001";
+  report.org_name = "Northwind";
+  report.period = {start, start + hours(24 * 30)};
+  report.judged = report.period;
+  report.generated_at = report.period.end + hours(6);
+  report.timezone = "Europe/Berlin";
+  report.version = "test";
+  reports::PolicyReport policy;
+  policy.id = "9e8d7c6b-aaaa-4bbb-8ccc-dddddddddddd";
+  policy.name = "Gold uptime";
+  policy.timezone = "Europe/Berlin";
+  for (int day = 0; day < 14; ++day) {
+    policy.days.push_back({start + hours(24 * day), day == 3 ? 0.97 : 1.0});
+  }
+  report.policies.push_back(std::move(policy));
+  report.summary.policies = 1;
+  report.summary.met = 1;
+  return report;
+}
+
+json report_ready_event(const std::string& report_id, std::size_t size) {
+  return {{"id", "6d1f5b8e-3c2a-4f7d-9e1b-0a2c4e6f8a10"},
+          {"type", "sla.report.ready"},
+          {"priority", "LOW"},
+          {"occurred_at", "2026-12-01T05:00:03.120Z"},
+          {"org_id", "0a0b0c0d-0000-4000-8000-000000000001"},
+          {"breach", nullptr},
+          {"report",
+           {{"id", report_id},
+            {"title", "Monthly SLA report"},
+            {"format", "pdf"},
+            {"period_start", "2026-10-31T23:00:00Z"},
+            {"period_end", "2026-11-30T23:00:00Z"},
+            {"timezone", "Europe/Berlin"},
+            {"size", size},
+            {"file_name", report_id + ".pdf"},
+            {"download_url",
+             "https://slamon.example.net/api/v1/sla/reports/" + report_id + "/download"}}},
+          {"schedule",
+           {{"id", "monthly-northwind"},
+            {"name", "Monthly Northwind"},
+            {"due_at", "2026-12-01T05:00:00Z"},
+            {"notifiers", {"mail"}}}}};
+}
+
+TEST_F(SmtpPeer, DeliversAReportWithThePdfAttachedAndTheChartInline) {
+  ASSERT_NO_FATAL_FAILURE(start(false));
+  const std::string report_id = "5b1f0c2e-7d4a-4c61-9a3e-2f8b6d0e1a47";
+  const reports::ReportData report = tiny_report();
+  const auto pdf = reports::render_pdf(report);
+  ASSERT_TRUE(pdf) << pdf.error().message;
+  const auto chart =
+      reports::render_chart_png(report.policies.front(), reports::ChartKind::daily_compliance);
+  ASSERT_TRUE(chart) << chart.error().message;
+  dir_.write("reports/" + report_id + ".pdf", *pdf);
+  dir_.write("reports/" + report_id + "-chart.png", *chart);
+
+  SmtpNotifier notifier(config(false), "https://slamon.example.net", dir_.path() / "reports");
+  const DeliveryResult result =
+      notifier.send(notification_of(report_ready_event(report_id, pdf->size())),
+                    std::chrono::system_clock::now());
+  ASSERT_EQ(result.outcome, DeliveryOutcome::delivered) << result.detail;
+
+  const json mail = stored_mail(kParseReportMail);
+  ASSERT_TRUE(mail.is_object());
+  EXPECT_EQ(mail["subject"], "SLA report ready: Monthly SLA report (2026-11-01 – 2026-12-01)");
+  EXPECT_EQ(mail["tree"], json::parse(R"(["multipart/mixed", [
+                              ["multipart/related", [
+                                ["multipart/alternative", ["text/plain", "text/html"]],
+                                "image/png"]],
+                              "application/pdf"]])"))
+      << mail["tree"].dump();
+  EXPECT_EQ(mail["defects"], json::object()) << mail["defects"].dump();
+  EXPECT_EQ(mail["attachment_names"],
+            json::array({"sla-report-monthly-sla-report-2026-11-01.pdf"}));
+  EXPECT_EQ(mail["attachment_head"], "%PDF-");
+  EXPECT_EQ(mail["attachment_size"], pdf->size());
+  EXPECT_EQ(mail["image_head"], "89504e470d0a1a0a");
+  EXPECT_EQ(mail["image_disposition"], "inline");
+  EXPECT_EQ(mail["cid"], "chart-" + report_id + "@example.net");
+  EXPECT_EQ(mail["html_shows_cid"], true) << mail["html"];
+  const std::string text = mail["text"];
+  EXPECT_NE(text.find("Period: 2026-11-01 – 2026-12-01 (Europe/Berlin)\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Download the report: https://slamon.example.net/api/v1/sla/reports/" +
+                      report_id + "/download\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("The report is attached as sla-report-monthly-sla-report-2026-11-01.pdf."),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(SmtpPeer, EncodesANonAsciiSubject) {

@@ -337,23 +337,11 @@ TEST_F(PolicySignalHttpTest, WebhookPostsTheRawEvent) {
 
 // ---- SMTP -----------------------------------------------------------------------------------
 
-NotifierConfig smtp_config(const std::string& smarthost) {
-  NotifierConfig config;
-  config.name = "mail";
-  config.type = NotifierType::smtp;
-  config.smtp.smarthost = smarthost;
-  config.smtp.from = "sla@example.net";
-  config.smtp.to = {"noc@example.net"};
-  config.smtp.require_tls = false;
-  config.timeout = std::chrono::seconds(5);
-  return config;
-}
-
 TEST(PolicySignalSmtp, MailHasBothPartsForEachType) {
   for (const EventType type : kSignalTypes) {
     SCOPED_TRACE(std::string(to_string(type)));
     const Message message = message_of(policy_signal_event(type));
-    const std::string mail = smtp_mail(message, smtp_config("mail:25").smtp, test_now());
+    const std::string mail = smtp_mail(message, smtp_notifier_config("mail:25").smtp, test_now());
     EXPECT_NE(mail.find("\r\nX-Slamon-Event-Type: " + std::string(to_string(type)) + "\r\n"),
               std::string::npos);
     // The budget titles hold an en dash: the subject is RFC 2047-encoded; the others are ASCII.
@@ -380,7 +368,7 @@ TEST(PolicySignalSmtp, MailHasBothPartsForEachType) {
 
 TEST(PolicySignalSmtp, NotifierDeliversABudgetMail) {
   testing::SmtpStub stub;
-  SmtpNotifier notifier(smtp_config(stub.smarthost()), std::string(kExternalUrl));
+  SmtpNotifier notifier(smtp_notifier_config(stub.smarthost()), std::string(kExternalUrl));
   const DeliveryResult result =
       notifier.send(notification_of(policy_signal_event(EventType::budget_critical)), test_now());
   ASSERT_EQ(result.outcome, DeliveryOutcome::delivered) << result.detail;

@@ -123,6 +123,33 @@ nlohmann::json policy_signal_event(EventType type) {
   }
 }
 
+nlohmann::json report_event(std::string_view format, std::string_view download_url) {
+  const std::string id(kSampleReportId);
+  nlohmann::json report = {{"id", id},
+                           {"title", "Monthly SLA report"},
+                           {"format", format},
+                           {"period_start", "2026-10-31T23:00:00Z"},
+                           {"period_end", "2026-11-30T23:00:00Z"},
+                           {"timezone", "Europe/Berlin"},
+                           {"size", 123456},
+                           {"sha256", std::string(64, 'a')},
+                           {"file_name", id + '.' + std::string(format)},
+                           {"download_url", nullptr}};
+  if (!download_url.empty()) report["download_url"] = download_url;
+  return {{"id", uuid_v4()},
+          {"type", "sla.report.ready"},
+          {"priority", "LOW"},
+          {"occurred_at", "2026-12-01T05:00:03.120Z"},
+          {"org_id", sample_breach().org},
+          {"breach", nullptr},
+          {"report", std::move(report)},
+          {"schedule",
+           {{"id", "monthly-northwind"},
+            {"name", "Monthly Northwind"},
+            {"due_at", "2026-12-01T05:00:00Z"},
+            {"notifiers", {"mail", "ops-slack"}}}}};
+}
+
 Notification notification_of(const nlohmann::json& event) {
   Notification notification;
   notification.event_id = event.value("id", "");
@@ -138,6 +165,18 @@ NotifierConfig http_notifier_config(const std::string& name, NotifierType type,
   config.name = name;
   config.type = type;
   config.url = url;
+  config.timeout = std::chrono::seconds(5);
+  return config;
+}
+
+NotifierConfig smtp_notifier_config(const std::string& smarthost) {
+  NotifierConfig config;
+  config.name = "mail";
+  config.type = NotifierType::smtp;
+  config.smtp.smarthost = smarthost;
+  config.smtp.from = "sla@example.net";
+  config.smtp.to = {"noc@example.net"};
+  config.smtp.require_tls = false;
   config.timeout = std::chrono::seconds(5);
   return config;
 }

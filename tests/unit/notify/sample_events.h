@@ -59,9 +59,25 @@ nlohmann::json window_event(EventType type, const WindowSignal& window,
 // sample_budget_critical(), escalate/deescalate with sample_window() / sample_window_low().
 nlohmann::json policy_signal_event(EventType type);
 
+// The sample report's id and its download link.
+inline constexpr std::string_view kSampleReportId = "5b1f0c2e-7d4a-4c61-9a3e-2f8b6d0e1a47";
+inline constexpr std::string_view kSampleReportUrl =
+    "https://slamon.example.net/api/v1/sla/reports/5b1f0c2e-7d4a-4c61-9a3e-2f8b6d0e1a47/download";
+
+// An sla.report.ready event as the report worker writes it: "Monthly SLA report", November 2026
+// read in Europe/Berlin (2026-10-31T23:00:00Z to 2026-11-30T23:00:00Z), 123456 bytes in
+// `format`, run by schedule "Monthly Northwind"; `download_url` "" is written as null (no
+// external_url).
+nlohmann::json report_event(std::string_view format = "pdf",
+                            std::string_view download_url = kSampleReportUrl);
+
 // The config of an HTTP notifier named `name` of `type` posting to `url`, with a 5 s timeout.
 NotifierConfig http_notifier_config(const std::string& name, NotifierType type,
                                     const std::string& url);
+
+// The config of an SMTP notifier named "mail" mailing noc@example.net from sla@example.net
+// through `smarthost` in the clear, with a 5 s timeout.
+NotifierConfig smtp_notifier_config(const std::string& smarthost);
 
 // The notification the delivery worker would hand a notifier for `event`.
 Notification notification_of(const nlohmann::json& event);

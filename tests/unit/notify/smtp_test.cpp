@@ -15,15 +15,11 @@ namespace {
 
 using namespace testing;  // sample_events.h
 
+// With display names, which the headers must quote.
 NotifierConfig smtp_config(const std::string& smarthost) {
-  NotifierConfig config;
-  config.name = "mail";
-  config.type = NotifierType::smtp;
-  config.smtp.smarthost = smarthost;
+  NotifierConfig config = smtp_notifier_config(smarthost);
   config.smtp.from = "SLA monitor <sla@example.net>";
   config.smtp.to = {"noc@example.net", "Ops Team <ops@example.net>"};
-  config.smtp.require_tls = false;
-  config.timeout = std::chrono::seconds(5);
   return config;
 }
 
