@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <stdexcept>
+#include <variant>
 
 namespace slamon::bench {
 namespace {
@@ -89,6 +90,22 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 
 std::string series_name(Metric metric) {
   return "site_" + std::string(to_string(metric));
+}
+
+Result<QueryResult> FleetSource::query(const MetricQuery& metric_query, WallTime) {
+  const auto* promql = std::get_if<PromQlQuery>(&metric_query);
+  if (promql == nullptr) return fail("unexpected SNMP query");
+  const std::string& query = promql->promql;
+  for (std::size_t m = 0; m < kFleetMetrics.size(); ++m) {
+    if (query.find(series_name(kFleetMetrics[m]) + "[") == std::string::npos) continue;
+    QueryResult result;
+    result.samples.reserve(fleet_.sites.size());
+    for (const FleetSite& site : fleet_.sites) {
+      result.samples.push_back(Sample{{{"site_id", site.id}}, site.level[m]});
+    }
+    return result;
+  }
+  return fail("unexpected query: " + query);
 }
 
 std::string_view to_string(QueryMode mode) {

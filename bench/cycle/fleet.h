@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "sources/metric_source.h"
 
 namespace slamon::bench {
 
@@ -61,6 +62,21 @@ inline constexpr std::chrono::minutes kMeasurementWindow{5};
 // The configuration the engine runs with: the fleet's inventory and policies, one Prometheus
 // source at `prometheus_url`, and one measurement per metric written for `mode`.
 ConfigPtr make_config(const Fleet& fleet, const std::string& prometheus_url, QueryMode mode);
+
+// An in-process source for the batched measurements of make_config: answers each query with
+// one sample per site at the site's level, so a cycle's figures are slamon's own work and its
+// SQLite contention, not a Prometheus's. Thread-safe (reads the fleet only); `fleet` must
+// outlive it.
+class FleetSource final : public MetricSource {
+ public:
+  explicit FleetSource(const Fleet& fleet) : fleet_(fleet) {}
+  const std::string& name() const override { return name_; }
+  Result<QueryResult> query(const MetricQuery& metric_query, WallTime at) override;
+
+ private:
+  const Fleet& fleet_;
+  const std::string name_ = "prom";
+};
 
 struct DaemonFiles {
   std::filesystem::path config_file;

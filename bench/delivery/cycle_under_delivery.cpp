@@ -12,7 +12,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include "../cycle/fleet.h"
@@ -28,32 +27,6 @@
 
 namespace slamon::bench {
 namespace {
-
-// Answers each batched query with one sample per site at the site's level.
-class FleetSource final : public MetricSource {
- public:
-  explicit FleetSource(const Fleet& fleet) : fleet_(fleet) {}
-  const std::string& name() const override { return name_; }
-  Result<QueryResult> query(const MetricQuery& metric_query, WallTime) override {
-    const auto* promql = std::get_if<PromQlQuery>(&metric_query);
-    if (promql == nullptr) return fail("unexpected SNMP query");
-    const std::string& query = promql->promql;
-    for (std::size_t m = 0; m < kFleetMetrics.size(); ++m) {
-      if (query.find(series_name(kFleetMetrics[m]) + "[") == std::string::npos) continue;
-      QueryResult result;
-      result.samples.reserve(fleet_.sites.size());
-      for (const FleetSite& site : fleet_.sites) {
-        result.samples.push_back(Sample{{{"site_id", site.id}}, site.level[m]});
-      }
-      return result;
-    }
-    return fail("unexpected query: " + query);
-  }
-
- private:
-  const Fleet& fleet_;
-  const std::string name_ = "prom";
-};
 
 // Posts each event to the receiver, as the webhook notifier does.
 class PostingNotifier final : public notify::Notifier {

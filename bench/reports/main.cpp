@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "history/history.h"
+#include "report_history.h"
 #include "reports/csv.h"
 #include "reports/pdf.h"
 #include "reports/report.h"
@@ -28,9 +29,6 @@ namespace {
 using namespace slamon;
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
-
-constexpr int kPointsPerDay = 288;
-const std::string kOrg = "bench-org";
 
 double millis_since(Steady::time_point start) {
   return std::chrono::duration<double, std::milli>(Steady::now() - start).count();
@@ -54,12 +52,6 @@ long status_kib(const std::string& field) {
 // Sets the peak resident set back to the current one (Linux ≥ 4.0).
 void reset_peak_rss() {
   std::ofstream("/proc/self/clear_refs") << "5";
-}
-
-std::string policy_id(int p) {
-  char id[32];
-  std::snprintf(id, sizeof id, "policy-%05d", p);
-  return id;
 }
 
 }  // namespace
@@ -89,95 +81,17 @@ int main(int argc, char** argv) {
   fs::remove(db);
 
   using namespace std::chrono;
-  const WallTime start = sys_days(year(2026) / October / 1);
-  const WallTime end = start + days(day_count);
+  const bench::ReportOrg org = bench::make_report_org(policy_count, day_count);
+  const WallTime start = org.period_start;
+  const WallTime end = org.period_end;
   FakeClock clock(end + 1h);
-
-  Config config;
-  Organization org;
-  org.id = kOrg;
-  org.name = "Bench Org";
-  config.inventory.organizations.push_back(org);
-  config.inventory.index();
-  std::vector<Policy> policies;
-  for (int p = 0; p < policy_count; ++p) {
-    Policy policy;
-    policy.id = policy_id(p);
-    policy.org = kOrg;
-    policy.name = "Site " + std::to_string(p) + " Zürich";
-    policy.scope = Scope::site;
-    policy.scope_id = "site-" + std::to_string(p);
-    policy.thresholds[static_cast<std::size_t>(Metric::uptime_percent)] = 99.5;
-    policy.thresholds[static_cast<std::size_t>(Metric::latency_ms)] = 100;
-    policy.thresholds[static_cast<std::size_t>(Metric::packet_loss_percent)] = 1;
-    policy.sla_period = SlaPeriod{PeriodKind::month, "UTC"};
-    policy.credits = {{99.9, 10}};
-    policies.push_back(std::move(policy));
-  }
+  const Config& config = org.config;
+  const std::vector<Policy>& policies = org.policies;
 
   // ---- load ---------------------------------------------------------------------------------
   const auto load_start = Steady::now();
-  {
-    auto store = Store::open(db);
-    if (!store) return std::fprintf(stderr, "store: %s\n", store.error().message.c_str()), 1;
-    auto history = history::History::open(db, clock);
-    if (!history) return std::fprintf(stderr, "history: %s\n", history.error().message.c_str()), 1;
-    for (int d = 0; d < day_count; ++d) {
-      std::vector<history::ImportedDay> imported;
-      imported.reserve(static_cast<std::size_t>(policy_count) * 3);
-      const WallTime day = start + days(d);
-      for (int p = 0; p < policy_count; ++p) {
-        const bool outage_day = (p + d) % 7 == 0;
-        for (Metric metric :
-             {Metric::uptime_percent, Metric::latency_ms, Metric::packet_loss_percent}) {
-          history::ImportedDay series{policies[p].id, metric, {}};
-          series.points.reserve(kPointsPerDay);
-          for (int i = 0; i < kPointsPerDay; ++i) {
-            const bool down = outage_day && i >= 100 && i < 106;
-            const double wave = static_cast<double>((i * 7 + p * 13) % 50);
-            const double value = metric == Metric::uptime_percent ? (down ? 0.0 : 100.0)
-                                 : metric == Metric::latency_ms   ? 20.0 + wave
-                                                                  : wave / 100.0;
-            series.points.emplace_back(day + minutes(5 * i + 2), value);
-          }
-          imported.push_back(std::move(series));
-        }
-      }
-      if (auto done = (*history)->import_days(imported); !done) {
-        return std::fprintf(stderr, "import: %s\n", done.error().message.c_str()), 1;
-      }
-    }
-    CycleWrite write;
-    std::vector<Breach> breaches;
-    for (int p = 0; p < policy_count; ++p) {
-      WallTime at = start;
-      for (int d = 0; d < day_count; ++d) {
-        if ((p + d) % 7 != 0) continue;
-        const WallTime down_from = start + days(d) + minutes(500);
-        write.segments.push_back({policies[p].id, kOrg, at, down_from, "up"});
-        write.segments.push_back({policies[p].id, kOrg, down_from, down_from + 30min, "down"});
-        Breach breach;
-        breach.id = policies[p].id + "-" + std::to_string(d);
-        breach.org = kOrg;
-        breach.policy_id = policies[p].id;
-        breach.scope = Scope::site;
-        breach.scope_id = policies[p].scope_id;
-        breach.threshold = 99.5;
-        breach.actual = 0;
-        breach.severity = breach.peak_severity = Severity::critical;
-        breach.status = BreachStatus::resolved;
-        breach.opened_at = down_from;
-        breach.last_evaluated_at = down_from + 30min;
-        breach.acknowledged_at = down_from + 5min;
-        breach.resolved_at = down_from + 30min;
-        breaches.push_back(std::move(breach));
-        at = down_from + 30min;
-      }
-      write.segments.push_back({policies[p].id, kOrg, at, end, "up"});
-    }
-    if (!(*store)->commit(write) || !(*store)->commit(breaches, {})) {
-      return std::fprintf(stderr, "store commit failed\n"), 1;
-    }
+  if (auto loaded = bench::load_report_history(db, clock, org); !loaded) {
+    return std::fprintf(stderr, "%s\n", loaded.error().message.c_str()), 1;
   }
   const double load_ms = millis_since(load_start);
   std::fprintf(stderr, "loaded in %.1f s\n", load_ms / 1000);
@@ -191,7 +105,8 @@ int main(int argc, char** argv) {
   auto history = history::History::open(db, clock);
   if (!store || !history) return std::fprintf(stderr, "cannot reopen the database\n"), 1;
   const slaview::SlaView view(config, **store, history->get());
-  auto report = reports::build_report(view, config, {kOrg, policies, {start, end}, end + 1h, ""});
+  auto report = reports::build_report(view, config,
+                                      {bench::kReportOrg, policies, {start, end}, end + 1h, ""});
   if (!report) return std::fprintf(stderr, "report: %s\n", report.error().message.c_str()), 1;
   const double model_ms = millis_since(t0);
   const double model_cpu = process_cpu_ms() - cpu0;
