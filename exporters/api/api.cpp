@@ -61,6 +61,15 @@ constexpr ApiRoute kRoutes[] = {
     // change without a store write, so downloads are never cached.
     {"GET", "/api/v1/sla/reports/{report_id}/download", Permission::config_read,
      &ApiHandlers::download_report, true},
+    // next_run_at is computed from the time of the request.
+    {"GET", "/api/v1/sla/report-schedules", Permission::config_read,
+     &ApiHandlers::list_report_schedules, true},
+    {"POST", "/api/v1/sla/report-schedules", Permission::config_write,
+     &ApiHandlers::create_report_schedule},
+    {"PUT", "/api/v1/sla/report-schedules/{schedule_id}", Permission::config_write,
+     &ApiHandlers::replace_report_schedule},
+    {"DELETE", "/api/v1/sla/report-schedules/{schedule_id}", Permission::config_write,
+     &ApiHandlers::delete_report_schedule},
 };
 
 }  // namespace

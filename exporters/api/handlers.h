@@ -6,6 +6,7 @@
 // authenticator cache have their own mutexes; everything else is per request.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,10 +74,39 @@ class ApiHandlers {
   ApiResult<http::HttpResponse> download_report(const Caller& caller,
                                                 const http::HttpRequest& request);
 
+  // SPEC §10 report schedules (schedule_handlers.cpp): the config file's (read-only) and the
+  // API's, with their last and next runs.
+  ApiResult<http::HttpResponse> list_report_schedules(const Caller& caller,
+                                                      const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> create_report_schedule(const Caller& caller,
+                                                       const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> replace_report_schedule(const Caller& caller,
+                                                        const http::HttpRequest& request);
+  ApiResult<http::HttpResponse> delete_report_schedule(const Caller& caller,
+                                                       const http::HttpRequest& request);
+
  private:
-  // May the caller see `report`? With a site grant, only when every policy it covers exists
-  // and lies in the granted sites.
-  ApiResult<bool> report_visible(const Caller& caller, const StoredReport& report);
+  // May the caller see a report or schedule of `policy_ids`? With a site grant, only when
+  // every policy exists and lies in the granted sites.
+  ApiResult<bool> policies_visible(const Caller& caller,
+                                   const std::vector<std::string>& policy_ids);
+  // 404 "policy not found", one answer for a policy that is missing, another org's or outside
+  // the caller's sites, unless every id names a policy the caller may read.
+  ApiResult<void> require_readable_policies(const Caller& caller,
+                                            const std::vector<std::string>& policy_ids);
+  // The caller's org's report schedules: the config's (provisioned) first, then the API's.
+  ApiResult<std::vector<ReportSchedule>> org_report_schedules(const Caller& caller);
+  // The schedule named by the {schedule_id} path segment, when the caller may see it; else 404.
+  ApiResult<ReportSchedule> readable_report_schedule(const Caller& caller,
+                                                     const http::HttpRequest& request);
+  // Reads and checks a POST / PUT schedule body for the caller's org: 422 for any problem,
+  // 404 for a policy the caller may not read, 409 when `except_id` aside another schedule of
+  // the org has its name.
+  ApiResult<ReportSchedule> read_report_schedule_body(const Caller& caller,
+                                                      const http::HttpRequest& request,
+                                                      const std::string& except_id);
+  // When each schedule of the caller's org last ran (the recorded time of its latest run).
+  ApiResult<std::map<std::string, WallTime>> last_report_schedule_runs(const Caller& caller);
   // A policy of the caller's org: provisioned (from a rule file) or created through the API,
   // with the store revision of the latter.
   struct Entry {

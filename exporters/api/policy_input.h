@@ -1,6 +1,7 @@
-// Turning an API policy or maintenance window body into a validated Policy / MaintenanceWindow
-// with the config file's validators (config/loader.h parse_policy, parse_maintenance_window),
-// so the API and the files enforce one rule set (SPEC §3, §7.3, §11). The JSON is handed to the
+// Turning an API policy, maintenance window or report schedule body into a validated Policy /
+// MaintenanceWindow / ReportSchedule with the config file's validators (config/loader.h
+// parse_policy, parse_maintenance_window, parse_report_schedule), so the API and the files
+// enforce one rule set (SPEC §3, §7.3, §10, §11). The JSON is handed to the
 // YAML reader as text (JSON is YAML), which keeps the difference between a number and a quoted
 // string that the strict reader checks. Stateless; thread-safe.
 #pragma once
@@ -28,6 +29,13 @@ ApiResult<Policy> validate_policy(const nlohmann::json& object, const Config& co
 // caller refuses those first). Every problem is a FieldError (path relative to the body); the
 // window comes back with an empty id (the caller assigns one) and provisioned false.
 std::expected<MaintenanceWindow, std::vector<FieldError>> validate_maintenance_json(
+    const nlohmann::json& body, const std::string& org, const Config& config);
+
+// Validates a POST or PUT /report-schedules body the same way: the schedule object of
+// `report_schedules:` without `org` (here `org`, the caller's) and without `id` (the caller
+// refuses both and the output-only keys first). The schedule comes back with the id the file
+// would derive (the caller assigns its own) and provisioned false.
+std::expected<ReportSchedule, std::vector<FieldError>> validate_report_schedule_json(
     const nlohmann::json& body, const std::string& org, const Config& config);
 
 }  // namespace slamon::api

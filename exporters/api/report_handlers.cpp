@@ -146,9 +146,10 @@ ApiResult<std::string> read_report_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-ApiResult<bool> ApiHandlers::report_visible(const Caller& caller, const StoredReport& report) {
+ApiResult<bool> ApiHandlers::policies_visible(const Caller& caller,
+                                              const std::vector<std::string>& policy_ids) {
   if (!caller.principal.sites) return true;
-  for (const std::string& id : report.policy_ids) {
+  for (const std::string& id : policy_ids) {
     auto found = find_policy(caller, id);
     if (!found) return std::unexpected(found.error());
     if (!*found) return false;
@@ -162,21 +163,29 @@ ApiResult<bool> ApiHandlers::report_visible(const Caller& caller, const StoredRe
   return true;
 }
 
+ApiResult<void> ApiHandlers::require_readable_policies(const Caller& caller,
+                                                       const std::vector<std::string>& policy_ids) {
+  // Missing, another org's and outside the caller's sites answer alike (SPEC §8).
+  if (auto visible = policies_visible(caller, policy_ids); !visible) {
+    return std::unexpected(visible.error());
+  } else if (!*visible) {
+    return std::unexpected(not_found("policy not found"));
+  }
+  for (const std::string& id : policy_ids) {
+    auto found = find_policy(caller, id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return std::unexpected(not_found("policy not found"));
+  }
+  return {};
+}
+
 ApiResult<http::HttpResponse> ApiHandlers::generate_report(const Caller& caller,
                                                            const http::HttpRequest& request) {
   auto report = read_report_request(request);
   if (!report) return std::unexpected(report.error());
   report->org = caller.principal.org;
-  // Missing, another org's and outside the caller's sites answer alike (SPEC §8).
-  if (auto visible = report_visible(caller, *report); !visible) {
-    return std::unexpected(visible.error());
-  } else if (!*visible) {
-    return std::unexpected(not_found("policy not found"));
-  }
-  for (const std::string& id : report->policy_ids) {
-    auto found = find_policy(caller, id);
-    if (!found) return std::unexpected(found.error());
-    if (!*found) return std::unexpected(not_found("policy not found"));
+  if (auto readable = require_readable_policies(caller, report->policy_ids); !readable) {
+    return std::unexpected(readable.error());
   }
   report->id = uuid_v4();
   report->status = "pending";
@@ -213,7 +222,7 @@ ApiResult<http::HttpResponse> ApiHandlers::list_reports(const Caller& caller,
     auto reports = context_.store->reports(org, -1, 0);
     if (!reports) return std::unexpected(internal("reading reports", reports.error().message));
     for (const StoredReport& report : *reports) {
-      auto visible = report_visible(caller, report);
+      auto visible = policies_visible(caller, report.policy_ids);
       if (!visible) return std::unexpected(visible.error());
       if (!*visible) continue;
       if (total >= page->offset && total < page->offset + page->limit) {
@@ -242,7 +251,7 @@ ApiResult<http::HttpResponse> ApiHandlers::download_report(const Caller& caller,
   if (!found) return std::unexpected(internal("reading a report", found.error().message));
   if (!*found) return std::unexpected(report_not_found());
   const StoredReport& report = **found;
-  auto visible = report_visible(caller, report);
+  auto visible = policies_visible(caller, report.policy_ids);
   if (!visible) return std::unexpected(visible.error());
   if (!*visible) return std::unexpected(report_not_found());
 
