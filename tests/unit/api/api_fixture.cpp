@@ -38,7 +38,20 @@ measurements:
     source: prom
     query: latency
     scope_label: scope
+notifiers:
+  - {name: report-hook, type: webhook, url: "http://127.0.0.1:1/hook"}
+  - {name: am, type: alertmanager, url: "http://127.0.0.1:1"}
 )";
+
+// Org A's report schedule of slamon.yml (read-only through the API).
+std::string report_schedules() {
+  return "report_schedules:\n"
+         "  - {id: " +
+         kProvisionedSchedule + ", org: " + kOrgA +
+         ", name: Provisioned monthly, cron: \"0 6 1 * *\", timezone: Europe/Berlin, "
+         "period: previous_month, policy_ids: [" +
+         kProvA1 + "], notifiers: [" + kReportHook + "]}\n";
+}
 
 std::string inventory() {
   return "organizations:\n"
@@ -131,7 +144,8 @@ int FakeSource::calls() const {
 }
 
 ApiWorld::ApiWorld(ApiOptions options) {
-  const std::string config_path = dir_.write("slamon.yml", kMainConfig);
+  const std::string config_path =
+      dir_.write("slamon.yml", std::string(kMainConfig) + report_schedules());
   dir_.write("inventory/orgs.yml", inventory());
   dir_.write("rules/provisioned.yml", rules());
   LoadResult loaded = load_config(config_path);
@@ -198,6 +212,7 @@ ApiWorld::ApiWorld(ApiOptions options) {
   context.clock = &clock_;
   context.dead_letters = delivery_.get();
   context.events_committed = [this] { delivery_->wake(); };
+  context.schedules_changed = [this] { ++schedule_changes_; };
   context.report_data = [this](const Config& config, const StoredReport& report) {
     return reports::report_json(config, *store_, nullptr, report, clock_.now());
   };

@@ -1,11 +1,13 @@
 // ApiWorld: everything an API unit test talks to, real except the measurements: a Config
-// loaded from YAML in a TempDir (two organizations, sites, devices, provisioned policies) with
-// static tokens and JWT keys set in code, a Store in that TempDir, an Engine whose sources are
-// one FakeSource, a FakeClock, and a real HttpServer on 127.0.0.1:0 serving the API routes.
+// loaded from YAML in a TempDir (two organizations, sites, devices, provisioned policies, two
+// notifiers and a provisioned report schedule) with static tokens and JWT keys set in code, a
+// Store in that TempDir, an Engine whose sources are one FakeSource, a FakeClock, and a real
+// HttpServer on 127.0.0.1:0 serving the API routes.
 // Also mints JWTs (HS256 / RS256, valid, expired or wrongly signed) with libjwt.
 // Not thread-safe to set up; once built, its server and store may be used from many threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -51,6 +53,12 @@ inline const std::string kProvA1 = "prov-a1";       // org A, site A1, uptime >=
 inline const std::string kProvA2 = "prov-a2";       // org A, site A2, latency <= 100
 inline const std::string kProvOrgA = "prov-org-a";  // org A, organization, uptime >= 99
 inline const std::string kProvB1 = "prov-b1";       // org B, site B1, uptime >= 99.5
+
+// Org A's report schedule of slamon.yml: monthly at 06:00 Berlin time over kProvA1, to the
+// webhook notifier kReportHook. slamon.yml also configures the alertmanager kAlertmanager.
+inline const std::string kProvisionedSchedule = "monthly-a";
+inline const std::string kReportHook = "report-hook";
+inline const std::string kAlertmanager = "am";
 
 // The FakeSource answers these two queries (one series per scope key, label `scope`).
 inline const std::string kUptimeQuery = "uptime";
@@ -161,6 +169,8 @@ class ApiWorld {
   delivery::DeliveryService& delivery() { return *delivery_; }
   // The report worker over the store and the reports directory (<dir>/reports), not started.
   reports::ReportJobs& report_jobs() { return *report_jobs_; }
+  // How often the API said the report schedules changed (ApiContext::schedules_changed).
+  int schedule_changes() const { return schedule_changes_; }
   // A policy stored as if created through the API.
   StoredPolicy insert_policy(const Policy& policy);
   static Policy site_policy(const std::string& id, const std::string& org, const std::string& site,
@@ -182,6 +192,7 @@ class ApiWorld {
   std::unique_ptr<reports::ReportJobs> report_jobs_;
   std::unique_ptr<http::HttpServer> server_;
   std::vector<std::pair<std::string, std::string>> registered_;
+  std::atomic<int> schedule_changes_{0};
 };
 
 }  // namespace slamon::api::testing

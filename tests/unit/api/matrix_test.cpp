@@ -19,6 +19,7 @@
 #include "auth/auth.h"
 #include "common/uuid.h"
 #include "model/maintenance_json.h"
+#include "model/report_schedule_json.h"
 
 namespace slamon::api::testing {
 namespace {
@@ -171,6 +172,40 @@ std::string fresh_report(ApiWorld& world, const std::string& org, const std::str
   return report.id;
 }
 
+// A report schedule of `org` over the policy provisioned at `site`, stored as if created
+// through the API.
+std::string fresh_schedule(ApiWorld& world, const std::string& org, const std::string& site,
+                           int serial) {
+  ReportSchedule schedule;
+  schedule.id = uuid_v4();
+  schedule.org = org;
+  schedule.name = "Matrix schedule " + std::to_string(serial);
+  schedule.cron = "0 6 1 * *";
+  schedule.period = PeriodKind::month;
+  schedule.policy_ids = {provisioned_at(site)};
+  schedule.title = schedule.name;
+  schedule.created_at = world.clock().now();
+  schedule.created_by = "matrix";
+  const StoredReportSchedule stored{schedule.id,         org,
+                                    schedule.name,       report_schedule_to_json(schedule).dump(),
+                                    world.clock().now(), world.clock().now()};
+  if (auto inserted = world.store().insert_report_schedule(stored, world.clock().now());
+      !inserted) {
+    ADD_FAILURE() << "insert_report_schedule: " << inserted.error().message;
+  }
+  return schedule.id;
+}
+
+// A POST / PUT /report-schedules body named `name` over the policy provisioned at `site`.
+std::string schedule_request(const std::string& site, const std::string& name) {
+  return json{{"name", name},
+              {"cron", "0 6 1 * *"},
+              {"period", "previous_month"},
+              {"policy_ids", {provisioned_at(site)}},
+              {"format", "csv"}}
+      .dump();
+}
+
 // List answers: a caller that may not see the filtered site gets an empty, well-formed list.
 void check_list(const Reply& reply, const Cell& cell) {
   const json body = reply.json();
@@ -188,6 +223,27 @@ void check_list(const Reply& reply, const Cell& cell) {
   for (const auto& item : body["items"]) {
     EXPECT_EQ(item.contains("org") ? item["org"] : item["org_id"], kOrgA) << item.dump();
   }
+}
+
+// Lists of every item of the org (maintenance windows, report schedules): each item is org A's
+// and, within the grant of site A1, has `field` equal to `at_a1`; a caller that may see the
+// prepared item finds at least it.
+std::function<void(const Reply&, const Cell&)> check_org_list(std::string field, json at_a1) {
+  return
+      [field = std::move(field), at_a1 = std::move(at_a1)](const Reply& reply, const Cell& cell) {
+        const json body = reply.json();
+        ASSERT_TRUE(body["items"].is_array()) << reply.body;
+        EXPECT_EQ(body["total"], body["items"].size());
+        for (const json& item : body["items"]) {
+          EXPECT_EQ(item["org"], kOrgA) << reply.body;
+          if (cell.grant == Grant::site_a1) {
+            EXPECT_EQ(item.value(field, json()), at_a1) << reply.body;
+          }
+        }
+        if (cell.sees()) {
+          EXPECT_FALSE(body["items"].empty()) << reply.body;
+        }
+      };
 }
 
 const std::vector<Row>& table() {
@@ -316,20 +372,7 @@ const std::vector<Row>& table() {
          fresh_window(world, org, site);
          return Target{"/api/v1/sla/maintenance?limit=200", std::nullopt};
        },
-       [](const Reply& reply, const Cell& cell) {
-         const json body = reply.json();
-         ASSERT_TRUE(body["items"].is_array()) << reply.body;
-         EXPECT_EQ(body["total"], body["items"].size());
-         for (const json& item : body["items"]) {
-           EXPECT_EQ(item["org"], kOrgA) << reply.body;
-           if (cell.grant == Grant::site_a1) {
-             EXPECT_EQ(item["scope_id"], kSiteA1) << reply.body;
-           }
-         }
-         if (cell.sees()) {
-           EXPECT_FALSE(body["items"].empty()) << reply.body;
-         }
-       }},
+       check_org_list("scope_id", kSiteA1)},
       {"POST", "/api/v1/sla/maintenance", Permission::config_write, 201, 422, 403, false,
        [](ApiWorld& world, const std::string&, const std::string& site, int) {
          return Target{"/api/v1/sla/maintenance",
@@ -405,6 +448,39 @@ const std::vector<Row>& table() {
          // Pending: the report data as JSON, built now.
          EXPECT_TRUE(reply.json().is_object()) << reply.body;
        }},
+      {"GET", "/api/v1/sla/report-schedules", Permission::config_read, 200, 200, 200, false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int serial) {
+         fresh_schedule(world, org, site, serial);
+         return Target{"/api/v1/sla/report-schedules?limit=200", std::nullopt};
+       },
+       check_org_list("policy_ids", json({kProvA1}))},
+      {"POST", "/api/v1/sla/report-schedules", Permission::config_write, 201, 404, 404, true,
+       [](ApiWorld&, const std::string&, const std::string& site, int serial) {
+         return Target{"/api/v1/sla/report-schedules",
+                       schedule_request(site, "Matrix new schedule " + std::to_string(serial))};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["org"], kOrgA);
+         EXPECT_EQ(reply.header("location"),
+                   "/api/v1/sla/report-schedules/" + reply.json().value("id", ""));
+       }},
+      {"PUT", "/api/v1/sla/report-schedules/{schedule_id}", Permission::config_write, 200, 404, 404,
+       false,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int serial) {
+         return Target{"/api/v1/sla/report-schedules/" + fresh_schedule(world, org, site, serial),
+                       schedule_request(site, "Matrix schedule " + std::to_string(serial))};
+       },
+       [](const Reply& reply, const Cell&) {
+         EXPECT_EQ(reply.json()["format"], "csv") << reply.body;
+         EXPECT_EQ(reply.json()["provisioned"], false) << reply.body;
+       }},
+      {"DELETE", "/api/v1/sla/report-schedules/{schedule_id}", Permission::config_write, 204, 404,
+       404, true,
+       [](ApiWorld& world, const std::string& org, const std::string& site, int serial) {
+         return Target{"/api/v1/sla/report-schedules/" + fresh_schedule(world, org, site, serial),
+                       std::nullopt};
+       },
+       [](const Reply& reply, const Cell&) { EXPECT_TRUE(reply.body.empty()); }},
   };
   return rows;
 }
