@@ -16,6 +16,7 @@
 #include "config/web_config_reader.h"
 #include "http/server.h"
 #include "reports/report_jobs.h"
+#include "reports/report_scheduler.h"
 #include "slamon/build_info.h"
 #include "status/routes.h"
 #include "store/store.h"
@@ -86,6 +87,8 @@ Daemon::~Daemon() {
   if (alert_refresh_.valid()) alert_refresh_.wait();
   if (delivery_) delivery_->stop();
   delivery_.reset();
+  if (report_scheduler_) report_scheduler_->stop();
+  report_scheduler_.reset();
   if (report_jobs_) report_jobs_->stop();
   report_jobs_.reset();
   engine_.reset();
@@ -145,10 +148,14 @@ Status Daemon::start() {
   delivery_ = std::move(*delivery);
   delivery_->start();
   // Renders reports left pending by a previous run first, then those the API queues.
-  report_jobs_ = std::make_unique<reports::ReportJobs>(
-      [this] { return config(); }, *store_, history_.get(), clock_,
-      reports::ReportJobsOptions{global.reports_dir, reports::kDefaultReportRetention});
+  report_jobs_ =
+      std::make_unique<reports::ReportJobs>([this] { return config(); }, *store_, history_.get(),
+                                            clock_, reports::ReportJobsOptions{global.reports_dir});
   report_jobs_->start();
+  // Runs a schedule occurrence missed while slamon was down first, then each one as it comes.
+  report_scheduler_ = std::make_unique<reports::ReportScheduler>(
+      [this] { return config(); }, *store_, clock_, [this] { report_jobs_->wake(); });
+  report_scheduler_->start();
 
   http::HttpServerOptions options;
   options.listen_address = global.listen_address;
@@ -372,6 +379,7 @@ Status Daemon::reload_locked() {
   reload_ = metrics::ReloadStatus{true, clock_.now()};
   log::info("configuration reloaded", {{"policies", config_->policies.size()}});
   clock_.wake();  // a changed evaluation interval applies from the next due time
+  if (report_scheduler_) report_scheduler_->wake();  // schedules may have changed
   return {};
 }
 
@@ -415,6 +423,17 @@ metrics::ReportStatus Daemon::report_status() const {
   }
   status.duration_seconds_sum = stats.duration_seconds_sum;
   status.durations = stats.durations;
+  for (const reports::ScheduleStatus& schedule : report_scheduler_->status()) {
+    metrics::ReportScheduleMetrics& out = status.schedules.emplace_back();
+    out.schedule = schedule.schedule_id;
+    if (schedule.last_run) {
+      out.last_run_seconds =
+          std::chrono::duration<double>(schedule.last_run->time_since_epoch()).count();
+    }
+    const auto render_failures = stats.schedule_failures.find(schedule.schedule_id);
+    out.failures = schedule.failures +
+                   (render_failures == stats.schedule_failures.end() ? 0 : render_failures->second);
+  }
   return status;
 }
 
@@ -456,6 +475,7 @@ void Daemon::install_routes(http::HttpServer& router) {
   api.dead_letters = delivery_.get();
   api.events_committed = [this] { delivery_->wake(); };
   api.report_queued = [this] { report_jobs_->wake(); };
+  api.schedules_changed = [this] { report_scheduler_->wake(); };
   api.report_data = [this](const Config& config, const StoredReport& report) {
     return reports::report_json(config, *store_, history_.get(), report, clock_.now());
   };

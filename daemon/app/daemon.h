@@ -27,6 +27,7 @@
 
 namespace slamon::reports {
 class ReportJobs;
+class ReportScheduler;
 }
 
 namespace slamon {
@@ -108,6 +109,7 @@ class Daemon {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
   std::unique_ptr<reports::ReportJobs> report_jobs_;  // renders the API's report jobs
+  std::unique_ptr<reports::ReportScheduler> report_scheduler_;  // queues scheduled reports
   // Of the running configuration; guarded by config_mutex_.
   std::shared_ptr<const routing::EventRouter> notification_router_;
   std::vector<std::shared_ptr<notify::AlertmanagerNotifier>> alertmanagers_;

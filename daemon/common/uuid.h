@@ -1,5 +1,6 @@
 // UUIDs as slamon uses them: random v4 ids for breaches and events, name-based v5 ids for
-// policies written without an `id`. Thread-safe.
+// policies and report schedules written
+// without an `id`. Thread-safe.
 #pragma once
 
 #include <string>
@@ -15,5 +16,8 @@ bool is_uuid(std::string_view text);
 
 // The namespace for policy ids derived from org + name (fixed forever: ids must stay stable).
 inline constexpr std::string_view kPolicyIdNamespace = "6b1f3c0e-5a0e-4f7d-9b3a-51a1c0de5a11";
+// The same for report schedules of the config file written without an `id`.
+inline constexpr std::string_view kReportScheduleIdNamespace =
+    "0d3c8a5e-2f4b-4c61-8e7a-9b5d1f2e3c4a";
 
 }  // namespace slamon

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,13 @@ struct GlobalConfig {
   std::string reports_dir = "/var/lib/slamon/reports";
   std::string log_level = "info";
   std::string log_format = "logfmt";
+};
+
+// SPEC §10 `reports:`: how long rendered reports are kept, and how many bytes their files may
+// take in total (0: no limit); beyond either the oldest go first.
+struct ReportsConfig {
+  std::chrono::milliseconds retention{std::chrono::days(90)};
+  std::uint64_t max_bytes = 10ULL * 1024 * 1024 * 1024;
 };
 
 struct TlsConfig {
@@ -288,7 +296,10 @@ struct Config {
   std::vector<Policy> policies;  // provisioned, from rule files
   // SPEC §7.3 `maintenance:` of slamon.yml (provisioned); the API's windows live in the store.
   std::vector<MaintenanceWindow> maintenance;
-  std::vector<StatusPage> status_pages;      // SPEC §14 `status_pages:`
+  std::vector<StatusPage> status_pages;  // SPEC §14 `status_pages:`
+  // SPEC §10 `report_schedules:` (provisioned); the API's schedules live in the store.
+  std::vector<ReportSchedule> report_schedules;
+  ReportsConfig reports;
   std::vector<std::string> rule_files;       // resolved paths, for logs
   std::vector<std::string> inventory_files;  // resolved paths
 

@@ -144,11 +144,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopKeys{"global"sv,      "rule_files"sv,   "inventory_files"sv,
-                              "sources"sv,     "measurements"sv, "auth"sv,
-                              "notifiers"sv,   "alert_rules"sv,  "correlation"sv,
-                              "maintenance"sv, "status_pages"sv};
-constexpr std::array kLaterTopKeys{"report_schedules"sv};
+constexpr std::array kTopKeys{
+    "global"sv,       "rule_files"sv,       "inventory_files"sv, "sources"sv,     "measurements"sv,
+    "auth"sv,         "notifiers"sv,        "alert_rules"sv,     "correlation"sv, "maintenance"sv,
+    "status_pages"sv, "report_schedules"sv, "reports"sv};
 constexpr std::array kGlobalKeys{"evaluation_interval"sv, "external_url"sv, "listen_address"sv,
                                  "web_config_file"sv,     "storage_path"sv, "reports_dir"sv,
                                  "log_level"sv,           "log_format"sv};
@@ -415,7 +414,7 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   const auto document = load_document(main, absolute, kMaxConfigFileBytes);
   if (!document) return result;
 
-  const MapReader top(main, Field::root(*document), kTopKeys, kLaterTopKeys);
+  const MapReader top(main, Field::root(*document), kTopKeys);
   if (auto f = top.get("global")) read_global(main, *f, base_dir, config->global);
   std::set<std::string> untyped_sources;
   if (auto f = top.get("sources")) untyped_sources = read_sources(main, *f, base_dir, *config);
@@ -447,6 +446,8 @@ LoadResult load_config(const std::string& path, const FlagOverrides& flags) {
   check_alert_rule_orgs(main, alert_rule_orgs, *config);
   if (auto f = top.get("maintenance")) read_maintenance(main, *f, *config);
   if (auto f = top.get("status_pages")) read_status_pages(main, *f, *config);
+  if (auto f = top.get("report_schedules")) read_report_schedules(main, *f, *config);
+  if (auto f = top.get("reports")) read_reports(main, *f, config->reports);
 
   std::map<std::string, Location> policy_ids;
   std::map<std::pair<std::string, std::string>, Location> policy_names;

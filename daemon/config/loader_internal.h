@@ -160,6 +160,10 @@ void read_policy_sla_keys(const Reporter& r, const MapReader& map, const Config&
 // windows to config.maintenance, with generated ids "config-<n>" (n: 1-based list position)
 // for those without one.
 void read_maintenance(const Reporter& r, const Field& field, Config& config);
+// report_schedules: of slamon.yml (SPEC §10), after the inventory and the notifiers.
+void read_report_schedules(const Reporter& r, const Field& field, Config& config);
+// reports: of slamon.yml (SPEC §10): retention and max_bytes.
+void read_reports(const Reporter& r, const Field& field, ReportsConfig& reports);
 
 // status_pages: of slamon.yml (SPEC §14), after the inventory is indexed (each page's org must
 // be in it). Appends the valid pages to config.status_pages; slugs are unique.

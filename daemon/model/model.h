@@ -188,6 +188,25 @@ struct MaintenanceWindow {
   bool recurring() const { return !recurrence.empty(); }
 };
 
+// SPEC §10 report schedule: at each occurrence of `cron` (read in `timezone`) a report of
+// the calendar period before it (`period`: the previous day, week, month, quarter or year in
+// that zone) is rendered and delivered to `notifiers`.
+struct ReportSchedule {
+  std::string id;  // from config: the given `id` or a UUIDv5 of org + name; from the API: a UUID
+  std::string org;
+  std::string name;  // unique within the org
+  std::string cron;  // five fields (sla/recurrence.h)
+  std::string timezone = "UTC";
+  PeriodKind period = PeriodKind::month;  // spelled previous_day ... previous_year
+  std::vector<std::string> policy_ids;
+  std::string format = "pdf";  // pdf | csv
+  std::string title;           // the reports' title; empty: the schedule's name
+  std::vector<std::string> notifiers;
+  bool provisioned = false;  // from the config file: read-only through the API
+  std::optional<WallTime> created_at;
+  std::string created_by;  // the API principal
+};
+
 struct Breach {
   std::string id;
   std::string org;

@@ -423,4 +423,40 @@ IntervalSet Recurrence::occurrences(const TimeZone& zone, Duration duration, Int
   return result;
 }
 
+std::optional<WallTime> Recurrence::next_start(const TimeZone& zone, WallTime after) const {
+  constexpr auto kHorizon = std::chrono::days(366 * 30);
+  const Interval range = intersect(Interval{after, after + kHorizon}, kCalendarSpan);
+  std::optional<WallTime> next;
+  if (range.empty()) return next;
+  for_each_start(zone, range.start, range.end, [&](WallTime start) {
+    next = start;
+    return false;
+  });
+  return next;
+}
+
+std::optional<WallTime> Recurrence::last_start(const TimeZone& zone, WallTime after,
+                                               WallTime at_or_before) const {
+  const Interval range =
+      intersect(Interval{after, at_or_before + std::chrono::milliseconds(1)}, kCalendarSpan);
+  std::optional<WallTime> last;
+  if (range.empty()) return last;
+  // Look back over growing spans so a frequent expression over a long range does not visit
+  // every occurrence since `after`.
+  for (const Duration span : {Duration(std::chrono::days(2)), Duration(std::chrono::days(64)),
+                              Duration(std::chrono::days(800))}) {
+    const WallTime from = std::max(range.start, range.end - span);
+    for_each_start(zone, from, range.end, [&](WallTime start) {
+      last = start;
+      return true;
+    });
+    if (last || from == range.start) return last;
+  }
+  for_each_start(zone, range.start, range.end, [&](WallTime start) {
+    last = start;
+    return true;
+  });
+  return last;
+}
+
 }  // namespace slamon::sla

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <bitset>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,13 @@ class Recurrence {
                                            std::size_t limit = 100000) const;
   // The union of the occurrences overlapping `range`, clipped to it.
   IntervalSet occurrences(const TimeZone& zone, Duration duration, Interval range) const;
+
+  // Occurrence starts as instants (the report scheduler's use; duration plays no part). The
+  // first start after `after`, looking at most 30 years ahead; nullopt when there is none.
+  std::optional<WallTime> next_start(const TimeZone& zone, WallTime after) const;
+  // The last start in (after, at_or_before]; nullopt when there is none.
+  std::optional<WallTime> last_start(const TimeZone& zone, WallTime after,
+                                     WallTime at_or_before) const;
 
   const std::string& spec() const { return spec_; }
 

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/store.h"
 
 namespace slamon::store_detail {
 
@@ -48,6 +49,14 @@ inline long long ceil_day(long long ms) {
 
 inline std::unexpected<Error> in_context(std::string_view context, const Error& error) {
   return fail(std::string(context) + ": " + error.message);
+}
+
+inline std::unexpected<WriteError> refuse(WriteFailure kind, std::string message) {
+  return std::unexpected(WriteError{kind, std::move(message)});
+}
+
+inline std::unexpected<WriteError> storage_failure(std::string_view context, const Error& error) {
+  return refuse(WriteFailure::storage, std::string(context) + ": " + error.message);
 }
 
 }  // namespace slamon::store_detail

@@ -284,10 +284,41 @@ CREATE INDEX reports_by_org_created ON reports (org, created_at DESC);
 CREATE INDEX reports_pending ON reports (created_at) WHERE status = 'pending';
 )sql";
 
+// Report schedules (SPEC 10): the API's schedules (body: their JSON), when the scheduler began
+// counting each schedule's occurrences (API and config schedules alike), and one row per run:
+// the occurrence it was for and the report it queued, recorded with that report before
+// anything is delivered, so an occurrence runs once however often slamon restarts.
+constexpr std::string_view kSchemaV9 = R"sql(
+CREATE TABLE report_schedules (
+  id         TEXT    NOT NULL PRIMARY KEY,
+  org        TEXT    NOT NULL,
+  name       TEXT    NOT NULL,
+  body       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (org, name)
+);
+CREATE TABLE report_schedule_state (
+  schedule_id TEXT    NOT NULL PRIMARY KEY,
+  since       INTEGER NOT NULL
+);
+CREATE TABLE report_schedule_runs (
+  schedule_id   TEXT    NOT NULL,
+  due_at        INTEGER NOT NULL,
+  org           TEXT    NOT NULL,
+  schedule_name TEXT    NOT NULL,
+  report_id     TEXT    NOT NULL UNIQUE,
+  notifiers     TEXT    NOT NULL,
+  timezone      TEXT    NOT NULL,
+  recorded_at   INTEGER NOT NULL,
+  PRIMARY KEY (schedule_id, due_at)
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1}, Migration{2, kSchemaV2}, Migration{3, kSchemaV3},
     Migration{4, kSchemaV4}, Migration{5, kSchemaV5}, Migration{6, kSchemaV6},
-    Migration{7, kSchemaV7}, Migration{8, kSchemaV8},
+    Migration{7, kSchemaV7}, Migration{8, kSchemaV8}, Migration{9, kSchemaV9},
 };
 
 void require_ordered(std::span<const Migration> list) {

@@ -137,13 +137,8 @@ Status insert_events(sqlite::Connection& connection, const std::vector<Event>& e
 
 // ---- write results --------------------------------------------------------------------------
 
-std::unexpected<WriteError> refuse(WriteFailure kind, std::string message) {
-  return std::unexpected(WriteError{kind, std::move(message)});
-}
-
-std::unexpected<WriteError> storage_failure(std::string_view context, const Error& error) {
-  return refuse(WriteFailure::storage, std::string(context) + ": " + error.message);
-}
+using store_detail::refuse;
+using store_detail::storage_failure;
 
 // ---- policies -------------------------------------------------------------------------------
 
@@ -858,6 +853,7 @@ Result<std::vector<StoredEvent>> Store::pending_events(int limit) {
         .breach_id = statement->column_text(4),
         .payload = statement->column_text(5),
         .occurred_at = from_millis(statement->column_int64(6)),
+        .priority = {},
     });
   }
 }
@@ -921,6 +917,12 @@ std::string report_file_name(const std::string& id, const std::string& format, b
 
 WriteResult<void> Store::insert_report(const StoredReport& report) {
   std::lock_guard lock(mutex_);
+  if (auto inserted = insert_report_locked(report); !inserted) return inserted;
+  ++data_generation_;
+  return {};
+}
+
+WriteResult<void> Store::insert_report_locked(const StoredReport& report) {
   auto insert = connection_.prepare("store report",
                                     "INSERT INTO reports (" + std::string(kReportColumns) +
                                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -948,7 +950,6 @@ WriteResult<void> Store::insert_report(const StoredReport& report) {
   if (!row) return storage_failure("store report", row.error());
   if (!*row) return refuse(WriteFailure::conflict, "report '" + report.id + "' exists");
   if (auto done = insert->run(); !done) return storage_failure("store report", done.error());
-  ++data_generation_;
   return {};
 }
 
@@ -1004,8 +1005,11 @@ Result<std::vector<StoredReport>> Store::reports_created_before(WallTime before)
   return read_reports(*select);
 }
 
-WriteResult<void> Store::finish_report(const StoredReport& finished) {
+WriteResult<void> Store::finish_report(const StoredReport& finished,
+                                       const std::optional<StoredEvent>& event) {
   std::lock_guard lock(mutex_);
+  auto transaction = sqlite::Transaction::begin(connection_);
+  if (!transaction) return storage_failure("finish report", transaction.error());
   auto update = connection_.prepare(
       "finish report",
       "UPDATE reports SET status = ?, error = ?, file_name = ?, size = ?, sha256 = ?, "
@@ -1023,6 +1027,24 @@ WriteResult<void> Store::finish_report(const StoredReport& finished) {
   if (!row) return storage_failure("finish report", row.error());
   if (!*row) return refuse(WriteFailure::not_found, "no pending report '" + finished.id + "'");
   if (auto ran = update->run(); !ran) return storage_failure("finish report", ran.error());
+  if (event) {
+    auto insert = connection_.prepare(
+        "store report event",
+        "INSERT INTO events (id, type, priority, org_id, breach_id, occurred_at, payload) "
+        "VALUES (?, ?, ?, ?, NULL, ?, ?)");
+    if (!insert) return storage_failure("store report event", insert.error());
+    insert->bind_text(1, event->id)
+        .bind_text(2, event->type)
+        .bind_text(3, event->priority)
+        .bind_text(4, event->org_id)
+        .bind_int64(5, to_millis(event->occurred_at))
+        .bind_text(6, event->payload);
+    if (auto done = insert->run(); !done)
+      return storage_failure("store report event", done.error());
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return storage_failure("finish report", committed.error());
+  }
   ++data_generation_;
   return {};
 }

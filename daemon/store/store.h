@@ -34,6 +34,7 @@ struct StoredEvent {
   std::string breach_id;
   std::string payload;  // the SPEC §9.1 JSON
   WallTime occurred_at{};
+  std::string priority;  // "LOW", ...: written with an event; pending_events() leaves it empty
 };
 
 struct BreachQuery {
@@ -142,6 +143,30 @@ struct StoredReport {
   WallTime created_at{};
   std::string created_by;
   std::optional<WallTime> finished_at;
+};
+
+// A report schedule created through the API (SPEC §10): `body` is its JSON
+// (model/report_schedule_json.h).
+struct StoredReportSchedule {
+  std::string id;
+  std::string org;
+  std::string name;
+  std::string body;
+  WallTime created_at{};
+  WallTime updated_at{};
+};
+
+// One run of a report schedule: the cron occurrence it was for and the report it queued, with
+// what the schedule said then (the notifiers its report goes to).
+struct ReportScheduleRun {
+  std::string schedule_id;
+  WallTime due_at{};
+  std::string org;
+  std::string schedule_name;
+  std::string report_id;
+  std::vector<std::string> notifiers;
+  std::string timezone;
+  WallTime recorded_at{};
 };
 
 // The generated name of a report's file in the reports directory: "<id>.pdf", "<id>.csv", or
@@ -296,9 +321,36 @@ class Store {
   Result<std::vector<StoredReport>> pending_reports();
   // Reports of any org created before `before`, oldest first (for retention).
   Result<std::vector<StoredReport>> reports_created_before(WallTime before);
-  // not_found: no such pending report (already finished or deleted).
-  WriteResult<void> finish_report(const StoredReport& finished);
+  // Marks a pending report done or failed and, in the same transaction, appends `event` (a
+  // scheduled report's sla.report.ready) to the outbox. not_found: no such pending report
+  // (already finished or deleted).
+  WriteResult<void> finish_report(const StoredReport& finished,
+                                  const std::optional<StoredEvent>& event = std::nullopt);
   WriteResult<void> delete_report(const std::string& id);
+
+  // SPEC §10 report schedules created through the API (report_schedules.cpp). Inserting one
+  // also starts its scheduling state at `since` (occurrences before it never run).
+  // conflict: the id, or the name in the org, exists.
+  WriteResult<void> insert_report_schedule(const StoredReportSchedule& schedule, WallTime since);
+  // Replaces the body of a schedule of its org; `since` given: occurrences before it never run
+  // (its cron or zone changed). not_found: none with this id in the org; conflict: the name.
+  WriteResult<void> update_report_schedule(const StoredReportSchedule& schedule,
+                                           std::optional<WallTime> since);
+  // Removes the schedule with its scheduling state; its runs and reports stay.
+  WriteResult<void> delete_report_schedule(const std::string& org, const std::string& id);
+  // The API's schedules, of `org` or of every org, by org then name.
+  Result<std::vector<StoredReportSchedule>> report_schedules(const std::optional<std::string>& org);
+  // When the scheduler first saw schedule `id`, recording `now` if it never did (a schedule of
+  // the config file starts counting when slamon first reads it).
+  Result<WallTime> report_schedule_since(const std::string& id, WallTime now);
+  // The latest run of every schedule that ever ran.
+  Result<std::vector<ReportScheduleRun>> latest_report_schedule_runs();
+  // Records a run of a schedule and queues its report (pending) in one transaction, so the run
+  // exists before anything is delivered. conflict: this occurrence already ran.
+  WriteResult<void> record_report_schedule_run(const ReportScheduleRun& run,
+                                               const StoredReport& report);
+  // The run that queued report `report_id`, if a schedule did.
+  Result<std::optional<ReportScheduleRun>> report_schedule_run_of(const std::string& report_id);
 
   // Outbox, oldest first, not yet marked delivered.
   Result<std::vector<StoredEvent>> pending_events(int limit);
@@ -306,6 +358,8 @@ class Store {
 
  private:
   Store(sqlite::Connection connection, int schema_version);
+  // Lock held; no transaction of its own.
+  WriteResult<void> insert_report_locked(const StoredReport& report);
   // The rollup's marker (days before it are summed); nullopt: nothing summed yet. Call with
   // mutex_ held.
   Result<std::optional<long long>> rolled_through_locked();

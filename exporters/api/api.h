@@ -48,6 +48,9 @@ struct ApiContext {
   // SPEC §10 reports: called after a report was queued, so the report worker renders it now.
   // May be empty.
   std::function<void()> report_queued;
+  // SPEC §10 report schedules: called after the API created, changed or removed one, so the
+  // scheduler looks at its next occurrence now. May be empty.
+  std::function<void()> schedules_changed;
   // The data of a report not rendered yet, as JSON, built now from the read model (the daemon
   // passes reports::report_json). Empty: downloading a pending report answers 409.
   std::function<Result<nlohmann::json>(const Config&, const StoredReport&)> report_data;

@@ -282,6 +282,26 @@ void write_report_families(const ReportStatus& status, std::string& out) {
   out += "\nslamon_report_duration_seconds_count ";
   out += format_value(static_cast<double>(status.durations));
   out += '\n';
+  if (status.schedules.empty()) return;
+  // A schedule that never ran has no last-run sample (absent() tells it apart from 1970).
+  FamilyWriter last_run(out, "slamon_report_schedule_last_run_timestamp_seconds",
+                        "When each report schedule last ran (recorded its run and queued its "
+                        "report), in unix seconds.",
+                        MetricType::Gauge);
+  for (const ReportScheduleMetrics& schedule : status.schedules) {
+    if (schedule.last_run_seconds) {
+      last_run.add({{"schedule", schedule.schedule}}, *schedule.last_run_seconds);
+    }
+  }
+  last_run.finish();
+  FamilyWriter failures(out, "slamon_report_schedule_failures_total",
+                        "Report schedule runs that failed since start: the run could not be "
+                        "recorded or its report did not render.",
+                        MetricType::Counter);
+  for (const ReportScheduleMetrics& schedule : status.schedules) {
+    failures.add({{"schedule", schedule.schedule}}, static_cast<double>(schedule.failures));
+  }
+  failures.finish();
 }
 
 void write_source_families(const Snapshot& snapshot, std::string& out) {

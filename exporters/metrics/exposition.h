@@ -57,10 +57,17 @@ struct ReportRenderCount {
   std::string result;  // success | failure
   std::uint64_t count = 0;
 };
+// One report schedule (SPEC §10) in force.
+struct ReportScheduleMetrics {
+  std::string schedule;                    // its id
+  std::optional<double> last_run_seconds;  // unix time of its latest run; nullopt: never ran
+  std::uint64_t failures = 0;              // runs not recorded, or whose report failed, since start
+};
 struct ReportStatus {
   std::vector<ReportRenderCount> renders;
   double duration_seconds_sum = 0;  // wall time of every render
   std::uint64_t durations = 0;
+  std::vector<ReportScheduleMetrics> schedules;
 };
 
 struct ExpositionInput {

@@ -3,7 +3,10 @@
 // the HTTP threads and off the evaluation cycle (it only reads, through the SLA read model),
 // writes each file to a temporary name in the reports directory, fsyncs and renames it, and
 // marks the report done (file name, size, sha256) or failed. A restart resumes the reports
-// left pending. Retention removes reports (rows and files) older than `retention`.
+// left pending. A report a schedule queued also gets a PNG chart for the e-mail body, and the
+// transaction that marks it done puts its `sla.report.ready` event in the outbox (so it is
+// announced exactly once). Retention (config `reports:`) removes reports, rows and files, older
+// than `retention`, then the oldest until their files take at most `max_bytes`.
 //
 // Thread-safe: run_once() and remove_expired() serialize on one mutex, so the thread and a
 // test driving the worker synchronously never render the same report twice.
@@ -15,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -32,11 +36,10 @@ class History;
 
 namespace slamon::reports {
 
-inline constexpr Duration kDefaultReportRetention = std::chrono::days(90);
+struct ReportData;
 
 struct ReportJobsOptions {
   std::filesystem::path dir;  // --reports.dir; created 0750 when missing
-  Duration retention = kDefaultReportRetention;
 };
 
 // What the worker did since start (slamon_reports_total, slamon_report_duration_seconds).
@@ -44,6 +47,9 @@ struct ReportJobStats {
   std::map<std::pair<std::string, std::string>, std::uint64_t> renders;  // (format, result)
   double duration_seconds_sum = 0;
   std::uint64_t durations = 0;
+  // Scheduled reports that failed to render, by schedule id
+  // (part of slamon_report_schedule_failures_total).
+  std::map<std::string, std::uint64_t> schedule_failures;
 };
 
 class ReportJobs {
@@ -64,7 +70,8 @@ class ReportJobs {
   // Renders every pending report on the calling thread; returns how many it finished (done
   // or failed).
   Result<int> run_once();
-  // Deletes the reports created before now - retention, files first; returns how many.
+  // Deletes the reports created before now - reports.retention, then the oldest finished ones
+  // while the files take more than reports.max_bytes; files first; returns how many.
   Result<int> remove_expired();
 
   ReportJobStats stats() const;
@@ -72,6 +79,13 @@ class ReportJobs {
  private:
   void loop();
   void render(const StoredReport& report);
+  // The ready event of a scheduled report that rendered; nullopt for one requested through
+  // the API.
+  void write_chart(const ReportData& data, const std::string& report_id);
+  void remove_files(const StoredReport& report);
+  std::optional<StoredEvent> ready_event(const StoredReport& finished,
+                                         const std::optional<ReportScheduleRun>& run,
+                                         const Config& config);
 
   std::function<ConfigPtr()> config_;
   Store& store_;
@@ -96,6 +110,9 @@ Result<std::vector<Policy>> report_policies(const Config& config, Store& store,
 // download of a pending report answers.
 Result<nlohmann::json> report_json(const Config& config, Store& store, history::History* history,
                                    const StoredReport& report, WallTime now);
+
+// The generated name of a scheduled report's e-mail chart (a PNG) in the reports directory.
+std::string report_chart_file_name(const std::string& id);
 
 // Writes `bytes` to a temporary name in the folder of `path`, fsyncs, sets `mode` and renames
 // it to `path`, then fsyncs the folder: a reader sees the old file or the whole new one.

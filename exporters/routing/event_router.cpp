@@ -133,6 +133,20 @@ std::vector<std::string> EventRouter::notifiers_for(const nlohmann::json& event)
   if (!event.is_object()) return names;
   const EventFacts facts = facts_of(event);
   if (facts.type.empty()) return names;
+  // A scheduled report goes where its schedule says (SPEC §10), not where alert rules send
+  // breaches.
+  if (facts.type == "sla.report.ready") {
+    const auto schedule = event.find("schedule");
+    if (schedule == event.end() || !schedule->is_object()) return names;
+    const auto notifiers = schedule->find("notifiers");
+    if (notifiers == schedule->end() || !notifiers->is_array()) return names;
+    for (const nlohmann::json& name : *notifiers) {
+      if (name.is_string() && !contains(names, name.get<std::string>())) {
+        names.push_back(name.get<std::string>());
+      }
+    }
+    return names;
+  }
   for (const AlertRule& rule : rules_) {
     if (!rule_matches(rule, facts)) continue;
     for (const std::string& name : rule.notifiers) {

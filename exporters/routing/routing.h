@@ -18,7 +18,8 @@
 namespace slamon::routing {
 
 // Alert rules: the notifier names an event goes to, each once, in the order the rules and
-// their notifier lists name them. Empty: the event is stored and sent nowhere.
+// their notifier lists name them. Empty: the event is stored and sent nowhere. A scheduled
+// report's sla.report.ready goes to the notifiers its `schedule` names, whatever the rules.
 class EventRouter {
  public:
   explicit EventRouter(std::vector<AlertRule> rules);

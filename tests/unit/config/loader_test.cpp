@@ -447,12 +447,6 @@ INSTANTIATE_TEST_SUITE_P(
                      "unknown key `interval`"}),
     testing::kCaseName);
 
-INSTANTIATE_TEST_SUITE_P(LaterReleaseSections, MainFileRule,
-                         ::testing::Values(PositionCase{
-                             "report_schedules", "report_schedules: []\n", 1, 1,
-                             "`report_schedules` is not supported by this version of slamon yet"}),
-                         testing::kCaseName);
-
 INSTANTIATE_TEST_SUITE_P(
     DuplicatesTypesDurations, MainFileRule,
     ::testing::Values(

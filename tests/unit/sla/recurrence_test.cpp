@@ -322,3 +322,62 @@ TEST(RecurrenceTest, OpenEndedRangesAreClippedNotOverflowed) {
 
 }  // namespace
 }  // namespace slamon::sla
+
+namespace slamon::sla {
+namespace {
+
+using testing::local;
+using testing::utc;
+using testing::zone;
+
+Recurrence cron(const std::string& spec) {
+  auto parsed = Recurrence::parse(spec);
+  EXPECT_TRUE(parsed) << spec;
+  return *parsed;
+}
+
+TEST(RecurrenceStartsTest, NextStartFollowsTheLocalClockAcrossDst) {
+  const TimeZone berlin = zone("Europe/Berlin");
+  const Recurrence daily = cron("0 6 * * *");
+  // 06:00 CET is 05:00 UTC; after the spring change 06:00 CEST is 04:00 UTC.
+  EXPECT_EQ(daily.next_start(berlin, utc("2026-03-28 05:00")), utc("2026-03-29 04:00"));
+  EXPECT_EQ(daily.next_start(berlin, utc("2026-10-24 05:00")), utc("2026-10-25 05:00"));
+  // 02:30 does not exist on 2026-03-29 in Berlin: it runs at the first instant after the gap.
+  EXPECT_EQ(cron("30 2 * * *").next_start(berlin, utc("2026-03-28 12:00")),
+            local(berlin, "2026-03-29 03:00"));
+  // 02:30 happens twice on 2026-10-25: it runs once, at the first.
+  const Recurrence twice = cron("30 2 * * *");
+  const WallTime first = *twice.next_start(berlin, utc("2026-10-24 12:00"));
+  EXPECT_EQ(first, utc("2026-10-25 00:30"));
+  EXPECT_EQ(twice.next_start(berlin, first), utc("2026-10-26 01:30"));
+}
+
+TEST(RecurrenceStartsTest, NextStartFindsRareAndNoOccurrences) {
+  // 29 February: the next one is four years ahead at most, and 31 February never comes.
+  EXPECT_EQ(cron("0 0 29 2 *").next_start(TimeZone::utc(), utc("2026-03-01 00:00")),
+            utc("2028-02-29 00:00"));
+  EXPECT_EQ(cron("0 0 31 2 *").next_start(TimeZone::utc(), utc("2026-03-01 00:00")), std::nullopt);
+}
+
+TEST(RecurrenceStartsTest, LastStartIsTheLatestInTheHalfOpenRange) {
+  const TimeZone berlin = zone("Europe/Berlin");
+  const Recurrence monthly = cron("0 6 1 * *");
+  // (after, at_or_before]: an occurrence exactly at the end counts, one at `after` does not.
+  EXPECT_EQ(monthly.last_start(berlin, utc("2026-10-01 00:00"), utc("2026-12-01 05:00")),
+            utc("2026-12-01 05:00"));
+  EXPECT_EQ(monthly.last_start(berlin, utc("2026-12-01 05:00"), utc("2026-12-20 00:00")),
+            std::nullopt);
+  EXPECT_EQ(monthly.last_start(berlin, utc("2026-01-01 00:00"), utc("2026-12-01 04:59")),
+            utc("2026-11-01 05:00"));
+  // An expression firing every minute over years looks back only as far as it must.
+  EXPECT_EQ(cron("* * * * *")
+                .last_start(TimeZone::utc(), utc("2020-01-01 00:00"), utc("2026-06-01 12:34")),
+            utc("2026-06-01 12:34"));
+  // A rare one over a long range is still found.
+  EXPECT_EQ(cron("0 0 29 2 *")
+                .last_start(TimeZone::utc(), utc("2019-01-01 00:00"), utc("2026-06-01 00:00")),
+            utc("2024-02-29 00:00"));
+}
+
+}  // namespace
+}  // namespace slamon::sla

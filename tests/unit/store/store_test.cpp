@@ -158,15 +158,15 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
   auto store = open_store(path_);
   ASSERT_TRUE(store);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->schema_version(), 8);
-  EXPECT_EQ(store_schema::latest_version(), 8);
+  EXPECT_EQ(store->schema_version(), 9);
+  EXPECT_EQ(store_schema::latest_version(), 9);
 
   auto db = raw_connection(path_);
   EXPECT_EQ(db.query_text("journal mode", "PRAGMA journal_mode").value_or(""), "wal");
   EXPECT_EQ(db.query_int64("application id", "PRAGMA application_id").value_or(0),
             store_schema::kApplicationId);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 8);
-  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 8);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 9);
+  EXPECT_EQ(db.query_int64("version", "SELECT max(version) FROM schema_migrations").value_or(0), 9);
   for (const char* name : {"breaches",
                            "events",
                            "breaches_one_open_per_policy_metric",
@@ -204,7 +204,7 @@ TEST_F(StoreTest, OpenCreatesTheLatestSchemaInWalMode) {
 TEST_F(StoreTest, InMemoryDatabaseOpens) {
   auto store = open_store(":memory:");
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_EQ(store->schema_version(), 9);
   ASSERT_TRUE(store->commit({every_optional_empty()}, {}));
   EXPECT_EQ(store->open_breaches().value_or(std::vector<Breach>{}).size(), 1u);
 }
@@ -223,9 +223,9 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   }
   auto store = open_store(path_);
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_EQ(store->schema_version(), 9);
   auto db = raw_connection(path_);
-  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 8);
+  EXPECT_EQ(db.query_int64("versions", "SELECT count(*) FROM schema_migrations").value_or(0), 9);
   EXPECT_EQ(db.query_text("applied", "SELECT group_concat(applied_at) FROM schema_migrations")
                 .value_or(""),
             applied_at);
