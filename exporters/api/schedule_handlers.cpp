@@ -15,8 +15,7 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "model/report_schedule_json.h"
-#include "sla/calendar.h"
-#include "sla/recurrence.h"
+#include "sla/report_schedule.h"
 
 namespace slamon::api {
 
@@ -37,14 +36,11 @@ ApiError name_taken() {
   return conflict("a report schedule with this name exists in the organization");
 }
 
-// The schedule's first cron occurrence after `now`, read in its zone; nullopt when it never
-// fires again. The scheduler (reports/, which the API may not include) computes the same.
+// The schedule's first cron occurrence after `now`; nullopt when it never fires again (or only
+// a zone gone from the tz database stops it: schedules are validated when written).
 std::optional<WallTime> next_run(const ReportSchedule& schedule, WallTime now) {
-  auto zone = sla::TimeZone::find(schedule.timezone);
-  auto cron = sla::Recurrence::parse(schedule.cron);
-  // Validated when written; only a zone gone from the tz database gets here.
-  if (!zone || !cron) return std::nullopt;
-  return cron->next_start(*zone, now);
+  auto next = sla::next_occurrence(schedule, now);
+  return next ? *next : std::nullopt;
 }
 
 json time_or_null(const std::optional<WallTime>& time) {

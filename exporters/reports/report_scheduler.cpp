@@ -6,8 +6,7 @@
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "model/report_schedule_json.h"
-#include "sla/calendar.h"
-#include "sla/recurrence.h"
+#include "sla/report_schedule.h"
 
 namespace slamon::reports {
 
@@ -18,19 +17,6 @@ namespace {
 constexpr auto kPollInterval = std::chrono::seconds(60);
 // Who a scheduled report was created by, in the reports list.
 constexpr std::string_view kCreatorPrefix = "schedule:";
-
-struct ParsedSchedule {
-  sla::Recurrence cron;
-  sla::TimeZone zone;
-};
-
-Result<ParsedSchedule> parse(const ReportSchedule& schedule) {
-  auto cron = sla::Recurrence::parse(schedule.cron);
-  if (!cron) return fail("schedule '" + schedule.id + "': " + cron.error().message);
-  auto zone = sla::TimeZone::find(schedule.timezone);
-  if (!zone) return fail("schedule '" + schedule.id + "': " + zone.error().message);
-  return ParsedSchedule{std::move(*cron), *zone};
-}
 
 }  // namespace
 
@@ -48,28 +34,6 @@ Result<std::vector<ReportSchedule>> load_report_schedules(const Config& config, 
     schedules.push_back(std::move(*schedule));
   }
   return schedules;
-}
-
-Result<sla::Interval> scheduled_report_period(const ReportSchedule& schedule, WallTime due) {
-  auto zone = sla::TimeZone::find(schedule.timezone);
-  if (!zone) return std::unexpected(zone.error());
-  const sla::Interval current = sla::period_containing(schedule.period, *zone, due);
-  return sla::period_containing(schedule.period, *zone,
-                                current.start - std::chrono::milliseconds(1));
-}
-
-Result<std::optional<WallTime>> due_occurrence(const ReportSchedule& schedule, WallTime since,
-                                               std::optional<WallTime> last_due, WallTime now) {
-  auto parsed = parse(schedule);
-  if (!parsed) return std::unexpected(parsed.error());
-  const WallTime after = last_due ? std::max(since, *last_due) : since;
-  return parsed->cron.last_start(parsed->zone, after, now);
-}
-
-Result<std::optional<WallTime>> next_occurrence(const ReportSchedule& schedule, WallTime after) {
-  auto parsed = parse(schedule);
-  if (!parsed) return std::unexpected(parsed.error());
-  return parsed->cron.next_start(parsed->zone, after);
 }
 
 nlohmann::json report_ready_event(const StoredReport& report, const ReportScheduleRun& run,
@@ -198,10 +162,10 @@ Status ReportScheduler::run_schedule(const ReportSchedule& schedule, WallTime no
   for (const ReportScheduleRun& last : *runs) {
     if (last.schedule_id == schedule.id) last_due = last.due_at;
   }
-  auto due = due_occurrence(schedule, *since, last_due, now);
+  auto due = sla::due_occurrence(schedule, *since, last_due, now);
   if (!due) return std::unexpected(due.error());
   if (!*due) return {};
-  auto period = scheduled_report_period(schedule, **due);
+  auto period = sla::scheduled_report_period(schedule, **due);
   if (!period) return std::unexpected(period.error());
 
   StoredReport report;
@@ -243,7 +207,7 @@ std::optional<WallTime> ReportScheduler::next_due(WallTime now) {
   if (!schedules) return std::nullopt;
   std::optional<WallTime> earliest;
   for (const ReportSchedule& schedule : *schedules) {
-    auto next = next_occurrence(schedule, now);
+    auto next = sla::next_occurrence(schedule, now);
     if (next && *next && (!earliest || **next < *earliest)) earliest = **next;
   }
   return earliest;

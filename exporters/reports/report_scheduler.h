@@ -25,7 +25,6 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
-#include "sla/interval.h"
 #include "store/store.h"
 
 namespace slamon::reports {
@@ -33,17 +32,6 @@ namespace slamon::reports {
 // The schedules in force: the config's, then the store's (API) ones of any org. A stored
 // schedule that cannot be read is left out with a warning (only a hand-edited database).
 Result<std::vector<ReportSchedule>> load_report_schedules(const Config& config, Store& store);
-
-// The period a run due at `due` reports on: the calendar period of schedule.period before the
-// one holding `due`, in the schedule's zone.
-Result<sla::Interval> scheduled_report_period(const ReportSchedule& schedule, WallTime due);
-
-// The occurrence a schedule should run at `now`: its latest cron start in
-// (max(since, last_due), now]; nullopt when nothing is due.
-Result<std::optional<WallTime>> due_occurrence(const ReportSchedule& schedule, WallTime since,
-                                               std::optional<WallTime> last_due, WallTime now);
-// The schedule's first occurrence after `after`; nullopt when its cron never fires again.
-Result<std::optional<WallTime>> next_occurrence(const ReportSchedule& schedule, WallTime after);
 
 // The sla.report.ready event of a finished scheduled report (docs/notifications.md): the
 // report, its download link under `external_url` (null without one), and the run's schedule

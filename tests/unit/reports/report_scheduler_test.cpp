@@ -15,6 +15,7 @@
 #include "reports/report_jobs.h"
 #include "reports/report_scheduler.h"
 #include "routing/routing.h"
+#include "sla/report_schedule.h"
 #include "support/sample_policy.h"
 #include "support/sla_store_fixture.h"
 
@@ -48,7 +49,7 @@ ReportSchedule schedule(const std::string& cron, PeriodKind period,
 }
 
 sla::Interval period_of(const ReportSchedule& s, const char* due) {
-  auto period = scheduled_report_period(s, at(due));
+  auto period = sla::scheduled_report_period(s, at(due));
   EXPECT_TRUE(period) << period.error().message;
   return period.value_or(sla::Interval{});
 }
@@ -85,19 +86,22 @@ TEST(ScheduledReportPeriod, IsTheCalendarPeriodBeforeTheRunInTheSchedulesZone) {
 TEST(DueOccurrence, IsTheLatestCronStartSinceTheLastRun) {
   const auto month = schedule("0 6 1 * *", PeriodKind::month);
   const WallTime since = at("2026-11-15T00:00:00Z");
-  EXPECT_EQ(due_occurrence(month, since, std::nullopt, at("2026-12-01T04:59:59Z")).value(),
+  EXPECT_EQ(sla::due_occurrence(month, since, std::nullopt, at("2026-12-01T04:59:59Z")).value(),
             std::nullopt);
-  EXPECT_EQ(due_occurrence(month, since, std::nullopt, at("2026-12-01T05:00:00Z")).value(),
+  EXPECT_EQ(sla::due_occurrence(month, since, std::nullopt, at("2026-12-01T05:00:00Z")).value(),
             at("2026-12-01T05:00:00Z"));
   EXPECT_EQ(
-      due_occurrence(month, since, at("2026-12-01T05:00:00Z"), at("2026-12-20T00:00:00Z")).value(),
+      sla::due_occurrence(month, since, at("2026-12-01T05:00:00Z"), at("2026-12-20T00:00:00Z"))
+          .value(),
       std::nullopt);
   // Down from November to March: only March's run is due.
   EXPECT_EQ(
-      due_occurrence(month, since, at("2026-12-01T05:00:00Z"), at("2027-03-10T00:00:00Z")).value(),
+      sla::due_occurrence(month, since, at("2026-12-01T05:00:00Z"), at("2027-03-10T00:00:00Z"))
+          .value(),
       at("2027-03-01T05:00:00Z"));
   // 1 April 06:00 is CEST (04:00 UTC).
-  EXPECT_EQ(next_occurrence(month, at("2027-03-01T05:00:00Z")).value(), at("2027-04-01T04:00:00Z"));
+  EXPECT_EQ(sla::next_occurrence(month, at("2027-03-01T05:00:00Z")).value(),
+            at("2027-04-01T04:00:00Z"));
 }
 
 // A store, a config with one provisioned policy and schedule, the scheduler and the report
