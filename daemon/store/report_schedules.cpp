@@ -178,18 +178,22 @@ Result<std::vector<StoredReportSchedule>> Store::report_schedules(
 
 Result<WallTime> Store::report_schedule_since(const std::string& id, WallTime now) {
   std::lock_guard lock(mutex_);
-  auto upsert =
+  // Read first: the scheduler asks every minute, and a schedule is new only once.
+  auto select =
       connection_.prepare("read report schedule state",
-                          "INSERT INTO report_schedule_state (schedule_id, since) VALUES (?, ?) "
-                          "ON CONFLICT (schedule_id) DO UPDATE SET since = since RETURNING since");
-  if (!upsert) return std::unexpected(upsert.error());
-  upsert->bind_text(1, id).bind_int64(2, to_millis(now));
-  auto row = upsert->step();
+                          "SELECT since FROM report_schedule_state WHERE schedule_id = ?");
+  if (!select) return std::unexpected(select.error());
+  select->bind_text(1, id);
+  auto row = select->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return fail("report schedule state of '" + id + "' was not written");
-  const WallTime since = from_millis(upsert->column_int64(0));
-  if (auto done = upsert->run(); !done) return std::unexpected(done.error());
-  return since;
+  if (*row) return from_millis(select->column_int64(0));
+  auto insert =
+      connection_.prepare("start report schedule state",
+                          "INSERT INTO report_schedule_state (schedule_id, since) VALUES (?, ?)");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind_text(1, id).bind_int64(2, to_millis(now));
+  if (auto done = insert->run(); !done) return std::unexpected(done.error());
+  return now;
 }
 
 Result<std::vector<ReportScheduleRun>> Store::latest_report_schedule_runs() {

@@ -141,9 +141,15 @@ Result<int> ReportScheduler::run_due(WallTime now) {
     }
     status_ = std::move(current);
   }
+  auto runs = store_.latest_report_schedule_runs();
+  if (!runs) return std::unexpected(runs.error());
+  std::map<std::string, WallTime> last_due;
+  for (const ReportScheduleRun& last : *runs) last_due[last.schedule_id] = last.due_at;
   int ran = 0;
   for (const ReportSchedule& schedule : *schedules) {
-    if (auto done = run_schedule(schedule, now, ran); !done) {
+    const auto last = last_due.find(schedule.id);
+    const auto previous = last == last_due.end() ? std::nullopt : std::optional(last->second);
+    if (auto done = run_schedule(schedule, previous, now, ran); !done) {
       log::warn("report schedule failed",
                 {{"schedule", schedule.id}, {"error", done.error().message}});
       std::lock_guard lock(mutex_);
@@ -153,15 +159,10 @@ Result<int> ReportScheduler::run_due(WallTime now) {
   return ran;
 }
 
-Status ReportScheduler::run_schedule(const ReportSchedule& schedule, WallTime now, int& ran) {
+Status ReportScheduler::run_schedule(const ReportSchedule& schedule,
+                                     std::optional<WallTime> last_due, WallTime now, int& ran) {
   auto since = store_.report_schedule_since(schedule.id, now);
   if (!since) return std::unexpected(since.error());
-  std::optional<WallTime> last_due;
-  auto runs = store_.latest_report_schedule_runs();
-  if (!runs) return std::unexpected(runs.error());
-  for (const ReportScheduleRun& last : *runs) {
-    if (last.schedule_id == schedule.id) last_due = last.due_at;
-  }
   auto due = sla::due_occurrence(schedule, *since, last_due, now);
   if (!due) return std::unexpected(due.error());
   if (!*due) return {};

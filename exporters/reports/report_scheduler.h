@@ -74,7 +74,9 @@ class ReportScheduler {
 
  private:
   void loop();
-  Status run_schedule(const ReportSchedule& schedule, WallTime now, int& ran);
+  // `last_due`: the occurrence of the schedule's latest run, if it ever ran.
+  Status run_schedule(const ReportSchedule& schedule, std::optional<WallTime> last_due,
+                      WallTime now, int& ran);
 
   std::function<ConfigPtr()> config_;
   Store& store_;
