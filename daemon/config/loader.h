@@ -76,7 +76,7 @@ MaintenanceParseResult parse_maintenance_window(const YAML::Node& node, const Co
 // Validates one report schedule object (SPEC §10; an item of `report_schedules:` in slamon.yml,
 // or an API body parsed as YAML/JSON with the caller's `org` added): `org` known; `name`
 // required (at most 200 characters); `id` optional (a slug or a UUID; default a UUIDv5 of org
-// and name); `cron` five fields; `timezone` (default: the organization's, else UTC); `period`
+// and name); `cron` five fields; `timezone` (default UTC); `period`
 // previous_day|previous_week|previous_month|previous_quarter|previous_year; `policy_ids` 1 to
 // 1000 ids; `format` pdf|csv (default pdf); `title` (default the name); `notifiers` names of
 // configured notifiers other than alertmanager. `provisioned` is false.

@@ -56,10 +56,6 @@ class ScheduleReader {
     read_cron();
     if (auto f = map_.get("timezone")) {
       if (auto zone = read_timezone(r_, *f)) schedule_.timezone = *zone;
-    } else {
-      const std::string org_zone =
-          config_.inventory.timezone_of(Scope::organization, schedule_.org);
-      schedule_.timezone = org_zone.empty() ? "UTC" : org_zone;
     }
     if (auto f = map_.require("period")) {
       if (auto period = read_choice(r_, *f, kPeriods)) {
