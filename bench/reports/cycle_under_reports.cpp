@@ -96,8 +96,8 @@ Spread spread_of(const std::vector<CycleSample>& samples, double CycleSample::*f
   return {rank(0.5), rank(0.95)};
 }
 
-// How the report worker's thread is scheduled (--worker-priority): as the daemon starts it
-// today, or lowered, to see what lowering it would buy.
+// How the report worker's thread is scheduled (--worker-priority): as the daemon starts it (the
+// worker lowers itself to nice 19), or set from outside first (nice 19 again, or SCHED_IDLE).
 enum class WorkerPriority { normal, nice19, idle };
 
 // Applies `priority` to the calling thread; threads it starts inherit it (Linux: the nice
@@ -444,7 +444,8 @@ int main(int argc, char** argv) {
                  "threads rendering at once in the stress phase (0: no stress phase)")
       ->capture_default_str();
   app.add_option("--worker-priority", options.worker_priorities,
-                 "the report worker thread's scheduling: normal (the daemon's today), nice19 or "
+                 "the report worker thread's scheduling: normal (as the daemon runs it: it lowers "
+                 "itself to nice 19), nice19 or "
                  "idle (SCHED_IDLE); repeat it for a worker phase of each")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, WorkerPriority>{{"normal", WorkerPriority::normal},
