@@ -16,7 +16,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -188,75 +188,61 @@ class ReportScheduleEndToEnd : public ::testing::Test {
 
   void write_config() {
     dir_.write("viewer.token", std::string(kViewerToken) + "\n");
-    dir_.write("inventory/northwind.yml", std::string("organizations:\n"
-                                                      "  - id: ") +
-                                              kOrg +
-                                              "\n"
-                                              "    name: Northwind\n"
-                                              "    sites: [{id: " +
-                                              kSite + ", name: Hamburg}]\n");
-    dir_.write("rules/northwind.yml", std::string("policies:\n"
-                                                  "  - id: ") +
-                                          kPolicy + "\n    org: " + kOrg +
-                                          "\n"
-                                          "    name: Northwind uptime\n"
-                                          "    scope: site\n"
-                                          "    scope_id: " +
-                                          kSite +
-                                          "\n"
-                                          "    thresholds: {uptime_percent_min: 99.5}\n");
-    config_ = dir_.write(
-        "slamon.yml",
-        std::string("global:\n"
-                    "  evaluation_interval: 1h\n"
-                    "  storage_path: slamon.db\n"
-                    "  reports_dir: reports\n"
-                    "  external_url: ") +
-            kExternalUrl +
-            "\n"
-            "rule_files: [\"rules/*.yml\"]\n"
-            "inventory_files: [\"inventory/*.yml\"]\n"
-            "sources:\n"
-            "  - {name: prom, type: prometheus, url: \"" +
-            prometheus_.url() +
-            "\"}\n"
-            "measurements:\n"
-            "  - metric: uptime_percent\n"
-            "    scopes: [site]\n"
-            "    source: prom\n"
-            "    query: 'avg by (site_id) (avg_over_time(site_uptime_percent[{{window}}]))'\n"
-            "    scope_label: site_id\n"
-            "auth:\n"
-            "  tokens:\n"
-            "    - {name: reader, token_file: viewer.token, org: " +
-            kOrg +
-            ", role: viewer}\n"
-            "notifiers:\n"
-            "  - {name: hook, type: webhook, url: \"" +
-            hook_.url() +
-            "/hook\", timeout: 5s}\n"
-            "  - name: mail\n"
-            "    type: smtp\n"
-            "    smarthost: 127.0.0.1:" +
-            std::to_string(smtp_port_) +
-            "\n"
-            "    from: sla@example.net\n"
-            "    to: [noc@example.net]\n"
-            "    require_tls: false\n"
-            "    hello: slamon.test\n"
-            "    timeout: 30s\n"
-            "report_schedules:\n"
-            "  - id: " +
-            kSchedule + "\n    org: " + kOrg + "\n    name: " + kScheduleName +
-            "\n"
-            "    cron: \"0 6 1 * *\"\n"
-            "    timezone: Europe/Berlin\n"
-            "    period: previous_month\n"
-            "    format: pdf\n"
-            "    policy_ids: [" +
-            kPolicy +
-            "]\n"
-            "    notifiers: [mail, hook]\n");
+    std::ostringstream inventory;
+    inventory << "organizations:\n"
+              << "  - id: " << kOrg << "\n"
+              << "    name: Northwind\n"
+              << "    sites: [{id: " << kSite << ", name: Hamburg}]\n";
+    dir_.write("inventory/northwind.yml", inventory.str());
+    std::ostringstream rules;
+    rules << "policies:\n"
+          << "  - id: " << kPolicy << "\n"
+          << "    org: " << kOrg << "\n"
+          << "    name: Northwind uptime\n"
+          << "    scope: site\n"
+          << "    scope_id: " << kSite << "\n"
+          << "    thresholds: {uptime_percent_min: 99.5}\n";
+    dir_.write("rules/northwind.yml", rules.str());
+    std::ostringstream main;
+    main << "global:\n"
+         << "  evaluation_interval: 1h\n"
+         << "  storage_path: slamon.db\n"
+         << "  reports_dir: reports\n"
+         << "  external_url: " << kExternalUrl << "\n"
+         << "rule_files: [\"rules/*.yml\"]\n"
+         << "inventory_files: [\"inventory/*.yml\"]\n"
+         << "sources:\n"
+         << "  - {name: prom, type: prometheus, url: \"" << prometheus_.url() << "\"}\n"
+         << "measurements:\n"
+         << "  - metric: uptime_percent\n"
+         << "    scopes: [site]\n"
+         << "    source: prom\n"
+         << "    query: 'avg by (site_id) (avg_over_time(site_uptime_percent[{{window}}]))'\n"
+         << "    scope_label: site_id\n"
+         << "auth:\n"
+         << "  tokens:\n"
+         << "    - {name: reader, token_file: viewer.token, org: " << kOrg << ", role: viewer}\n"
+         << "notifiers:\n"
+         << "  - {name: hook, type: webhook, url: \"" << hook_.url() << "/hook\", timeout: 5s}\n"
+         << "  - name: mail\n"
+         << "    type: smtp\n"
+         << "    smarthost: 127.0.0.1:" << smtp_port_ << "\n"
+         << "    from: sla@example.net\n"
+         << "    to: [noc@example.net]\n"
+         << "    require_tls: false\n"
+         << "    hello: slamon.test\n"
+         << "    timeout: 30s\n"
+         << "report_schedules:\n"
+         << "  - id: " << kSchedule << "\n"
+         << "    org: " << kOrg << "\n"
+         << "    name: " << kScheduleName << "\n"
+         << "    cron: \"0 6 1 * *\"\n"
+         << "    timezone: Europe/Berlin\n"
+         << "    period: previous_month\n"
+         << "    format: pdf\n"
+         << "    policy_ids: [" << kPolicy << "]\n"
+         << "    notifiers: [mail, hook]\n";
+    config_ = dir_.write("slamon.yml", main.str());
   }
 
   fs::path maildir() const { return dir_.path() / "maildir"; }
@@ -461,22 +447,20 @@ TEST_F(ReportScheduleEndToEnd, ARunRecordedBeforeAStopIsRenderedAfterTheRestartA
   // slamon stopped right after the scheduler recorded the run and queued its report, in one
   // transaction as record_report_schedule_run writes them, before the worker rendered it.
   const std::string report_id = "0d15a5e0-7b1c-4d2e-9f30-5a6b7c8d9e01";
-  const std::string recorded_at = std::to_string(millis(std::chrono::system_clock::now()));
-  ASSERT_TRUE(execute(
-      database(),
-      "BEGIN; "
-      "INSERT INTO report_schedule_runs (schedule_id, due_at, org, schedule_name, report_id, "
-      "notifiers, timezone, recorded_at) VALUES ('" +
-          std::string(kSchedule) + "', " + std::to_string(millis(expected.due)) + ", '" + kOrg +
-          "', '" + kScheduleName + "', '" + report_id + "', '[\"mail\",\"hook\"]', " +
-          "'Europe/Berlin', " + recorded_at +
-          "); "
-          "INSERT INTO reports (id, org, title, period_start, period_end, format, policy_ids, "
-          "status, created_at, created_by) VALUES ('" +
-          report_id + "', '" + kOrg + "', '" + kScheduleName + "', " +
-          std::to_string(millis(expected.period_start)) + ", " +
-          std::to_string(millis(expected.period_end)) + ", 'pdf', '[\"" + kPolicy +
-          "\"]', 'pending', " + recorded_at + ", 'schedule:" + kSchedule + "'); COMMIT;"));
+  const long long recorded_at = millis(std::chrono::system_clock::now());
+  std::ostringstream sql;
+  sql << "BEGIN;\n"
+      << "INSERT INTO report_schedule_runs (schedule_id, due_at, org, schedule_name, report_id, "
+      << "notifiers, timezone, recorded_at) VALUES ('" << kSchedule << "', " << millis(expected.due)
+      << ", '" << kOrg << "', '" << kScheduleName << "', '" << report_id
+      << "', '[\"mail\",\"hook\"]', 'Europe/Berlin', " << recorded_at << ");\n"
+      << "INSERT INTO reports (id, org, title, period_start, period_end, format, policy_ids, "
+      << "status, created_at, created_by) VALUES ('" << report_id << "', '" << kOrg << "', '"
+      << kScheduleName << "', " << millis(expected.period_start) << ", "
+      << millis(expected.period_end) << ", 'pdf', '[\"" << kPolicy << "\"]', 'pending', "
+      << recorded_at << ", 'schedule:" << kSchedule << "');\n"
+      << "COMMIT;\n";
+  ASSERT_TRUE(execute(database(), sql.str()));
 
   // The restart renders the report and mails it; the webhook refuses, and slamon stops again
   // with the webhook's notification pending.
