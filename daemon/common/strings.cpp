@@ -64,4 +64,12 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::size_t utf8_length(std::string_view text) {
+  std::size_t count = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
 }  // namespace slamon

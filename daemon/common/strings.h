@@ -21,6 +21,9 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 std::vector<std::string_view> split_words(std::string_view text,
                                           std::string_view separators = kAsciiWhitespace);
 
+// Characters (code points) of UTF-8 text: the bytes that do not continue a sequence.
+std::size_t utf8_length(std::string_view text);
+
 std::string to_lower_ascii(std::string_view text);
 std::string to_upper_ascii(std::string_view text);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "common/strings.h"
 #include "config/loader.h"
 #include "config/loader_internal.h"
 #include "model/maintenance_json.h"
@@ -29,12 +30,6 @@ constexpr auto kMaxOccurrenceLength = std::chrono::days(31);
 // Ids the loader gives windows written without one.
 constexpr std::string_view kGeneratedIdPrefix = "config-";
 
-std::size_t utf8_characters(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 class WindowReader {
  public:
   WindowReader(const Reporter& r, const MapReader& map, const Config& config,
@@ -52,10 +47,10 @@ class WindowReader {
     read_times();
     if (auto f = map_.require("reason")) {
       if (auto reason = read_nonempty_string(r_, *f)) {
-        if (utf8_characters(*reason) > kMaxReasonCharacters) {
+        if (utf8_length(*reason) > kMaxReasonCharacters) {
           r_.error(f->value_mark, f->path,
                    "must be at most " + std::to_string(kMaxReasonCharacters) + " characters, got " +
-                       std::to_string(utf8_characters(*reason)));
+                       std::to_string(utf8_length(*reason)));
         } else {
           window_.reason = *reason;
         }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/strings.h"
 #include "common/uuid.h"
 #include "config/loader.h"
 #include "config/loader_internal.h"
@@ -28,12 +29,6 @@ constexpr std::array kPeriods{"previous_day"sv, "previous_week"sv, "previous_mon
 constexpr std::array kFormats{"pdf"sv, "csv"sv};
 constexpr std::size_t kMaxTextCharacters = 200;
 constexpr std::size_t kMaxPolicies = 1000;
-
-std::size_t utf8_characters(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
 
 std::string lower_ascii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -76,7 +71,7 @@ class ScheduleReader {
  private:
   std::optional<std::string> read_text(const Field& f) {
     auto text = read_nonempty_string(r_, f);
-    if (text && utf8_characters(*text) > kMaxTextCharacters) {
+    if (text && utf8_length(*text) > kMaxTextCharacters) {
       r_.error(f.value_mark, f.path,
                "must be at most " + std::to_string(kMaxTextCharacters) + " characters");
       return std::nullopt;

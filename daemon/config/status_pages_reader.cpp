@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "common/strings.h"
 #include "config/loader_internal.h"
 
 namespace slamon::config_detail {
@@ -24,12 +25,6 @@ bool is_page_slug(std::string_view slug) {
          std::all_of(slug.begin(), slug.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
          });
-}
-
-std::size_t utf8_characters(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
 }
 
 void read_policy_selection(const Reporter& r, const Field& field, StatusPage& page) {
@@ -63,10 +58,10 @@ bool read_page(const Reporter& r, const Field& item, const Config& config, Statu
   read_owner_org(r, map, config.inventory, page.org);
   if (auto f = map.require("title")) {
     if (auto title = read_nonempty_string(r, *f)) {
-      if (utf8_characters(*title) > kMaxTitleCharacters) {
+      if (utf8_length(*title) > kMaxTitleCharacters) {
         r.error(f->value_mark, f->path,
                 "must be at most " + std::to_string(kMaxTitleCharacters) + " characters, got " +
-                    std::to_string(utf8_characters(*title)));
+                    std::to_string(utf8_length(*title)));
       } else {
         page.title = *title;
       }

@@ -2,6 +2,8 @@
 // schedule, and the runs (store.h documents each member).
 #include <nlohmann/json.hpp>
 
+#include "common/log.h"
+#include "model/report_schedule_json.h"
 #include "store/columns.h"
 #include "store/store.h"
 
@@ -155,24 +157,25 @@ WriteResult<void> Store::delete_report_schedule(const std::string& org, const st
   return {};
 }
 
-Result<std::vector<StoredReportSchedule>> Store::report_schedules(
-    const std::optional<std::string>& org) {
+Result<std::vector<ReportSchedule>> Store::report_schedules(const std::optional<std::string>& org) {
   std::lock_guard lock(mutex_);
-  auto select = connection_.prepare(
-      "read report schedules",
-      "SELECT id, org, name, body, created_at, updated_at FROM report_schedules "
-      "WHERE ?1 IS NULL OR org = ?1 ORDER BY org, name");
+  auto select = connection_.prepare("read report schedules",
+                                    "SELECT id, body FROM report_schedules "
+                                    "WHERE ?1 IS NULL OR org = ?1 ORDER BY org, name");
   if (!select) return std::unexpected(select.error());
   select->bind_optional_text(1, org);
-  std::vector<StoredReportSchedule> out;
+  std::vector<ReportSchedule> out;
   while (true) {
     auto row = select->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
-    out.push_back(StoredReportSchedule{select->column_text(0), select->column_text(1),
-                                       select->column_text(2), select->column_text(3),
-                                       from_millis(select->column_int64(4)),
-                                       from_millis(select->column_int64(5))});
+    auto schedule = report_schedule_from_stored(select->column_text(1));
+    if (!schedule) {
+      log::warn("report schedule skipped",
+                {{"schedule", select->column_text(0)}, {"error", schedule.error().message}});
+      continue;
+    }
+    out.push_back(std::move(*schedule));
   }
 }
 

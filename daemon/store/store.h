@@ -338,8 +338,9 @@ class Store {
                                            std::optional<WallTime> since);
   // Removes the schedule with its scheduling state; its runs and reports stay.
   WriteResult<void> delete_report_schedule(const std::string& org, const std::string& id);
-  // The API's schedules, of `org` or of every org, by org then name.
-  Result<std::vector<StoredReportSchedule>> report_schedules(const std::optional<std::string>& org);
+  // The API's schedules, of `org` or of every org, by org then name. A body that cannot be
+  // read (only a hand-edited database) is left out with a warning in the log.
+  Result<std::vector<ReportSchedule>> report_schedules(const std::optional<std::string>& org);
   // When the scheduler first saw schedule `id`, recording `now` if it never did (a schedule of
   // the config file starts counting when slamon first reads it).
   Result<WallTime> report_schedule_since(const std::string& id, WallTime now);

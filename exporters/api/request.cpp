@@ -48,14 +48,6 @@ ApiResult<std::optional<WallTime>> optional_time_query(const http::HttpRequest& 
   return std::optional<WallTime>(*parsed);
 }
 
-std::size_t utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  for (const char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
-  }
-  return count;
-}
-
 bool acceptable_media_type(std::optional<std::string_view> content_type, BodyMediaTypes accepted) {
   if (!content_type) return false;
   std::vector<std::string_view> pieces;

@@ -78,8 +78,6 @@ ApiResult<std::optional<WallTime>> optional_time_query(const http::HttpRequest& 
                                                        std::string_view name);
 
 using slamon::to_lower_ascii;  // common/strings.h
-
-// Characters (Unicode code points) in UTF-8 `text`.
-std::size_t utf8_length(std::string_view text);
+using slamon::utf8_length;     // common/strings.h
 
 }  // namespace slamon::api

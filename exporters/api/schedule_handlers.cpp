@@ -6,6 +6,7 @@
 // ApiContext::schedules_changed.
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -75,16 +76,7 @@ ApiResult<std::vector<ReportSchedule>> ApiHandlers::org_report_schedules(const C
   }
   auto stored = context_.store->report_schedules(org);
   if (!stored) return std::unexpected(internal("reading report schedules", stored.error().message));
-  for (const StoredReportSchedule& row : *stored) {
-    auto schedule = report_schedule_from_stored(row.body);
-    if (!schedule) {
-      // Only a hand-edited database gets here; the scheduler skips it alike.
-      log::warn("report schedule skipped",
-                {{"schedule", row.id}, {"error", schedule.error().message}});
-      continue;
-    }
-    schedules.push_back(std::move(*schedule));
-  }
+  std::move(stored->begin(), stored->end(), std::back_inserter(schedules));
   return schedules;
 }
 

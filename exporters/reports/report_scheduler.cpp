@@ -1,11 +1,11 @@
 #include "reports/report_scheduler.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/log.h"
 #include "common/time_format.h"
 #include "common/uuid.h"
-#include "model/report_schedule_json.h"
 #include "sla/report_schedule.h"
 
 namespace slamon::reports {
@@ -24,15 +24,7 @@ Result<std::vector<ReportSchedule>> load_report_schedules(const Config& config, 
   std::vector<ReportSchedule> schedules = config.report_schedules;
   auto stored = store.report_schedules(std::nullopt);
   if (!stored) return std::unexpected(stored.error());
-  for (const StoredReportSchedule& row : *stored) {
-    auto schedule = report_schedule_from_stored(row.body);
-    if (!schedule) {
-      log::warn("report schedule skipped",
-                {{"schedule", row.id}, {"error", schedule.error().message}});
-      continue;
-    }
-    schedules.push_back(std::move(*schedule));
-  }
+  std::move(stored->begin(), stored->end(), std::back_inserter(schedules));
   return schedules;
 }
 

@@ -29,8 +29,7 @@
 
 namespace slamon::reports {
 
-// The schedules in force: the config's, then the store's (API) ones of any org. A stored
-// schedule that cannot be read is left out with a warning (only a hand-edited database).
+// The schedules in force: the config's, then the store's (API) ones of any org.
 Result<std::vector<ReportSchedule>> load_report_schedules(const Config& config, Store& store);
 
 // The sla.report.ready event of a finished scheduled report (docs/notifications.md): the
