@@ -42,6 +42,9 @@ struct DeliveryService::Lane {
   std::atomic<bool> stopping{false};
   std::thread thread;
   std::atomic<CircuitBreaker::State> circuit{CircuitBreaker::State::closed};
+  // Until when the receiver's Retry-After holds the whole lane; the epoch when it never did.
+  // Written under pass_mutex, read without it by paused_until() (a send may hold the lock).
+  std::atomic<WallTime> paused_until{WallTime{}};
 
   std::mutex settings_mutex;  // guards the three settings below (replaced on reload)
   std::shared_ptr<notify::Notifier> notifier;
@@ -267,6 +270,13 @@ Result<LanePass> DeliveryService::deliver_once(const std::string& notifier, Wall
       *lane, [now] { return now; }, nullptr);
 }
 
+WallTime DeliveryService::receiver_pause_end(std::optional<milliseconds> retry_after, WallTime done,
+                                             milliseconds max_age) const {
+  // A Retry-After of 0 (or a date already past) asks for no pause.
+  if (!retry_after || *retry_after <= milliseconds::zero()) return done;
+  return done + std::min({*retry_after, policy_.retry_after_cap, max_age});
+}
+
 AttemptOutcome DeliveryService::decide(const DueDelivery& due, const notify::DeliveryResult& sent,
                                        WallTime done, milliseconds max_age) const {
   AttemptOutcome outcome;
@@ -312,6 +322,10 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
   WallTime now = now_of();
   if (cycle_yields_.load() > 0) {  // woken when the cycle ends
     pass.resume_at = now + policy_.poll_interval;
+    return pass;
+  }
+  if (const WallTime until = lane.paused_until.load(); now < until) {
+    pass.resume_at = until;
     return pass;
   }
   if (auto until = lane.breaker.blocked_until(); until && now < *until) {
@@ -369,6 +383,9 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
     ++pass.attempts;
 
     const bool failed = sent.outcome == notify::DeliveryOutcome::retry;
+    const WallTime pause_end = failed ? receiver_pause_end(sent.retry_after, done, max_age) : done;
+    const bool paused = pause_end > done;
+    if (paused && pause_end > lane.paused_until.load()) lane.paused_until = pause_end;
     const bool circuit_opened = failed && lane.breaker.record_failure(done);
     const bool circuit_closed = !failed && lane.breaker.record_success();
     lane.circuit = lane.breaker.state();
@@ -413,7 +430,16 @@ Result<LanePass> DeliveryService::run_pass(Lane& lane, const std::function<WallT
     if (circuit_opened) {
       log::warn("notifier keeps failing; pausing its deliveries",
                 {{"notifier", lane.name}, {"pause", format_duration(lane.breaker.cooldown())}});
-      pass.resume_at = lane.breaker.blocked_until();
+    }
+    if (paused) {
+      log::info("receiver asked to wait (Retry-After); pausing the notifier's deliveries",
+                {{"notifier", lane.name},
+                 {"pause", format_duration(std::chrono::ceil<milliseconds>(pause_end - done))}});
+    }
+    if (circuit_opened || paused) {
+      // Whichever ends later: an attempt may start only when both let it.
+      pass.resume_at =
+          std::max(lane.paused_until.load(), lane.breaker.blocked_until().value_or(WallTime{}));
       finished_batch = false;
       break;
     }
@@ -552,6 +578,16 @@ WriteResult<DeadLetter> DeliveryService::retry_dead_letter(const std::string& or
     lane->second->wake.raise();
   }
   return retried;
+}
+
+std::optional<WallTime> DeliveryService::paused_until(const std::string& notifier,
+                                                      WallTime now) const {
+  std::lock_guard lock(lanes_mutex_);
+  auto lane = lanes_.find(notifier);
+  if (lane == lanes_.end()) return std::nullopt;
+  const WallTime until = lane->second->paused_until.load();
+  if (until <= now) return std::nullopt;
+  return until;
 }
 
 std::optional<CircuitBreaker::State> DeliveryService::circuit_state(

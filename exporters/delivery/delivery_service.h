@@ -3,6 +3,10 @@
 // order per breach and notifier, with backoff and jitter, Retry-After, a per-notifier rate
 // limit and circuit breaker, and a dead-letter list; it never blocks evaluation.
 //
+// A receiver's Retry-After (a 429, or a 503 that carries one) pauses its notifier's whole lane,
+// not only the event: Slack's and Teams' limits hold per webhook. The pause lives in memory
+// only; after a restart at most one attempt per notifier meets the limit again and re-pauses.
+//
 // Threads (after start()): one router thread, and one lane thread per notifier so that a slow
 // or dead endpoint holds up nobody else. Everything is in SQLite (delivery/outbox.h), so a
 // restart resumes where the last run stopped: an attempt in flight when the process died is
@@ -67,7 +71,8 @@ struct NotifierCounts {
 struct LanePass {
   int attempts = 0;
   bool more = false;  // due deliveries may be left: call again at once
-  // The rate limit or an open circuit stopped the pass; it may go on at this time.
+  // The rate limit, an open circuit or the receiver's Retry-After stopped the pass; it may go
+  // on at this time.
   std::optional<WallTime> resume_at;
 };
 
@@ -131,6 +136,9 @@ class DeliveryService final : public DeadLetterQueue {
   // notifier is no longer configured.
   WriteResult<DeadLetter> retry_dead_letter(const std::string& org, const std::string& id,
                                             WallTime now) override;
+  // Until when a receiver's Retry-After pauses `notifier`'s whole lane (slamon_notifier_paused_
+  // until_timestamp_seconds); nullopt when it is not paused at `now` or not configured.
+  std::optional<WallTime> paused_until(const std::string& notifier, WallTime now) const;
   // nullopt for a notifier that is not configured.
   std::optional<CircuitBreaker::State> circuit_state(const std::string& notifier) const;
 
@@ -142,6 +150,10 @@ class DeliveryService final : public DeadLetterQueue {
   void apply(DeliverySetup setup, bool restore_from_database);
   Result<LanePass> run_pass(Lane& lane, const std::function<WallTime()>& now,
                             const std::atomic<bool>* stop);
+  // When a lane answered with `retry_after` at `done` may start its next attempt: the delay
+  // capped at policy.retry_after_cap and the notifier's max_age; `done` when it asked for none.
+  WallTime receiver_pause_end(std::optional<std::chrono::milliseconds> retry_after, WallTime done,
+                              std::chrono::milliseconds max_age) const;
   AttemptOutcome decide(const DueDelivery& due, const notify::DeliveryResult& sent, WallTime done,
                         std::chrono::milliseconds max_age) const;
   void router_loop();

@@ -147,6 +147,73 @@ TEST_F(DeliveryTest, RetryAfterIsHonouredAndCapped) {
   EXPECT_EQ(service.pending_count().value_or(-1), 0);
 }
 
+TEST_F(DeliveryTest, ARateLimitAnswerPausesTheNotifiersWholeLane) {
+  auto slack = add_notifier("slack");
+  auto other = add_notifier("other");
+  slack->script({retry("HTTP 429", 2s)});
+  auto& service = open_service();
+  const auto ids = commit(EventType::breach_created, {"b1", "b2"});
+  ASSERT_TRUE(service.route_once(clock_.now()));
+  const WallTime answered = clock_.now();
+
+  auto pass = service.deliver_once("slack", clock_.now());
+  ASSERT_TRUE(pass) << pass.error().message;
+  EXPECT_EQ(pass->attempts, 1) << "the next event waits for the receiver too";
+  EXPECT_EQ(pass->resume_at, answered + 2s);
+  EXPECT_EQ(service.paused_until("slack", clock_.now()), answered + 2s);
+  EXPECT_EQ(service.deliver_once("other", clock_.now())->attempts, 2) << "another notifier goes on";
+  EXPECT_FALSE(service.paused_until("other", clock_.now()));
+
+  clock_.advance(1s);
+  EXPECT_EQ(deliver("slack"), 0) << "b2 is not sent 1 s later";
+  clock_.advance(999ms);
+  EXPECT_EQ(deliver("slack"), 0);
+  EXPECT_EQ(slack->sent_count(), 1u);
+  clock_.advance(1ms);
+  EXPECT_FALSE(service.paused_until("slack", clock_.now())) << "the pause is over";
+  EXPECT_EQ(deliver("slack"), 2);
+  std::vector<std::string> sent = slack->sent_ids();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0], ids[0]);
+  std::sort(sent.begin() + 1, sent.end());
+  std::vector<std::string> expected = ids;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(std::vector<std::string>(sent.begin() + 1, sent.end()), expected)
+      << "both are delivered once the pause ends";
+  EXPECT_GE(slack->sent()[1].at, answered + 2s);
+  EXPECT_EQ(service.pending_count().value_or(-1), 0);
+}
+
+TEST_F(DeliveryTest, AServerErrorWithoutRetryAfterDoesNotPauseTheLane) {
+  auto hook = add_notifier("hook");
+  hook->script({retry("HTTP 503"), retry("HTTP 429", 0ms)});
+  auto& service = open_service();
+  commit(EventType::breach_created, {"b1", "b2", "b3"});
+  ASSERT_TRUE(service.route_once(clock_.now()));
+
+  auto pass = service.deliver_once("hook", clock_.now());
+  ASSERT_TRUE(pass) << pass.error().message;
+  EXPECT_EQ(pass->attempts, 3) << "only the failed events wait (a Retry-After of 0 asks nothing)";
+  EXPECT_FALSE(pass->resume_at);
+  EXPECT_FALSE(service.paused_until("hook", clock_.now()));
+  EXPECT_EQ(service.pending_count().value_or(-1), 2);
+}
+
+TEST_F(DeliveryTest, ALanePauseIsCappedByTheNotifiersMaxAge) {
+  max_age_ = 10min;
+  auto hook = add_notifier("hook");
+  hook->script({retry("HTTP 503", 30min)});
+  auto& service = open_service();
+  commit(EventType::breach_created, {"b1", "b2"});
+  ASSERT_TRUE(service.route_once(clock_.now()));
+
+  EXPECT_EQ(service.deliver_once("hook", clock_.now())->attempts, 1);
+  EXPECT_EQ(service.paused_until("hook", clock_.now()), clock_.now() + 10min);
+  clock_.advance(10min);
+  EXPECT_EQ(service.deliver_once("hook", clock_.now())->attempts, 1) << "b2 goes; b1 waits 30 min";
+  EXPECT_EQ(hook->sent_count(), 2u);
+}
+
 TEST_F(DeliveryTest, ARefusedEventBecomesADeadLetterThatCanBeRetried) {
   auto hook = add_notifier("hook");
   hook->script({refused("HTTP 400")});
