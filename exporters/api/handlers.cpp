@@ -338,6 +338,9 @@ ApiResult<http::HttpResponse> ApiHandlers::create_policy(const Caller& caller,
                                                          const http::HttpRequest& request) {
   auto body = parse_json_object(request, BodyMediaTypes::json);
   if (!body) return std::unexpected(body.error());
+  if (auto unowned = unowned_scope(*body, caller.principal.org, caller.config->inventory)) {
+    return std::unexpected(*unowned);
+  }
   std::vector<FieldError> problems;
   if (body->contains("org")) problems.push_back({"org", "comes from the credential"});
   (*body)["org"] = caller.principal.org;
@@ -410,6 +413,13 @@ ApiResult<http::HttpResponse> ApiHandlers::update_policy(const Caller& caller,
   merged.merge_patch(*patch);  // RFC 7396: null removes a member
   merged["id"] = id;
   merged["org"] = caller.principal.org;
+  // SPEC §11: the scope is verified again when the patch changes it (an unchanged scope that
+  // left the inventory is the validators' 422, about the caller's own policy).
+  if (patch->contains("scope") || patch->contains("scope_id")) {
+    if (auto unowned = unowned_scope(merged, caller.principal.org, caller.config->inventory)) {
+      return std::unexpected(*unowned);
+    }
+  }
 
   auto policy = validate_policy(merged, *caller.config);
   if (!policy) return std::unexpected(policy.error());

@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/strings.h"
+#include "common/uuid.h"
 #include "config/loader.h"
 
 namespace slamon::api {
@@ -47,6 +49,27 @@ std::vector<FieldError> field_errors(std::vector<Diagnostic>& diagnostics) {
 }
 
 }  // namespace
+
+std::optional<ApiError> unowned_scope(const nlohmann::json& body, const std::string& org,
+                                      const Inventory& inventory) {
+  if (!body.is_object()) return std::nullopt;
+  const auto scope_field = body.find("scope");
+  const auto id_field = body.find("scope_id");
+  if (scope_field == body.end() || !scope_field->is_string()) return std::nullopt;
+  if (id_field == body.end() || !id_field->is_string()) return std::nullopt;
+  const std::optional<Scope> scope = parse_scope(scope_field->get<std::string>());
+  if (!scope || *scope == Scope::organization || *scope == Scope::ssid) return std::nullopt;
+  std::string id = id_field->get<std::string>();
+  if (id.empty()) return std::nullopt;
+  if (is_uuid(id)) id = to_lower_ascii(id);
+  if (inventory.owns(org, *scope, id)) return std::nullopt;
+  const EntityRef* entity = inventory.entity(id);
+  const Organization* owner = inventory.device_owner(id);
+  const bool of_own_org = (entity != nullptr && entity->org == org) ||
+                          (owner != nullptr && owner == inventory.organization(org));
+  if (of_own_org) return std::nullopt;
+  return not_found("scope not found");
+}
 
 ApiResult<Policy> validate_policy(const nlohmann::json& object, const Config& config,
                                   std::vector<FieldError> earlier) {

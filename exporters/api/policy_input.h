@@ -7,6 +7,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,16 @@
 #include "model/model.h"
 
 namespace slamon::api {
+
+// SPEC §8: a `scope_id` in `body` that `org` does not own answers 404 "scope not found", the
+// same status, code and message whether it names nothing at all or another org's entity. The
+// handlers ask before validating the body, so no other field changes the answer to a probe. Left to
+// the validators (a 422): a missing or non-text scope or scope_id, scope organization or ssid (an
+// SSID is a name, owned by no inventory entry), and an entity of `org` itself of another kind
+// (their message names its kind, which tells the caller only about its own org). The config files
+// keep their 422-style diagnostics for all of these.
+std::optional<ApiError> unowned_scope(const nlohmann::json& body, const std::string& org,
+                                      const Inventory& inventory);
 
 // Validates `object` (which must already carry the caller's `org`) against `config`. Every
 // problem becomes a FieldError (diagnostic path and message), after `earlier` problems the

@@ -201,6 +201,9 @@ ApiResult<http::HttpResponse> ApiHandlers::create_maintenance(const Caller& call
                                                               const http::HttpRequest& request) {
   auto body = parse_json_object(request, BodyMediaTypes::json);
   if (!body) return std::unexpected(body.error());
+  if (auto unowned = unowned_scope(*body, caller.principal.org, caller.config->inventory)) {
+    return std::unexpected(*unowned);
+  }
   std::vector<FieldError> problems;
   if (body->contains("org")) problems.push_back({"org", "comes from the credential"});
   for (const char* read_only : kAssignedKeys) {

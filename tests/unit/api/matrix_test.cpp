@@ -263,7 +263,7 @@ const std::vector<Row>& table() {
          return Target{"/api/v1/sla/policies?site_id=" + site, std::nullopt};
        },
        check_list},
-      {"POST", "/api/v1/sla/policies", Permission::config_write, 201, 422, 403, true,
+      {"POST", "/api/v1/sla/policies", Permission::config_write, 201, 404, 403, true,
        [](ApiWorld&, const std::string&, const std::string& site, int serial) {
          return Target{"/api/v1/sla/policies", json{{"name", scope_name(serial)},
                                                     {"scope", "site"},
@@ -373,7 +373,7 @@ const std::vector<Row>& table() {
          return Target{"/api/v1/sla/maintenance?limit=200", std::nullopt};
        },
        check_org_list("scope_id", kSiteA1)},
-      {"POST", "/api/v1/sla/maintenance", Permission::config_write, 201, 422, 403, false,
+      {"POST", "/api/v1/sla/maintenance", Permission::config_write, 201, 404, 403, false,
        [](ApiWorld& world, const std::string&, const std::string& site, int) {
          return Target{"/api/v1/sla/maintenance",
                        json{{"scope", "site"},

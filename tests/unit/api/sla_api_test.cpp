@@ -688,15 +688,27 @@ TEST_F(SlaApi, MaintenanceCreateListDelete) {
 
 TEST_F(SlaApi, MaintenanceCreateValidates) {
   const WallTime now = world_.clock().now();
-  // Everything wrong at once: org from the body, an id, another org's site, end before start.
-  json bad = one_off("site", kSiteB1, now + 1h, now);
+  // Everything wrong at once: org from the body, an id, end before start.
+  json bad = one_off("site", kSiteA1, now + 1h, now);
   bad["org"] = kOrgA;
   bad["id"] = "mine";
   const Answer refused = create_window("a-org-admin", bad);
   ASSERT_EQ(refused.status, 422) << refused.body;
   EXPECT_TRUE(has_field_error(refused, "org")) << refused.body;
   EXPECT_TRUE(has_field_error(refused, "id")) << refused.body;
-  EXPECT_GE(refused.body["error"]["details"].size(), 4u) << refused.body;
+  EXPECT_GE(refused.body["error"]["details"].size(), 3u) << refused.body;
+  // Another org's site answers as one that does not exist (SPEC §8), whatever else is wrong.
+  const std::string nowhere = "c0000000-0000-4000-8000-0000000000c1";
+  for (const json& body : {one_off("site", kSiteB1, now, now + 1h), bad}) {
+    json foreign = body;
+    foreign["scope_id"] = kSiteB1;
+    json missing = body;
+    missing["scope_id"] = nowhere;
+    const Answer foreign_answer = create_window("a-org-admin", foreign);
+    EXPECT_EQ(foreign_answer.status, 404) << foreign_answer.body;
+    EXPECT_EQ(foreign_answer.body["error"]["code"], "not_found") << foreign_answer.body;
+    EXPECT_EQ(foreign_answer.body, create_window("a-org-admin", missing).body);
+  }
 
   json no_reason = one_off("site", kSiteA1, now, now + 1h);
   no_reason.erase("reason");
