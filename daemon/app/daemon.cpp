@@ -385,11 +385,16 @@ Status Daemon::reload_locked() {
 
 std::optional<metrics::OutboxStatus> Daemon::outbox_status() const {
   metrics::OutboxStatus status;
+  const WallTime now = clock_.now();
   for (const delivery::NotifierCounts& counts : delivery_->counts()) {
-    status.notifiers.push_back({counts.notifier, counts.delivered, counts.retried, counts.dead});
+    const auto paused_until = delivery_->paused_until(counts.notifier, now);
+    status.notifiers.push_back(
+        {counts.notifier, counts.delivered, counts.retried, counts.dead,
+         paused_until ? std::chrono::duration<double>(paused_until->time_since_epoch()).count()
+                      : 0.0});
   }
   auto pending = delivery_->pending_count();
-  auto oldest = delivery_->oldest_pending_age(clock_.now());
+  auto oldest = delivery_->oldest_pending_age(now);
   if (!pending || !oldest) {
     ++degraded_.outbox_read_failures;
     log::warn("cannot read the notification outbox for /metrics",

@@ -335,6 +335,16 @@ void write_outbox_families(const OutboxStatus& outbox, std::string& out) {
   }
   sent.finish();
 
+  // One series per notifier, 0 when not paused, so `> time()` alerts work without absent().
+  FamilyWriter paused(out, "slamon_notifier_paused_until_timestamp_seconds",
+                      "Until when a receiver's Retry-After pauses the notifier's deliveries "
+                      "(Unix time); 0 when not paused.",
+                      MetricType::Gauge);
+  for (const NotifierDeliveryCounts& counts : outbox.notifiers) {
+    paused.add({{"notifier", counts.notifier}}, counts.paused_until_timestamp_seconds);
+  }
+  paused.finish();
+
   FamilyWriter pending(out, "slamon_outbox_pending",
                        "Notifications not yet delivered nor given up, and events not yet routed.",
                        MetricType::Gauge);

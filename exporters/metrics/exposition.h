@@ -32,6 +32,8 @@ struct NotifierDeliveryCounts {
   std::uint64_t delivered = 0;
   std::uint64_t retried = 0;
   std::uint64_t dead = 0;
+  // Until when a receiver's Retry-After pauses the notifier's lane (Unix seconds); 0: not paused.
+  double paused_until_timestamp_seconds = 0;
 };
 struct OutboxStatus {
   std::vector<NotifierDeliveryCounts> notifiers;  // every configured notifier

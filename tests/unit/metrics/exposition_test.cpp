@@ -460,7 +460,8 @@ namespace {
 
 TEST(RenderMetrics, OutboxFamiliesCountEveryNotifierAndResult) {
   ExpositionInput input;
-  input.outbox = OutboxStatus{{{"ops-slack", 7, 2, 1}, {"itsm", 0, 0, 0}}, 3, 42.5};
+  input.outbox =
+      OutboxStatus{{{"ops-slack", 7, 2, 1, 1790000002.5}, {"itsm", 0, 0, 0, 0}}, 3, 42.5};
   const std::vector<std::string> lines = lines_of(render_metrics(input));
   EXPECT_THAT(lines, Contains("# TYPE slamon_notifications_total counter"));
   EXPECT_THAT(lines,
@@ -472,6 +473,13 @@ TEST(RenderMetrics, OutboxFamiliesCountEveryNotifierAndResult) {
   EXPECT_THAT(lines, Contains(R"(slamon_notifications_total{notifier="itsm",result="dead"} 0)"));
   EXPECT_THAT(lines, Contains("slamon_outbox_pending 3"));
   EXPECT_THAT(lines, Contains("slamon_outbox_oldest_pending_age_seconds 42.5"));
+  EXPECT_THAT(lines, Contains("# TYPE slamon_notifier_paused_until_timestamp_seconds gauge"));
+  EXPECT_THAT(lines,
+              Contains(R"(slamon_notifier_paused_until_timestamp_seconds{notifier="ops-slack"} )"
+                       "1790000002.5"));
+  EXPECT_THAT(lines,
+              Contains(R"(slamon_notifier_paused_until_timestamp_seconds{notifier="itsm"} 0)"))
+      << "a notifier that is not paused shows 0";
 }
 
 TEST(RenderMetrics, NoOutboxFamiliesWhenTheOutboxIsUnknown) {
