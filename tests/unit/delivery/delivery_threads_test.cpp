@@ -125,6 +125,36 @@ TEST_F(DeliveryTest, ALaneRetriesWhenTheClockPassesItsBackoff) {
   EXPECT_EQ(service.counts()[0].delivered, 1u);
 }
 
+// A running lane honours a receiver's Retry-After for every event, not just the refused one:
+// the next event waits on the injected clock until the pause ends.
+TEST_F(DeliveryTest, ARunningLaneWaitsOutTheReceiversRetryAfter) {
+  policy_.poll_interval = 1h;
+  Signal signal;
+  auto slack = add_notifier("slack");
+  slack->script({retry("HTTP 429", 2s)});
+  slack->on_send([&] { signal.notify(); });
+  auto& service = open_service();
+  const WallTime answered = clock_.now();
+  service.start();
+  commit(EventType::breach_created, {"b1", "b2"});
+  service.wake();
+  ASSERT_TRUE(signal.wait([&] { return slack->sent_count() >= 1; }));
+  // The pass records its attempts when it ends: once b1's is, the pass is over.
+  const auto bound = std::chrono::steady_clock::now() + 60s;
+  while (query("SELECT count(*) FROM deliveries WHERE attempts = 1") != 1) {
+    ASSERT_LT(std::chrono::steady_clock::now(), bound) << "the failed attempt was not recorded";
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(slack->sent_count(), 1u) << "b2 waits for the pause";
+  EXPECT_EQ(service.paused_until("slack", clock_.now()), answered + 2s);
+
+  clock_.advance(2s);
+  ASSERT_TRUE(signal.wait([&] { return slack->sent_count() == 3; }));
+  service.stop();
+  EXPECT_GE(slack->sent()[1].at, answered + 2s);
+  EXPECT_EQ(service.pending_count().value_or(-1), 0);
+}
+
 TEST_F(DeliveryTest, StopWaitsForTheAttemptInFlightAndRecordsIt) {
   auto hook = add_notifier("hook");
   std::mutex mutex;
