@@ -1,10 +1,17 @@
 #include "store/database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "common/log.h"
 #include "store/columns.h"
 #include "store/schema.h"
 
@@ -31,6 +38,38 @@ Status check_parent_directory(const std::string& path) {
                 "' does not exist");
   }
   return {};
+}
+
+// The database holds every tenant's data: a new file is the owner's alone (0600), whatever the
+// umask. SQLite would create it 0644 less the umask, and gives the -wal and -shm files the
+// main file's mode, so creating the main file first decides all three.
+Status create_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};  // another process created it first: as it exists
+    return fail("cannot create database '" + path + "': " + std::strerror(errno));
+  }
+  // The umask may have taken bits from 0600 (never added any): set it exactly.
+  Status made;
+  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+    made = fail("cannot set the mode of database '" + path + "': " + std::strerror(errno));
+  }
+  ::close(fd);
+  if (!made) ::unlink(path.c_str());
+  return made;
+}
+
+void warn_if_not_private(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) return;
+  const auto mode = status.st_mode & 0777;
+  if ((mode & 077) == 0) return;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+  log::warn(
+      "the database may be read by users other than its owner (it holds every tenant's "
+      "breaches and policies); chmod 600 it unless that is intended",
+      {{"path", path}, {"mode", octal}});
 }
 
 Status check_identity(sqlite::Connection& connection, const std::string& path,
@@ -95,6 +134,16 @@ Result<sqlite::Connection> open_database(const std::string& path, const Options&
   const bool read_only = options.access == Options::Access::read_only;
   if (!read_only) {
     if (auto parent = check_parent_directory(path); !parent) return std::unexpected(parent.error());
+    if (path != kInMemory) {
+      std::error_code error;
+      if (!std::filesystem::exists(path, error)) {
+        if (auto created = create_private_file(path); !created) {
+          return std::unexpected(created.error());
+        }
+      } else if (options.warn_if_not_private) {
+        warn_if_not_private(path);
+      }
+    }
   }
   auto connection =
       sqlite::Connection::open(path, read_only ? sqlite::Connection::Access::read_only

@@ -47,6 +47,10 @@ struct DatabaseOptions {
   // false sets wal_autocheckpoint = 0: the owner checkpoints itself (checkpoint_database).
   bool automatic_checkpoints = true;
   std::chrono::milliseconds busy_timeout{5000};
+  // Logs a warning when the existing file may be read or written by its group or by others.
+  // The file holds every tenant's breaches and policies, but its mode is the operator's and is
+  // never changed here. The store's connection asks; the others open the same file after it.
+  bool warn_if_not_private = false;
   // Names the user of the connection in errors: "<label> '<path>': ...".
   std::string_view label = "database";
 };
@@ -54,6 +58,8 @@ struct DatabaseOptions {
 // Opens `path` and applies `options` in a safe order: busy_timeout first (the next steps may
 // wait on another connection's lock), then the identity check, the journal mode, synchronous,
 // foreign keys and the checkpoint mode. ":memory:" gives a private in-memory database.
+// A missing file is created mode 0600 whatever the umask; SQLite gives the -wal, -shm and
+// -journal files it creates beside it the database file's mode.
 Result<sqlite::Connection> open_database(const std::string& path, const DatabaseOptions& options);
 
 // Copies the write-ahead log back into the database without waiting for readers (PASSIVE).

@@ -219,7 +219,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
                                          .journal = DatabaseOptions::Journal::wal,
                                          .synchronous = DatabaseOptions::Synchronous::full,
                                          .foreign_keys = true,
-                                         .automatic_checkpoints = false});
+                                         .automatic_checkpoints = false,
+                                         .warn_if_not_private = true});
   if (!connection) return std::unexpected(connection.error());
   auto version = store_schema::migrate(*connection, store_schema::migrations(), path);
   if (!version) return std::unexpected(version.error());

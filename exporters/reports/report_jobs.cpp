@@ -40,12 +40,19 @@ Status write_fully(int fd, const std::string& bytes) {
   return {};
 }
 
-// The reports directory, created 0750 when missing (its parents with the default mode).
+// The reports directory, created 0750 whatever the umask when missing (its parents with the
+// default mode). It is made 0700 and then opened to the group, so that it is never more open
+// than 0750, not even between the two steps.
 Status ensure_directory(const std::filesystem::path& dir) {
   std::error_code error;
   if (std::filesystem::is_directory(dir, error)) return {};
-  std::filesystem::create_directories(dir, error);
-  if (error) return fail("cannot create " + dir.string() + ": " + error.message());
+  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), error);
+  if (error) return fail("cannot create " + dir.parent_path().string() + ": " + error.message());
+  if (::mkdir(dir.c_str(), S_IRWXU) != 0) {
+    const int reason = errno;
+    if (reason == EEXIST && std::filesystem::is_directory(dir, error)) return {};  // made meanwhile
+    return fail("cannot create " + dir.string() + ": " + std::strerror(reason));
+  }
   std::filesystem::permissions(dir, std::filesystem::perms(0750),
                                std::filesystem::perm_options::replace, error);
   if (error) return fail("cannot set the mode of " + dir.string() + ": " + error.message());

@@ -6,6 +6,7 @@
 // one sla.report.ready event for the schedule's notifiers, also when slamon restarts between
 // the run and the rendering; routing of that event; and retention by age and by size.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -238,6 +239,33 @@ TEST_F(SchedulerTest, RendersAndAnnouncesOnceWhenRestartedBetweenRunAndDelivery)
   // The alert rules play no part: the event goes to the schedule's notifiers.
   const routing::EventRouter router({});
   EXPECT_EQ(router.notifiers_for(event), (std::vector<std::string>{"mail", "ops-slack"}));
+}
+
+// Issue 16: reports hold a tenant's breaches; the directory is 0750 and every file 0640 (the
+// owner writes, the group may read, nobody else), whatever the umask.
+TEST_F(SchedulerTest, TheReportsDirectoryAndFilesAreNotWorldReadableWhateverTheUmask) {
+  EXPECT_EQ(scheduler()->run_due(clock_.now()).value(), 0);
+  clock_.set(at("2026-12-01T05:00:00Z"));
+  ASSERT_EQ(scheduler()->run_due(clock_.now()).value(), 1);
+  const mode_t previous = ::umask(0);
+  auto rendered = worker()->run_once();
+  ::umask(previous);
+  ASSERT_EQ(rendered.value(), 1);
+  ASSERT_EQ(reports().at(0).status, "done") << reports().at(0).error;
+
+  const auto mode_of = [](const std::filesystem::path& path) {
+    struct stat status {};
+    EXPECT_EQ(::stat(path.c_str(), &status), 0) << path;
+    return static_cast<unsigned>(status.st_mode & 07777);
+  };
+  const auto dir = dir_.path() / "reports";
+  EXPECT_EQ(mode_of(dir), 0750u);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    EXPECT_EQ(mode_of(entry.path()), 0640u) << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 3);  // the PDF, the breaches CSV and the chart
 }
 
 TEST_F(SchedulerTest, AReportThatFailsIsCountedAgainstItsSchedule) {

@@ -3,7 +3,10 @@
 #include "store/database.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "store/schema.h"
@@ -35,6 +38,24 @@ bool has_table(sqlite::Connection& connection, const std::string& name) {
   statement->bind_text(1, name);
   EXPECT_TRUE(statement->step().value_or(false));
   return statement->column_int64(0) == 1;
+}
+
+// Sets the process umask for a scope, and puts the old one back.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : previous_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(previous_); }
+  ScopedUmask(const ScopedUmask&) = delete;
+  ScopedUmask& operator=(const ScopedUmask&) = delete;
+
+ private:
+  mode_t previous_;
+};
+
+unsigned mode_of(const std::string& path) {
+  struct stat status {};
+  EXPECT_EQ(::stat(path.c_str(), &status), 0) << path;
+  return static_cast<unsigned>(status.st_mode & 07777);
 }
 
 class DatabaseTest : public ::testing::Test {
@@ -106,6 +127,44 @@ TEST_F(DatabaseTest, AppliesTheOptionsItIsGiven) {
   EXPECT_EQ(query_int(*delivery_like, "PRAGMA foreign_keys"), 0);
   EXPECT_EQ(query_int(*delivery_like, "PRAGMA wal_autocheckpoint"), 1000);
   EXPECT_EQ(query_int(*delivery_like, "PRAGMA busy_timeout"), 5000);
+}
+
+// Issue 16: the database holds every tenant's breaches and policies; it and the WAL and shared
+// memory files SQLite puts beside it are the owner's alone, whatever the umask.
+TEST_F(DatabaseTest, ANewDatabaseAndItsWalAreTheOwnersAloneWhateverTheUmask) {
+  for (const mode_t mask : {mode_t{0}, mode_t{022}, mode_t{0277}}) {
+    SCOPED_TRACE("umask " + std::to_string(mask));
+    const std::string path = (dir_.path() / ("umask-" + std::to_string(mask) + ".db")).string();
+    const ScopedUmask umask(mask);
+    auto store = Store::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    auto other = open_database(path, {.journal = Options::Journal::require_wal});
+    ASSERT_TRUE(other) << other.error().message;
+    ASSERT_TRUE(other->exec("write",
+                            "CREATE TABLE written (x INTEGER); INSERT INTO written "
+                            "VALUES (1)"));
+    for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+      ASSERT_TRUE(std::filesystem::exists(file)) << file;
+      EXPECT_EQ(mode_of(file), 0600u) << file;
+    }
+  }
+  // Any connection that creates the file, not only the store's.
+  const ScopedUmask umask(0);
+  const std::string plain = (dir_.path() / "plain.db").string();
+  auto created = open_database(plain, {.identity = Options::Identity::any});
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(mode_of(plain), 0600u);
+}
+
+TEST_F(DatabaseTest, AnExistingFileKeepsTheModeItsOperatorGaveIt) {
+  { std::ofstream touch(path_); }
+  std::filesystem::permissions(path_, std::filesystem::perms(0640),
+                               std::filesystem::perm_options::replace);
+  const ScopedUmask umask(0);
+  auto store = Store::open(path_);  // warns that the group may read it, and leaves it so
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(mode_of(path_), 0640u);
+  EXPECT_EQ(mode_of(path_ + "-wal"), 0640u);  // SQLite follows the database file
 }
 
 TEST_F(DatabaseTest, ReadOnlyRefusesWrites) {
