@@ -124,8 +124,9 @@ int run_report_command(const ReportCommandOptions& options, std::ostream& out, s
     bytes = reports::render_csv(*report);
   }
   if (!bytes) return usage_error(bytes.error().message);
+  // A report holds a tenant's breaches: owner and group only, like the daemon's (issue 16).
   if (auto written =
-          reports::write_file_atomically(options.output, *bytes, std::filesystem::perms(0644));
+          reports::write_file_atomically(options.output, *bytes, std::filesystem::perms(0640));
       !written) {
     return usage_error(written.error().message);
   }

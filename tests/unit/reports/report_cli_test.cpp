@@ -3,6 +3,7 @@
 // temporary name and renamed), the database is left byte-identical, and bad arguments are
 // refused with a message.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -56,9 +57,15 @@ TEST_F(ReportCli, WritesAPdfAndCsvsWithoutTouchingTheDatabase) {
   const std::string before = file_bytes(db());
   const auto pdf = dir_.path() / "out" / "report.pdf";
   std::filesystem::create_directories(pdf.parent_path());
+  const mode_t umask_before = ::umask(0);  // the child inherits it
   auto run =
       report({"--org=" + std::string(kHqOrg), "--format=pdf", "--output=" + pdf.string()}, "pdf");
+  ::umask(umask_before);
   ASSERT_TRUE(run.status.succeeded()) << run.status.describe() << "\n" << run.err;
+  // A report holds a tenant's breaches: never world-readable, whatever the umask.
+  struct stat status {};
+  ASSERT_EQ(::stat(pdf.c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0640u);
   EXPECT_NE(run.out.find("1 policies"), std::string::npos) << run.out;
   EXPECT_EQ(file_bytes(pdf).rfind("%PDF-", 0), 0u);
   // Only the report: no temporary file is left beside it.
