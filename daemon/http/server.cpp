@@ -4,6 +4,7 @@
 #include <civetweb.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -146,6 +147,24 @@ void poke_listener(const ListenAddress& address) {
   ::close(fd);
 }
 
+// Descriptors beside the connections: the listeners, SQLite, notifier and Prometheus clients.
+constexpr rlim_t kDescriptorsBesideConnections = 256;
+
+// Every connection a worker holds is a descriptor. Past the open-files limit accept() fails
+// and a fresh scrape stays in the kernel's queue however many workers are free, so a limit
+// below the worker count (`slamon run` raises the soft limit to the hard one) is worth a line.
+void warn_if_too_few_descriptors(int connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  const rlim_t wanted = static_cast<rlim_t>(connections) + kDescriptorsBesideConnections;
+  if (limit.rlim_cur >= wanted) return;
+  log::warn("the open-files limit is below what the HTTP workers can hold",
+            {{"max_connections", connections},
+             {"open_files_limit", static_cast<std::size_t>(limit.rlim_cur)},
+             {"wanted", static_cast<std::size_t>(wanted)},
+             {"hint", "raise LimitNOFILE (systemd) or ulimit -n, or lower --web.max-connections"}});
+}
+
 }  // namespace
 
 HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {}
@@ -172,6 +191,8 @@ Status HttpServer::start() {
   if (!address) return std::unexpected(address.error());
   if (options_.num_threads < 1) return fail("the HTTP server needs at least one thread");
   if (options_.request_timeout_ms < 1) return fail("the HTTP request timeout must be positive");
+  if (options_.keep_alive_timeout_ms < 0) return fail("the HTTP keep-alive timeout is negative");
+  warn_if_too_few_descriptors(options_.num_threads);
   {
     std::lock_guard lock(restart_mutex_);
     restarter_quit_ = false;
@@ -212,11 +233,13 @@ Result<int> HttpServer::start_listener(const ListenAddress& address, bool tls) {
 
   const std::string threads = std::to_string(options_.num_threads);
   const std::string timeout = std::to_string(options_.request_timeout_ms);
+  const std::string keep_alive_timeout = std::to_string(options_.keep_alive_timeout_ms);
   // clang-format off
-  std::array<const char*, 17> civetweb_options{
+  std::array<const char*, 19> civetweb_options{
       "listening_ports", ports.c_str(),
       "num_threads", threads.c_str(),
       "request_timeout_ms", timeout.c_str(),
+      "keep_alive_timeout_ms", keep_alive_timeout.c_str(),
       "enable_keep_alive", "yes",
       // civetweb sends each header line with its own send(); with Nagle's algorithm the body
       // then waits for the peer's delayed ACK (~40 ms) on every kept-alive response.

@@ -38,10 +38,20 @@ struct WebConfig;
 class TlsCredentials;
 class BasicAuthenticator;
 
+// civetweb serves each open connection on a worker thread of its own, from accept until the
+// connection closes, so a client that sends half a request and waits (slowloris) holds a
+// worker. The guarantee that /metrics and /-/healthy stay answered is therefore: more workers
+// than connections anyone holds open, each half-open or idle one cut after a bounded time.
 struct HttpServerOptions {
   std::string listen_address = "0.0.0.0:9877";  // see parse_listen_address
+  // Connections served at once; a further one waits in the accept queue for a free worker.
   int num_threads = 8;
-  int request_timeout_ms = 30'000;
+  // Bounds reading a request's header, counted from the connection's accept (a trickle of
+  // header lines does not extend it; civetweb then answers 400 and closes), and each read of
+  // the body and each write without progress.
+  int request_timeout_ms = 10'000;
+  // How long a kept-alive connection may wait for its next request; it holds a worker meanwhile.
+  int keep_alive_timeout_ms = 500;
   std::size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413, unread
 };
 

@@ -4,13 +4,23 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -347,6 +357,9 @@ TEST(HttpServerStart, BadOptionsAreErrors) {
   HttpServer no_timeout(
       HttpServerOptions{.listen_address = "127.0.0.1:0", .request_timeout_ms = 0});
   EXPECT_FALSE(no_timeout.start());
+  HttpServer negative_keep_alive(
+      HttpServerOptions{.listen_address = "127.0.0.1:0", .keep_alive_timeout_ms = -1});
+  EXPECT_FALSE(negative_keep_alive.start());
 }
 
 TEST(HttpServerStart, Ipv6LoopbackDependsOnCivetwebBuild) {
@@ -393,6 +406,126 @@ TEST(HttpServerStart, CanRestartAfterStop) {
   server.handle("GET", "/", [](const HttpRequest&) { return HttpResponse::text(200, "up"); });
   ASSERT_TRUE(server.start());
   EXPECT_GT(server.port(), 0);
+}
+
+// Issue 16, defect 3: connections that send half a request and wait (slowloris) each hold a
+// civetweb worker; they must neither keep it for ever nor leave a fresh scrape unanswered.
+class HalfOpenConnections : public ::testing::Test {
+ protected:
+  // A plain TCP connection to the server on loopback; closed when the object goes.
+  class RawConnection {
+   public:
+    explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+      if (fd_ < 0) throw std::runtime_error("socket() failed");
+      sockaddr_in peer{};
+      peer.sin_family = AF_INET;
+      peer.sin_port = htons(static_cast<uint16_t>(port));
+      peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd_, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("connect() failed");
+      }
+    }
+    ~RawConnection() { ::close(fd_); }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    void send(std::string_view bytes) const { ASSERT_TRUE(try_send(bytes)); }
+    bool try_send(std::string_view bytes) const {
+      return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+             static_cast<ssize_t>(bytes.size());
+    }
+    // Reads until the server closes the connection; nullopt when it is still open after
+    // `deadline` (a bound for a broken server, not an expected wait).
+    std::optional<std::string> read_until_closed(std::chrono::milliseconds deadline) const {
+      timeval timeout{static_cast<time_t>(deadline.count() / 1000),
+                      static_cast<suseconds_t>(deadline.count() % 1000 * 1000)};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      std::string received;
+      std::array<char, 4096> buffer;
+      while (true) {
+        const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+        if (n == 0) return received;
+        if (n < 0) return errno == ECONNRESET ? std::optional(received) : std::nullopt;
+        received.append(buffer.data(), static_cast<std::size_t>(n));
+      }
+    }
+
+   private:
+    int fd_;
+  };
+
+  void start(HttpServerOptions options) {
+    options.listen_address = "127.0.0.1:0";
+    server_ = std::make_unique<HttpServer>(options);
+    server_->handle("GET", "/-/healthy",
+                    [](const HttpRequest&) { return HttpResponse::text(200, "Healthy\n"); });
+    auto started = server_->start();
+    ASSERT_TRUE(started) << started.error().message;
+  }
+
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path);
+  }
+
+  static constexpr std::string_view kHalfRequest = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HalfOpenConnections, DoNotStarveAFreshRequestWhileWorkersAreLeft) {
+  // A request timeout far beyond the test: the answer must come from a free worker, not
+  // from civetweb giving up on the half-open connections.
+  start({.num_threads = 48, .request_timeout_ms = 60'000});
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 40; ++i) {
+    held.push_back(std::make_unique<RawConnection>(server_->port()));
+    held.back()->send(kHalfRequest);
+  }
+  Client client;
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.get(url("/-/healthy")).status, 200);
+  EXPECT_EQ(client.get(url("/-/healthy")).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(2));
+}
+
+TEST_F(HalfOpenConnections, AreCutAfterTheRequestTimeout) {
+  start({.num_threads = 2, .request_timeout_ms = 300});
+  RawConnection slow(server_->port());
+  slow.send(kHalfRequest);
+  const auto began = std::chrono::steady_clock::now();
+  const auto answer = slow.read_until_closed(std::chrono::seconds(10));
+  ASSERT_TRUE(answer) << "the half-open connection was still open after 10 s";
+  EXPECT_GE(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(250));
+  EXPECT_TRUE(answer->empty() || answer->starts_with("HTTP/1.1 400") ||
+              answer->starts_with("HTTP/1.0 400"))
+      << *answer;
+  Client client;
+  EXPECT_EQ(client.get(url("/-/healthy")).status, 200);
+}
+
+TEST_F(HalfOpenConnections, TricklingHeaderLinesDoNotExtendTheTimeout) {
+  start({.num_threads = 2, .request_timeout_ms = 300});
+  RawConnection slow(server_->port());
+  slow.send(kHalfRequest);
+  // Header lines keep arriving; the timeout counts from the accept all the same.
+  const auto began = std::chrono::steady_clock::now();
+  std::optional<std::string> answer;
+  for (int line = 0; line < 200 && !answer; ++line) {
+    if (!slow.try_send("X-Trickle: 1\r\n")) break;  // closed by the server meanwhile
+    answer = slow.read_until_closed(std::chrono::milliseconds(50));
+  }
+  if (!answer) answer = slow.read_until_closed(std::chrono::seconds(1));
+  ASSERT_TRUE(answer) << "header lines every 50 ms kept the connection open for 10 s";
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5));
+}
+
+TEST_F(HalfOpenConnections, IdleKeptAliveConnectionIsClosedAfterTheKeepAliveTimeout) {
+  start({.num_threads = 2, .keep_alive_timeout_ms = 200});
+  RawConnection idle(server_->port());
+  idle.send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto answer = idle.read_until_closed(std::chrono::seconds(10));
+  ASSERT_TRUE(answer) << "the idle kept-alive connection was still open after 10 s";
+  EXPECT_TRUE(answer->starts_with("HTTP/1.1 200")) << *answer;
 }
 
 }  // namespace
