@@ -32,9 +32,11 @@ class ReportScheduler;
 
 namespace slamon {
 
-// HTTP worker threads when --web.max-connections is not given: enough for a fleet of
-// dashboards and scrapers keeping connections alive; each idle worker costs a parked thread.
-inline constexpr int kDefaultWebMaxConnections = 256;
+// HTTP worker threads when --web.max-connections is not given. Each open connection holds
+// one, a half-open one (slowloris) for up to the request timeout, so this is how many a
+// client can hold open before /metrics and /-/healthy wait: above the 1,000 of issue 16,
+// with room for the scrapers and dashboards. A parked worker costs ~18 KiB of RSS.
+inline constexpr int kDefaultWebMaxConnections = 2048;
 
 class Store;
 class ServiceNotifier;
