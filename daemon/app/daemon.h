@@ -28,7 +28,7 @@
 namespace slamon::reports {
 class ReportJobs;
 class ReportScheduler;
-}
+}  // namespace slamon::reports
 
 namespace slamon {
 
@@ -110,7 +110,7 @@ class Daemon {
   std::future<void> history_upkeep_;           // the last retention pass (cycle thread only)
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
-  std::unique_ptr<reports::ReportJobs> report_jobs_;  // renders the API's report jobs
+  std::unique_ptr<reports::ReportJobs> report_jobs_;            // renders the API's report jobs
   std::unique_ptr<reports::ReportScheduler> report_scheduler_;  // queues scheduled reports
   // Of the running configuration; guarded by config_mutex_.
   std::shared_ptr<const routing::EventRouter> notification_router_;

@@ -516,10 +516,10 @@ TEST_F(ApiTest, AScopeOfAnotherOrgIsRefusedLikeOneThatDoesNotExist) {
   EXPECT_TRUE(is_api_error(camera, 404, "not_found"));
   EXPECT_EQ(camera.body, no_camera.body);
   // Other problems in the body do not turn the probe into a 422 that could differ.
-  const Reply foreign_and_bad = post_json(
-      kPolicies, admin_, site_policy_body("", kSiteB1, R"(, "org": ")" + kOrgB + "\""));
-  const Reply missing_and_bad = post_json(
-      kPolicies, admin_, site_policy_body("", nowhere, R"(, "org": ")" + kOrgB + "\""));
+  const Reply foreign_and_bad =
+      post_json(kPolicies, admin_, site_policy_body("", kSiteB1, R"(, "org": ")" + kOrgB + "\""));
+  const Reply missing_and_bad =
+      post_json(kPolicies, admin_, site_policy_body("", nowhere, R"(, "org": ")" + kOrgB + "\""));
   EXPECT_TRUE(is_api_error(foreign_and_bad, 404, "not_found"));
   EXPECT_EQ(foreign_and_bad.body, missing_and_bad.body);
   // An own entity of another kind stays a 422 that names its kind: that is the caller's own.
